@@ -358,7 +358,11 @@ class SlackEmulator:
 
     def replace_view(self, target: View, body: dict[str, Any]) -> None:
         """Swap a view's content in place; keep typed values whose block/action still exist."""
+        external_id = target.external_id
         target.body = copy.deepcopy(body)
+        if external_id and not target.body.get("external_id"):
+            # The view keeps its external_id unless the update sets a new one.
+            target.body["external_id"] = external_id
         target.type = body.get("type", target.type)
         target.hash = self._hash()
         present = {

@@ -1,0 +1,1 @@
+"""Beacon: incident response inside Slack."""

@@ -1,0 +1,22 @@
+"""Builds the Bolt AsyncApp around a Beacon and registers every listener."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from app.container import Beacon
+from listeners import register_listeners
+
+
+def build_app(beacon: Beacon, *, signing_secret: str | None = None) -> AsyncApp:
+    app = AsyncApp(
+        client=beacon.client,
+        signing_secret=signing_secret or None,
+        # Socket Mode has no signatures; HTTP mode verifies them.
+        request_verification_enabled=bool(signing_secret),
+        logger=logging.getLogger("beacon.bolt"),
+    )
+    register_listeners(app, beacon)
+    return app

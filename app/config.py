@@ -1,0 +1,153 @@
+"""The YAML config file: services, severities, channels and routing, validated at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.settings import StartupError
+
+
+class Urgency(StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+URGENCY_COLOUR = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#36C5F0"}
+
+
+class EventKind(StrEnum):
+    """Events a channel can switch on or off."""
+
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    SLA_BREACHED = "sla_breached"
+    NOTE_ADDED = "note_added"
+    SNOOZED = "snoozed"
+    UPDATED = "updated"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeverityConfig(_Strict):
+    label: str | None = None
+    urgency: Urgency | None = None
+    channel: str | None = None
+    sla_ack_minutes: int | None = Field(default=None, gt=0)
+    sla_resolve_minutes: int | None = Field(default=None, gt=0)
+
+
+DEFAULT_SEVERITIES: dict[str, SeverityConfig] = {
+    "P1": SeverityConfig(
+        label="Critical", urgency=Urgency.HIGH, sla_ack_minutes=5, sla_resolve_minutes=240
+    ),
+    "P2": SeverityConfig(
+        label="High", urgency=Urgency.HIGH, sla_ack_minutes=15, sla_resolve_minutes=480
+    ),
+    "P3": SeverityConfig(
+        label="Moderate", urgency=Urgency.MEDIUM, sla_ack_minutes=60, sla_resolve_minutes=3 * 1440
+    ),
+    "P4": SeverityConfig(
+        label="Low", urgency=Urgency.LOW, sla_ack_minutes=240, sla_resolve_minutes=7 * 1440
+    ),
+}
+SEVERITY_ORDER = ("P1", "P2", "P3", "P4")
+
+
+class ServiceConfig(_Strict):
+    name: str
+    channel: str | None = None
+
+
+class ChannelConfig(_Strict):
+    """Filters for one channel: cards below min_severity are not posted there."""
+
+    min_severity: str = "P4"
+    events: frozenset[EventKind] = Field(default_factory=lambda: frozenset(EventKind))
+
+    @field_validator("min_severity")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SEVERITY_ORDER:
+            raise ValueError(f"use one of {', '.join(SEVERITY_ORDER)}")
+        return value
+
+
+class BeaconConfig(_Strict):
+    default_channel: str | None = None
+    severities: dict[str, SeverityConfig] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    services: dict[str, ServiceConfig] = Field(default_factory=dict)
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    dm_on_assignment: bool = True
+
+    @field_validator("severities")
+    @classmethod
+    def _all_severities(cls, value: dict[str, SeverityConfig]) -> dict[str, SeverityConfig]:
+        unknown = set(value) - set(SEVERITY_ORDER)
+        if unknown:
+            raise ValueError(f"unknown severity {sorted(unknown)[0]}: use P1, P2, P3 or P4")
+        merged = {}
+        for key in SEVERITY_ORDER:
+            given = value.get(key)
+            base = DEFAULT_SEVERITIES[key]
+            if given is not None:
+                base = base.model_copy(update=given.model_dump(exclude_none=True))
+            merged[key] = base
+        return merged
+
+    @model_validator(mode="after")
+    def _something_to_post_to(self) -> BeaconConfig:
+        if not self.default_channel and not all(s.channel for s in self.severities.values()):
+            raise ValueError(
+                "no default_channel: set default_channel (a channel name like '#incidents' or "
+                "an id like C0123ABC) so every incident has somewhere to go"
+            )
+        return self
+
+    def severity(self, key: str) -> SeverityConfig:
+        return self.severities[key]
+
+    def channel_filter(self, channel: str) -> ChannelConfig:
+        return self.channels.get(channel) or ChannelConfig()
+
+
+def _path_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def load_config(path: Path) -> BeaconConfig:
+    """Load and validate the config file; any problem becomes one StartupError line per fault."""
+    if not path.exists():
+        raise StartupError(
+            f"config file {path} not found: set BEACON_CONFIG to your file, or copy "
+            "beacon.example.yml to beacon.yml"
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise StartupError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    if not isinstance(raw, dict):
+        raise StartupError(f"{path}: the top level must be a mapping (key: value lines)")
+    try:
+        return BeaconConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key: remove it or check its spelling"
+            lines.append(f"{path}: {_path_of(err['loc'])}: {msg}")
+        raise StartupError("\n".join(lines)) from None

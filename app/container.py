@@ -1,0 +1,92 @@
+"""Beacon: the long-lived objects of one process, built once and handed to listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.clock import Clock
+from app.config import BeaconConfig
+from app.domain.incidents import IncidentService
+from app.keys import Keys
+from app.notifier import Notifier
+from app.scheduler import Scheduler
+from app.slack.channels import ChannelResolver
+from app.slack.directory import UserDirectory
+from app.store import IncidentStore
+
+
+@dataclass
+class Beacon:
+    config: BeaconConfig
+    redis: Redis
+    store: IncidentStore
+    incidents: IncidentService
+    client: AsyncWebClient
+    directory: UserDirectory
+    channels: ChannelResolver
+    notifier: Notifier
+    scheduler: Scheduler
+    clock: Clock
+    instance_id: str
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        config: BeaconConfig,
+        redis: Redis,
+        client: AsyncWebClient,
+        clock: Clock,
+        prefix: str = "beacon",
+        instance_id: str = "",
+    ) -> Beacon:
+        instance_id = instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
+        store = IncidentStore(redis, Keys(prefix))
+        directory = UserDirectory(client, store)
+        channels = ChannelResolver(client)
+        return cls(
+            config=config,
+            redis=redis,
+            store=store,
+            incidents=IncidentService(store, config, clock),
+            client=client,
+            directory=directory,
+            channels=channels,
+            notifier=Notifier(
+                store=store,
+                config=config,
+                client=client,
+                directory=directory,
+                channels=channels,
+                clock=clock,
+                consumer=instance_id,
+            ),
+            scheduler=Scheduler(store, clock),
+            clock=clock,
+            instance_id=instance_id,
+        )
+
+    def start_workers(self) -> None:
+        self._stop.clear()
+        self._tasks = [
+            asyncio.create_task(self.notifier.run(self._stop), name="beacon-notifier"),
+            asyncio.create_task(self.scheduler.run(self._stop), name="beacon-scheduler"),
+        ]
+
+    async def stop_workers(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []

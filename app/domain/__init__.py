@@ -1,0 +1,1 @@
+"""Incidents, transitions and routing. No Slack or Bolt imports here."""

@@ -1,0 +1,148 @@
+"""IncidentService: the calls listeners (and later the intake API) make."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.clock import Clock
+from app.config import BeaconConfig
+from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
+from app.domain.models import (
+    NOTE_MAX,
+    TITLE_MAX,
+    Incident,
+    NewIncident,
+    TimelineEntry,
+)
+from app.store import IncidentStore, Refused, Transition
+
+
+def _when(ts: str | None) -> str:
+    if not ts:
+        return ""
+    stamp = int(float(ts))
+    fallback = datetime.fromtimestamp(stamp, UTC).strftime("%H:%M UTC")
+    return f" at <!date^{stamp}^{{time}}|{fallback}>"
+
+
+def _who(user: str | None) -> str:
+    return f"<@{user}>" if user and user != "beacon" else "Beacon"
+
+
+def normalise_id(raw: str) -> str:
+    """Accept 'INC-42', 'inc-42', '#42' or '42'."""
+    text = raw.strip().upper().lstrip("#")
+    if text.isdigit():
+        return f"INC-{int(text)}"
+    if text.startswith("INC-") and text[4:].isdigit():
+        return f"INC-{int(text[4:])}"
+    raise InvalidInput(f"`{raw}` is not an incident id. Ids look like INC-42.")
+
+
+class IncidentService:
+    def __init__(self, store: IncidentStore, config: BeaconConfig, clock: Clock) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+
+    def _check(self, incident_id: str, outcome: Transition | Refused) -> Transition:
+        if isinstance(outcome, Transition):
+            return outcome
+        who = outcome.details[0] if outcome.details else None
+        at = outcome.details[1] if len(outcome.details) > 1 else None
+        match outcome.code:
+            case "not_found":
+                raise IncidentNotFound(incident_id)
+            case "acknowledged":
+                raise AlreadyDone(
+                    f"{incident_id} was already acknowledged by {_who(who)}{_when(at)}."
+                )
+            case "resolved":
+                raise AlreadyDone(
+                    f"{incident_id} is already resolved (by {_who(who)}{_when(at)}); "
+                    "nothing was changed."
+                )
+            case "unchanged":
+                raise AlreadyDone(f"{incident_id} already has that value ({who}); nothing changed.")
+            case "past":
+                raise InvalidInput("That time has already passed: pick a time in the future.")
+        raise AlreadyDone(f"{incident_id} could not be changed ({outcome.code}).")
+
+    def validate_new(self, new: NewIncident) -> dict[str, str]:
+        """Field errors (field name -> message) for a declaration; empty when valid."""
+        errors: dict[str, str] = {}
+        title = new.title.strip()
+        if not title:
+            errors["title"] = "Give the incident a title."
+        elif len(title) > TITLE_MAX:
+            errors["title"] = f"Keep the title to {TITLE_MAX} characters (it has {len(title)})."
+        if new.severity not in self.config.severities:
+            errors["severity"] = "Pick a severity: P1, P2, P3 or P4."
+        if new.service and new.service not in self.config.services:
+            known = ", ".join(self.config.services) or "none configured"
+            errors["service"] = f"Unknown service '{new.service}'. Known: {known}."
+        return errors
+
+    async def declare(self, new: NewIncident) -> Incident:
+        errors = self.validate_new(new)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise InvalidInput(message, field=field)
+        incident_id, outcome = await self.store.declare(new, self.clock.now())
+        self._check(incident_id, outcome)
+        return await self.get(incident_id)
+
+    async def get(self, incident_id: str) -> Incident:
+        incident = await self.store.get(incident_id)
+        if incident is None:
+            raise IncidentNotFound(incident_id)
+        return incident
+
+    async def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        return await self.store.timeline(incident_id)
+
+    async def list_open(self) -> list[Incident]:
+        return await self.store.list_open()
+
+    async def acknowledge(self, incident_id: str, actor: str) -> Incident:
+        self._check(incident_id, await self.store.acknowledge(incident_id, actor, self.clock.now()))
+        return await self.get(incident_id)
+
+    async def resolve(self, incident_id: str, actor: str, note: str = "") -> Incident:
+        note = note.strip()
+        if len(note) > NOTE_MAX:
+            raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
+        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now())
+        self._check(incident_id, outcome)
+        return await self.get(incident_id)
+
+    async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:
+        if seconds <= 0 or seconds > 7 * 86400:
+            raise InvalidInput("Snooze for between 1 minute and 7 days.", field="until")
+        now = self.clock.now()
+        self._check(incident_id, await self.store.snooze(incident_id, actor, now + seconds, now))
+        return await self.get(incident_id)
+
+    async def assign(self, incident_id: str, actor: str, assignee: str) -> Incident:
+        outcome = await self.store.assign(incident_id, actor, assignee, self.clock.now())
+        self._check(incident_id, outcome)
+        return await self.get(incident_id)
+
+    async def set_severity(self, incident_id: str, actor: str, severity: str) -> Incident:
+        severity = severity.upper()
+        if severity not in self.config.severities:
+            raise InvalidInput(f"`{severity}` is not a severity. Use P1, P2, P3 or P4.")
+        outcome = await self.store.set_severity(incident_id, actor, severity, self.clock.now())
+        self._check(incident_id, outcome)
+        return await self.get(incident_id)
+
+    async def add_note(self, incident_id: str, actor: str, text: str) -> Incident:
+        text = text.strip()
+        if not text:
+            raise InvalidInput("Write the note after the id: `/incident note INC-42 <text>`.")
+        if len(text) > NOTE_MAX:
+            raise InvalidInput(f"Keep the note to {NOTE_MAX} characters (it has {len(text)}).")
+        self._check(
+            incident_id, await self.store.add_note(incident_id, actor, text, self.clock.now())
+        )
+        return await self.get(incident_id)

@@ -1,0 +1,169 @@
+"""Incident and event records as the domain sees them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    TRIGGERED = "TRIGGERED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class EventType(StrEnum):
+    TRIGGERED = "incident.triggered"
+    ACKNOWLEDGED = "incident.acknowledged"
+    RESOLVED = "incident.resolved"
+    SNOOZED = "incident.snoozed"
+    UNSNOOZED = "incident.unsnoozed"
+    NOTE_ADDED = "incident.note_added"
+    ASSIGNED = "incident.assigned"
+    SEVERITY_CHANGED = "incident.severity_changed"
+
+
+def _f(raw: dict[str, str], key: str) -> float | None:
+    value = raw.get(key)
+    return float(value) if value not in (None, "") else None
+
+
+def _s(raw: dict[str, str], key: str) -> str | None:
+    value = raw.get(key)
+    return value if value else None
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    number: int
+    title: str
+    description: str
+    service: str | None
+    severity: str
+    status: Status
+    reporter: str
+    assignee: str | None
+    created_at: float
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+    resolved_at: float | None = None
+    resolved_by: str | None = None
+    resolution_note: str | None = None
+    snoozed_until: float | None = None
+    snoozed_by: str | None = None
+    channel: str | None = None
+    card_ts: str | None = None
+    permalink: str | None = None
+    source_channel: str | None = None
+    source_ts: str | None = None
+    source_permalink: str | None = None
+    wants_channel: bool = False
+    seq: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not Status.RESOLVED
+
+    def snoozed_at(self, now: float) -> bool:
+        return self.is_open and self.snoozed_until is not None and self.snoozed_until > now
+
+    @classmethod
+    def from_redis(cls, raw: dict[str, str]) -> Incident:
+        return cls(
+            id=raw["id"],
+            number=int(raw["number"]),
+            title=raw.get("title", ""),
+            description=raw.get("description", ""),
+            service=_s(raw, "service"),
+            severity=raw["severity"],
+            status=Status(raw["status"]),
+            reporter=raw.get("reporter", ""),
+            assignee=_s(raw, "assignee"),
+            created_at=float(raw["created_at"]),
+            acknowledged_at=_f(raw, "acknowledged_at"),
+            acknowledged_by=_s(raw, "acknowledged_by"),
+            resolved_at=_f(raw, "resolved_at"),
+            resolved_by=_s(raw, "resolved_by"),
+            resolution_note=_s(raw, "resolution_note"),
+            snoozed_until=_f(raw, "snoozed_until"),
+            snoozed_by=_s(raw, "snoozed_by"),
+            channel=_s(raw, "channel"),
+            card_ts=_s(raw, "card_ts"),
+            permalink=_s(raw, "permalink"),
+            source_channel=_s(raw, "source_channel"),
+            source_ts=_s(raw, "source_ts"),
+            source_permalink=_s(raw, "source_permalink"),
+            wants_channel=raw.get("wants_channel") == "1",
+            seq=int(raw.get("seq", "0")),
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the outbox stream."""
+
+    event_id: str
+    type: EventType
+    incident_id: str
+    seq: int
+    actor: str
+    at: float
+    data: dict[str, Any] = field(default_factory=dict)
+    stream_id: str = ""
+
+    @classmethod
+    def from_stream(cls, stream_id: str, fields: dict[str, str]) -> Event:
+        return cls(
+            event_id=fields["event_id"],
+            type=EventType(fields["type"]),
+            incident_id=fields["incident_id"],
+            seq=int(fields["seq"]),
+            actor=fields.get("actor", ""),
+            at=float(fields["at"]),
+            data=json.loads(fields.get("data") or "{}"),
+            stream_id=stream_id,
+        )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    type: EventType
+    actor: str
+    at: float
+    data: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, raw: str) -> TimelineEntry:
+        obj = json.loads(raw)
+        return cls(
+            seq=int(obj["seq"]),
+            type=EventType(obj["type"]),
+            actor=obj.get("actor", ""),
+            at=float(obj["at"]),
+            data=obj.get("data") or {},
+        )
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    """A validated declaration, from a modal, a command or the intake API."""
+
+    title: str
+    severity: str
+    reporter: str
+    description: str = ""
+    service: str | None = None
+    assignee: str | None = None
+    wants_channel: bool = False
+    source_channel: str | None = None
+    source_ts: str | None = None
+    source_permalink: str | None = None
+
+
+TITLE_MAX = 150
+DESCRIPTION_MAX = 3000
+NOTE_MAX = 2000

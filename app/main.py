@@ -1,0 +1,157 @@
+"""Entry point: settings, Redis (embedded or given), Slack check, then Socket Mode or HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from app.bolt import build_app
+from app.clock import Clock, SystemClock
+from app.config import load_config
+from app.container import Beacon
+from app.redis_embedded import EmbeddedRedis
+from app.settings import Mode, Settings, StartupError, load_settings
+from app.slack.client import make_client
+
+log = logging.getLogger("beacon")
+
+
+async def connect_redis(url: str) -> Redis:
+    redis = Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=3,
+        socket_timeout=5,
+        health_check_interval=15,
+    )
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as exc:
+        await redis.aclose()
+        raise StartupError(
+            f"Redis at {url} is unreachable ({exc}): start Redis, or fix REDIS_URL "
+            "(unset it to use the embedded redis-server)"
+        ) from None
+    return redis
+
+
+async def check_slack(beacon: Beacon) -> dict:
+    try:
+        resp = await beacon.client.auth_test()
+    except SlackApiError as exc:
+        code = exc.response.get("error")
+        raise StartupError(
+            f"Slack rejected SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token again "
+            "from your app's 'OAuth & Permissions' page"
+        ) from None
+    except Exception as exc:
+        raise StartupError(
+            f"Slack API at {beacon.client.base_url} is unreachable ({exc}): check the network "
+            "or SLACK_API_URL"
+        ) from None
+    return resp.data  # type: ignore[return-value]
+
+
+class Runtime:
+    """One running Beacon process; tests start it in-process against the emulator."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.embedded: EmbeddedRedis | None = None
+        self.beacon: Beacon | None = None
+        self.handler: AsyncSocketModeHandler | None = None
+        self.http_runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        config = load_config(s.beacon_config)
+        url = s.redis_url
+        if not url:
+            self.embedded = EmbeddedRedis(s.beacon_data_dir)
+            await self.embedded.start()
+            url = self.embedded.url
+            log.info(
+                "REDIS_URL is not set: started an embedded redis-server at %s "
+                "(data in %s, appendonly, fsync always)",
+                url,
+                self.embedded.data_dir,
+            )
+        redis = await connect_redis(url)
+        client = make_client(s.slack_bot_token, s.slack_api_url)
+        self.beacon = Beacon.build(
+            config=config,
+            redis=redis,
+            client=client,
+            clock=self.clock,
+            prefix=s.redis_prefix,
+            instance_id=s.beacon_instance_id,
+        )
+        who = await check_slack(self.beacon)
+        log.info("connected to Slack as %s in %s", who.get("user"), who.get("team"))
+        self.app = build_app(
+            self.beacon,
+            signing_secret=s.slack_signing_secret if s.beacon_mode is Mode.HTTP else None,
+        )
+        self.beacon.start_workers()
+        if s.beacon_mode is Mode.SOCKET:
+            self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)
+            await self.handler.connect_async()
+            log.info("Beacon is up over Socket Mode (instance %s)", self.beacon.instance_id)
+        else:
+            self.http_runner = web.AppRunner(self.app.web_app(path="/slack/events"))
+            await self.http_runner.setup()
+            await web.TCPSite(self.http_runner, "0.0.0.0", s.http_port).start()
+            log.info("Beacon is up over HTTP on port %s at /slack/events", s.http_port)
+
+    async def stop(self) -> None:
+        if self.handler is not None:
+            with contextlib.suppress(Exception):
+                await self.handler.close_async()
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+        if self.beacon is not None:
+            await self.beacon.stop_workers()
+            await self.beacon.redis.aclose()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+
+async def serve(settings: Settings) -> None:
+    runtime = Runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.start()
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await runtime.stop()
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        settings.check_tokens()
+        logging.basicConfig(
+            level=settings.log_level,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        asyncio.run(serve(settings))
+    except StartupError as exc:
+        for line in str(exc).splitlines():
+            print(f"beacon: {line}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,101 @@
+"""Process settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+APPS_PAGE = "https://api.slack.com/apps"
+
+
+class StartupError(Exception):
+    """A problem that stops start-up; its message is the one line the operator sees."""
+
+
+class Mode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+_HOW_TO = {
+    "slack_bot_token": (
+        "SLACK_BOT_TOKEN",
+        "xoxb-",
+        f"create the app from manifest.yml at {APPS_PAGE}, install it, and copy the "
+        "Bot User OAuth Token from 'OAuth & Permissions'",
+    ),
+    "slack_app_token": (
+        "SLACK_APP_TOKEN",
+        "xapp-",
+        f"at {APPS_PAGE} > your app > 'Basic Information' > 'App-Level Tokens', generate a "
+        "token with the connections:write scope",
+    ),
+}
+
+
+class Settings(BaseSettings):
+    """Everything an operator sets; read once at start-up."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = SLACK_API_DEFAULT
+    redis_url: str | None = None
+    redis_prefix: str = "beacon"
+    beacon_mode: Mode = Mode.SOCKET
+    beacon_config: Path = Path("beacon.yml")
+    beacon_data_dir: Path = Path("data")
+    beacon_instance_id: str = ""
+    http_port: int = Field(default=3000, alias="PORT")
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return upper
+
+    def check_tokens(self) -> None:
+        """Raise StartupError naming the first missing or malformed token and how to get it."""
+        fields = ["slack_bot_token"]
+        if self.beacon_mode is Mode.SOCKET:
+            fields.append("slack_app_token")
+        for field in fields:
+            var, prefix, how = _HOW_TO[field]
+            value = getattr(self, field).strip()
+            if not value:
+                raise StartupError(f"{var} is not set: {how}.")
+            if not value.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9-]+", value):
+                shown = value[:5] + "…"
+                raise StartupError(
+                    f"{var} looks wrong (starts '{shown}', expected '{prefix}…'): {how}."
+                )
+        if self.beacon_mode is Mode.HTTP and not self.slack_signing_secret.strip():
+            raise StartupError(
+                "SLACK_SIGNING_SECRET is not set (needed for BEACON_MODE=http): copy the "
+                f"Signing Secret from {APPS_PAGE} > your app > 'Basic Information'."
+            )
+
+
+def load_settings() -> Settings:
+    """Read settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        var = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise StartupError(f"{var} is invalid: {first['msg']}.") from None

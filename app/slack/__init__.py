@@ -1,0 +1,1 @@
+"""Adapters from the domain to Slack's Web API (no Bolt here)."""

@@ -1,0 +1,12 @@
+-- KEYS: incident, timeline, events, open zset   ARGV: now, actor, note
+local now, actor, note = ARGV[1], ARGV[2], ARGV[3]
+local inc = load_incident(KEYS[1])
+if not inc then return refuse('not_found') end
+if inc.status == 'RESOLVED' then return refuse('resolved', inc.resolved_by, inc.resolved_at) end
+redis.call('HSET', KEYS[1], 'status', 'RESOLVED', 'resolved_by', actor, 'resolved_at', now,
+  'resolution_note', note)
+redis.call('HDEL', KEYS[1], 'snoozed_until', 'snoozed_by')
+redis.call('ZREM', KEYS[4], inc.id)
+local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.resolved', actor, now,
+  {duration = tonumber(now) - tonumber(inc.created_at), note = note})
+return {'ok', ev}

@@ -1,0 +1,14 @@
+from slack_bolt.async_app import AsyncApp
+
+from listeners.actions.acknowledge import handle_acknowledge
+from listeners.actions.open_link import handle_open_link
+from listeners.actions.resolve import handle_resolve_click
+from listeners.actions.snooze import handle_snooze_choice
+from views.ids import ActionId
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.ACK)(handle_acknowledge)
+    app.action(ActionId.RESOLVE)(handle_resolve_click)
+    app.action(ActionId.SNOOZE)(handle_snooze_choice)
+    app.action(ActionId.VIEW)(handle_open_link)

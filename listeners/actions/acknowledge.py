@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from listeners.context import beacon_of, user_of
+from views.context import IncidentRef
+
+
+async def handle_acknowledge(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    await ack()
+    ref = IncidentRef.parse(action.get("value"))
+    # The notifier posts the thread reply and updates the card from the event.
+    await beacon_of(context).incidents.acknowledge(ref.incident_id, user_of(body))

@@ -1,0 +1,79 @@
+"""The one error path: domain errors become a message in the right place."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from redis.exceptions import RedisError
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.domain.errors import BeaconError, DatabaseUnavailable
+from listeners.context import channel_of, user_of
+from listeners.forms import first_input_block
+from views.ids import BlockId
+
+log = logging.getLogger("beacon.errors")
+
+
+def user_message(error: Exception) -> str:
+    if isinstance(error, RedisError):
+        error = DatabaseUnavailable()
+    if isinstance(error, BeaconError):
+        return error.user_message
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error ref=%s", ref, exc_info=error)
+    return (
+        f"Something went wrong inside Beacon (reference {ref}). Your action may not have "
+        "been saved; check `/incident list` and try again."
+    )
+
+
+def _modal_block(error: Exception, view: dict[str, Any]) -> str | None:
+    field = getattr(error, "field", None)
+    if field and field in BlockId._value2member_map_:
+        ids = {b.get("block_id") for b in view.get("blocks") or []}
+        if field in ids:
+            return field
+    return first_input_block(view)
+
+
+async def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    message = user_message(error)
+    not_acked = response is not None
+    if body.get("type") == "view_submission" and not_acked:
+        block = _modal_block(error, body.get("view") or {})
+        if block:
+            payload = {"response_action": "errors", "errors": {block: message}}
+            return BoltResponse(
+                status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+            )
+    await tell_user(body, client, respond, message)
+    return BoltResponse(status=200, body="") if not_acked else None
+
+
+async def tell_user(
+    body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, message: str
+) -> None:
+    """Ephemeral where the user acted; a DM when there is no channel to answer in."""
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            await respond(text=message, response_type="ephemeral", replace_original=False)
+            return
+        user, channel = user_of(body), channel_of(body)
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=message)
+        elif user:
+            await client.chat_postMessage(channel=user, text=message)
+    except Exception:
+        log.exception("could not deliver error message to the user")

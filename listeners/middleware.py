@@ -1,0 +1,47 @@
+"""Global middleware: hand Beacon to listeners; drop Slack redeliveries already handled."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from app.container import Beacon
+from listeners.context import BEACON
+
+
+def envelope_fingerprint(body: dict[str, Any]) -> str | None:
+    """A key that is the same for an envelope and Slack's redelivery of it."""
+    if body.get("event_id"):
+        return "event:" + body["event_id"]
+    actions = body.get("actions") or [{}]
+    parts = [
+        body.get("type") or body.get("command") or "",
+        body.get("trigger_id") or "",
+        actions[0].get("action_ts", ""),
+        (body.get("view") or {}).get("id", ""),
+        (body.get("view") or {}).get("hash", ""),
+        (body.get("user") or {}).get("id", "") if isinstance(body.get("user"), dict) else "",
+    ]
+    if not any(parts[1:]):
+        return None
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+def make_middleware(beacon: Beacon) -> Callable[..., Awaitable[Any]]:
+    async def beacon_middleware(
+        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        context[BEACON] = beacon
+        fingerprint = envelope_fingerprint(body)
+        # trigger_id / event_id are unique per user action, so a second sighting is Slack
+        # redelivering something already handled: ack it, act no more.
+        if fingerprint and not await beacon.store.first_seen(fingerprint):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    return beacon_middleware

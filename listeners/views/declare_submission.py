@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from app.domain.models import NewIncident
+from listeners.context import beacon_of, user_of
+from listeners.forms import DeclareForm
+from views.context import DeclareContext
+from views.mrkdwn import escape
+
+log = logging.getLogger(__name__)
+
+
+async def handle_declare_submission(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    beacon = beacon_of(context)
+    form = DeclareForm.from_view(view)
+    ctx = DeclareContext.parse(view.get("private_metadata"))
+    user = user_of(body)
+    new = NewIncident(
+        title=form.title,
+        description=form.description,
+        service=form.service,
+        severity=form.severity,
+        assignee=form.assignee,
+        reporter=user,
+        wants_channel=form.wants_channel,
+        source_channel=ctx.source_channel,
+        source_ts=ctx.source_ts,
+        source_permalink=ctx.source_permalink,
+    )
+    errors = beacon.incidents.validate_new(new)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    # One Lua call: fast enough to finish before the ack, so a failure shows in the modal.
+    incident = await beacon.incidents.declare(new)
+    await ack()
+    if ctx.channel_id:
+        text = f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
+        try:
+            await client.chat_postEphemeral(channel=ctx.channel_id, user=user, text=text)
+        except SlackApiError as exc:  # the card still goes out; this is only a courtesy
+            log.info("no declare confirmation in %s: %s", ctx.channel_id, exc.response["error"])

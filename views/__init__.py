@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions of domain objects, no I/O."""

@@ -1,0 +1,47 @@
+"""Every callback, action and block id Beacon uses."""
+
+from enum import StrEnum
+
+
+class CallbackId(StrEnum):
+    DECLARE_SHORTCUT = "declare_incident"
+    DECLARE_FROM_MESSAGE = "declare_incident_from_message"
+    DECLARE_MODAL = "beacon-declare"
+    RESOLVE_MODAL = "beacon-resolve"
+    SNOOZE_MODAL = "beacon-snooze"
+
+
+class ActionId(StrEnum):
+    ACK = "incident-ack"
+    RESOLVE = "incident-resolve"
+    SNOOZE = "incident-snooze"
+    VIEW = "incident-view"
+    TITLE = "title-input"
+    DESCRIPTION = "description-input"
+    SERVICE = "service-select"
+    SEVERITY = "severity-select"
+    ASSIGNEE = "assignee-select"
+    OPTIONS = "options-checkboxes"
+    NOTE = "note-input"
+    SNOOZE_FOR = "snooze-for-input"
+
+
+class BlockId(StrEnum):
+    HEADER = "incident-header"
+    SUMMARY = "incident-summary"
+    FIELDS = "incident-fields"
+    CONTEXT = "incident-context"
+    ACTIONS = "incident-actions"
+    TITLE = "title"
+    DESCRIPTION = "description"
+    SERVICE = "service"
+    SEVERITY = "severity"
+    ASSIGNEE = "assignee"
+    OPTIONS = "options"
+    NOTE = "note"
+    SNOOZE_FOR = "until"
+
+
+class OptionValue(StrEnum):
+    DEDICATED_CHANNEL = "dedicated-channel"
+    SNOOZE_CUSTOM = "custom"

@@ -1,0 +1,257 @@
+"""The incident card and the text of its thread replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.config import URGENCY_COLOUR, BeaconConfig
+from app.domain.models import Event, EventType, Incident, Status
+from views.context import IncidentRef, SnoozeChoice
+from views.ids import ActionId, BlockId, OptionValue
+from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
+
+SNOOZE_CHOICES = (("15 minutes", 900), ("30 minutes", 1800), ("1 hour", 3600), ("4 hours", 14400))
+SEVERITY_EMOJI = {"HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🔵"}
+
+
+def status_text(incident: Incident, now: float) -> str:
+    if incident.status is Status.RESOLVED:
+        return f"Resolved ✓ by {user(incident.resolved_by)}"
+    if incident.snoozed_at(now) and incident.snoozed_until:
+        return f"Snoozed until {date_time(incident.snoozed_until)}"
+    if incident.status is Status.ACKNOWLEDGED:
+        return f"Acknowledged ✓ by {user(incident.acknowledged_by)}"
+    return "Triggered"
+
+
+def sla_text(incident: Incident, config: BeaconConfig) -> str:
+    sev = config.severity(incident.severity)
+    if incident.status is Status.RESOLVED and incident.resolved_at:
+        return f"Resolved in {duration(incident.resolved_at - incident.created_at)}"
+    if incident.status is Status.TRIGGERED:
+        return f"Ack by {date_time(incident.created_at + sev.sla_ack_minutes * 60)}"
+    return f"Resolve by {date_time(incident.created_at + sev.sla_resolve_minutes * 60)}"
+
+
+def _field(label: str, value: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+
+
+def _button(label: str, action: ActionId, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def snooze_select(incident_id: str) -> dict[str, Any]:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": label},
+            "value": SnoozeChoice(incident_id=incident_id, seconds=seconds).dump(),
+        }
+        for label, seconds in SNOOZE_CHOICES
+    ]
+    options.append(
+        {
+            "text": {"type": "plain_text", "text": "Custom…"},
+            "value": SnoozeChoice(incident_id=incident_id).dump(),
+        }
+    )
+    return {
+        "type": "static_select",
+        "action_id": ActionId.SNOOZE,
+        "placeholder": {"type": "plain_text", "text": "Snooze"},
+        "options": options,
+    }
+
+
+def incident_title(incident: Incident, config: BeaconConfig) -> str:
+    sev = config.severity(incident.severity)
+    prefix = f"{SEVERITY_EMOJI[sev.urgency]} {incident.severity} · "
+    return truncate(prefix + incident.title, 150)
+
+
+def fallback_text(incident: Incident, config: BeaconConfig) -> str:
+    sev = config.severity(incident.severity)
+    status = incident.status.value.lower()
+    return f"{incident.id} [{incident.severity} {sev.label}] {escape(incident.title)} — {status}"
+
+
+def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list[dict[str, Any]]:
+    sev = config.severity(incident.severity)
+    service = config.services.get(incident.service or "")
+    summary = f"*{incident.id}* · {sev.label} · urgency {sev.urgency.value}"
+    if incident.description:
+        summary += "\n" + escape(truncate(incident.description, 2500))
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "block_id": BlockId.HEADER,
+            "text": {"type": "plain_text", "text": incident_title(incident, config), "emoji": True},
+        },
+        {
+            "type": "section",
+            "block_id": BlockId.SUMMARY,
+            "text": {"type": "mrkdwn", "text": summary},
+        },
+        {
+            "type": "section",
+            "block_id": BlockId.FIELDS,
+            "fields": [
+                _field("Service", escape(service.name) if service else "—"),
+                _field("Status", status_text(incident, now)),
+                _field("Triggered", date_ago(incident.created_at)),
+                _field("Assignee", user(incident.assignee)),
+                _field("SLA", sla_text(incident, config)),
+            ],
+        },
+    ]
+    context = f"Reported by {user(incident.reporter)}"
+    if incident.source_permalink:
+        context += f" · from <{incident.source_permalink}|this message>"
+    blocks.append(
+        {
+            "type": "context",
+            "block_id": BlockId.CONTEXT,
+            "elements": [{"type": "mrkdwn", "text": context}],
+        }
+    )
+    ref = IncidentRef(incident_id=incident.id).dump()
+    actions: list[dict[str, Any]] = []
+    if incident.status is Status.TRIGGERED:
+        actions.append(_button("Acknowledge", ActionId.ACK, ref, "primary"))
+    if incident.is_open:
+        actions.append(_button("Resolve", ActionId.RESOLVE, ref, "danger"))
+        actions.append(snooze_select(incident.id))
+    if incident.permalink:
+        view = _button("View", ActionId.VIEW, ref)
+        view["url"] = incident.permalink
+        actions.append(view)
+    if actions:
+        blocks.append({"type": "actions", "block_id": BlockId.ACTIONS, "elements": actions})
+    return blocks
+
+
+def card_attachments(
+    incident: Incident, config: BeaconConfig, *, now: float
+) -> list[dict[str, Any]]:
+    """The card as one attachment, for the severity colour bar."""
+    colour = URGENCY_COLOUR[config.severity(incident.severity).urgency]
+    if incident.status is Status.RESOLVED:
+        colour = "#2EB67D"
+    return [
+        {
+            "color": colour,
+            "fallback": fallback_text(incident, config),
+            "blocks": card_blocks(incident, config, now=now),
+        }
+    ]
+
+
+def _attributed(user_id: str, email: str | None) -> str:
+    return f"{user(user_id)} ({escape(email) if email else 'via Slack'})"
+
+
+def thread_text(event: Event, incident: Incident, *, actor_email: str | None) -> str | None:
+    """The thread reply for one event, or None when the event has none."""
+    who = _attributed(event.actor, actor_email) if event.actor != "beacon" else "Beacon"
+    data = event.data
+    match event.type:
+        case EventType.ACKNOWLEDGED:
+            return f"Acknowledged by {who} after {duration(data.get('since_trigger', 0))}."
+        case EventType.RESOLVED:
+            text = f"✅ Resolved by {who} after {duration(data.get('duration', 0))}."
+            note = data.get("note")
+            return text + (f"\n>*Resolution:* {escape(truncate(note, 2000))}" if note else "")
+        case EventType.SNOOZED:
+            return f"💤 Snoozed by {who} until {date_time(float(data['until']))}."
+        case EventType.UNSNOOZED:
+            target = user(data.get("assignee") or None)
+            return f"⏰ Snooze is over: {target}, {incident.id} needs attention again."
+        case EventType.NOTE_ADDED:
+            return f"📝 Note from {who}:\n>{escape(truncate(data.get('text', ''), 2500))}"
+        case EventType.ASSIGNED:
+            previous = data.get("previous")
+            was = f" (was {user(previous)})" if previous else ""
+            return f"{who} assigned this to {user(data['assignee'])}{was}."
+        case EventType.SEVERITY_CHANGED:
+            return f"{who} changed severity {data.get('previous')} → {data.get('severity')}."
+    return None
+
+
+def incident_line(incident: Incident, config: BeaconConfig) -> str:
+    """One line for lists: severity, id (linked), title, status, age."""
+    sev = config.severity(incident.severity)
+    ident = f"<{incident.permalink}|{incident.id}>" if incident.permalink else f"*{incident.id}*"
+    return (
+        f"{SEVERITY_EMOJI[sev.urgency]} {incident.severity} {ident} "
+        f"{escape(truncate(incident.title, 80))}"
+        f" · {incident.status.value.lower()} · opened {date_ago(incident.created_at)}"
+    )
+
+
+def list_blocks(
+    incidents: list[Incident], config: BeaconConfig
+) -> tuple[str, list[dict[str, Any]]]:
+    if not incidents:
+        return "No open incidents. 🎉", []
+    shown = incidents[:45]
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*Open incidents ({len(incidents)})*"},
+        }
+    ]
+    blocks += [
+        {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(i, config)}}
+        for i in shown
+    ]
+    if len(incidents) > len(shown):
+        more = len(incidents) - len(shown)
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more"}]}
+        )
+    return f"{len(incidents)} open incidents", blocks
+
+
+def show_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list[dict[str, Any]]:
+    """`/incident show`: the card without buttons that would act from an ephemeral copy."""
+    blocks = [b for b in card_blocks(incident, config, now=now) if b["type"] != "actions"]
+    if incident.resolution_note:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Resolution*\n" + escape(truncate(incident.resolution_note, 2900)),
+                },
+            }
+        )
+    return blocks
+
+
+HELP_TEXT = "\n".join(
+    [
+        "*Beacon — `/incident` commands*",
+        "`/incident` — open the Declare incident form",
+        "`/incident create <title> [--sev P1] [--service payments] [--assignee @user]` — "
+        "declare (opens the form unless --sev is given)",
+        "`/incident list` — open incidents, newest first",
+        "`/incident show INC-42` — details of one incident",
+        "`/incident ack INC-42` — acknowledge",
+        "`/incident resolve INC-42 [note]` — resolve with an optional note",
+        "`/incident snooze INC-42 30m` — silence reminders for a while",
+        "`/incident note INC-42 <text>` — add a note to the timeline",
+        "`/incident assign INC-42 @user` — change the assignee",
+        "`/incident severity INC-42 P2` — change the severity",
+        "`/incident help` — this help",
+    ]
+)
+
+__all__ = ["OptionValue"]

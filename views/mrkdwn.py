@@ -1,0 +1,68 @@
+"""Text helpers: escaping user text for mrkdwn, Slack date tokens, durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+
+def escape(text: str) -> str:
+    """Neutralise mentions, broadcasts and links in user-supplied text.
+
+    Slack only parses `<...>` sequences as mentions/links, so escaping `&<>` stops
+    `<!channel>`, `<@U123>` and `<http://x|y>`; a zero-width space after `@` keeps a bare
+    `@here` from being linked by clients that still parse names.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fallback(ts: float, fmt: str) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime(fmt)
+
+
+def date_ago(ts: float) -> str:
+    """'3 minutes ago' in each reader's own terms."""
+    return f"<!date^{int(ts)}^{{ago}}|{_fallback(ts, '%Y-%m-%d %H:%M UTC')}>"
+
+
+def date_time(ts: float) -> str:
+    """A time of day in the reader's time zone (with the date when not today)."""
+    return f"<!date^{int(ts)}^{{date_short_pretty}} {{time}}|{_fallback(ts, '%Y-%m-%d %H:%M UTC')}>"
+
+
+def duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    return " ".join(p for p in parts if p)
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
+
+
+def parse_duration(text: str) -> int | None:
+    """'90m', '2h', '1h30m', '1d' -> seconds; None when it is not a duration."""
+    match = _DURATION.match(text or "")
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    return days * 86400 + hours * 3600 + minutes * 60
+
+
+def user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_unassigned_"
