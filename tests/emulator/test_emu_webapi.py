@@ -80,6 +80,7 @@ async def test_missing_scope(emu: SlackEmulator) -> None:
                                  "provided": "chat:write"}
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 async def test_post_message_rules(emu: SlackEmulator, client: AsyncWebClient) -> None:
     gen = emu.channel_by_name("general").id
     assert (await error_of(client.chat_postMessage(channel=gen))).response["error"] == "no_text"
