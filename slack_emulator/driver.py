@@ -160,15 +160,6 @@ class SlackUser:
         if ack is None:
             raise DriverError(f"no ack for {command} within {self.emu.ack_timeout}s")
         body = ack.payload or {}
-        if body.get("text") or body.get("blocks"):
-            # An ack with a body is shown to the user like a response_url reply.
-            if body.get("response_type") == "in_channel":
-                self.emu.post_message(self.emu.channels[cid], self.emu.bot_user_id,
-                                      str(body.get("text") or ""), body.get("blocks"),
-                                      body.get("attachments"))
-            else:
-                self.emu.add_ephemeral(self.id, cid, str(body.get("text") or ""),
-                                       body.get("blocks"), body.get("attachments"))
         return CommandResult(ack, body.get("text"), payload)
 
     async def global_shortcut(self, callback_id: str) -> ActionResult:

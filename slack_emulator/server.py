@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import WSMsgType, web
 
 from . import blockkit
-from .models import Ack, ApiCall, Channel, Message, User, View
+from .models import Ack, ApiCall, Channel, Message, User, View, iter_elements
 from .webapi import METHODS, ApiError, Call
 
 if TYPE_CHECKING:
@@ -365,10 +365,8 @@ class SlackEmulator:
             target.body["external_id"] = external_id
         target.type = body.get("type", target.type)
         target.hash = self._hash()
-        present = {
-            (b.get("block_id"), (b.get("element") or {}).get("action_id"))
-            for b in target.blocks if b.get("type") == "input"
-        }
+        present = {(b.get("block_id"), e.get("action_id"))
+                   for b, e in iter_elements(target.blocks)}
         target.values = {
             bid: {aid: v for aid, v in acts.items() if (bid, aid) in present}
             for bid, acts in target.values.items()
@@ -605,9 +603,23 @@ class SlackEmulator:
                   payload if isinstance(payload, dict) else None, now,
                   now - sent.sent_at if sent else 0.0)
         self.acks.append(ack)
+        if env.get("type") == "slash_commands" and ack.payload:
+            self._show_command_ack(env["payload"], ack.payload)
         if sent and not sent.acked.done():
             sent.acked.set_result(ack)
         self.notify()
+
+    def _show_command_ack(self, command: dict[str, Any], body: dict[str, Any]) -> None:
+        """A slash-command ack with a body is shown like a response_url reply, at ack time."""
+        if not (body.get("text") or body.get("blocks") or body.get("attachments")):
+            return
+        cid, uid = command.get("channel_id", ""), command.get("user_id", "")
+        text = str(body.get("text") or "")
+        if body.get("response_type") == "in_channel" and cid in self.channels:
+            self.post_message(self.channels[cid], self.bot_user_id, text, body.get("blocks"),
+                              body.get("attachments"))
+        else:
+            self.add_ephemeral(uid, cid, text, body.get("blocks"), body.get("attachments"))
 
     @staticmethod
     def _payload_type(envelope: dict[str, Any]) -> str | None:

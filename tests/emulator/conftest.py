@@ -14,7 +14,11 @@ from slack_emulator import DEFAULT_SCOPES, SlackEmulator
 
 # Read scopes the emulator tests need on top of Beacon's default manifest scopes.
 TEST_SCOPES = [
-    *DEFAULT_SCOPES, "channels:history", "groups:history", "im:history", "channels:join",
+    *DEFAULT_SCOPES,
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "channels:join",
     "bookmarks:read",
 ]
 

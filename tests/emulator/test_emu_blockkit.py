@@ -26,10 +26,10 @@ def actions(*elements: dict[str, Any]) -> dict[str, Any]:
 
 
 def select(n_options: int = 2, text: str = "o", value: str = "v") -> dict[str, Any]:
-    opts = [{"text": pt(text), "value": f"{value}{i}"[: len(value)] or "v"}
-            for i in range(n_options)]
-    return {"type": "static_select", "action_id": "s", "placeholder": pt("Pick"),
-            "options": opts}
+    opts = [
+        {"text": pt(text), "value": f"{value}{i}"[: len(value)] or "v"} for i in range(n_options)
+    ]
+    return {"type": "static_select", "action_id": "s", "placeholder": pt("Pick"), "options": opts}
 
 
 def modal(**kw: Any) -> dict[str, Any]:
@@ -61,7 +61,8 @@ def test_section_text_3000_matches_real_error_shape() -> None:
 def test_section_fields() -> None:
     ok = {"type": "section", "fields": [pt("f")] * 10}
     assert validate_message([ok]) == []
-    assert "no more than 10 items allowed" in validate_message([{**ok, "fields": [pt("f")] * 11}])[0]
+    too_many = validate_message([{**ok, "fields": [pt("f")] * 11}])
+    assert "no more than 10 items allowed" in too_many[0]
     assert validate_message([{"type": "section", "fields": [pt("x" * 2000)]}]) == []
     assert validate_message([{"type": "section", "fields": [pt("x" * 2001)]}])
 
@@ -71,13 +72,21 @@ def test_section_fields() -> None:
     [
         (lambda n: {"type": "header", "text": pt("h" * n)}, 150, "/blocks/0/text/text"),
         (lambda n: actions(button("b" * n)), 75, "/blocks/0/elements/0/text/text"),
-        (lambda n: {"type": "input", "label": pt("l" * n),
-                    "element": {"type": "plain_text_input", "action_id": "x"}},
-         2000, "/blocks/0/label/text"),
-        (lambda n: actions({**select(), "placeholder": pt("p" * n)}), 150,
-         "/blocks/0/elements/0/placeholder/text"),
-        (lambda n: actions(select(text="o" * n)), 75,
-         "/blocks/0/elements/0/options/0/text/text"),
+        (
+            lambda n: {
+                "type": "input",
+                "label": pt("l" * n),
+                "element": {"type": "plain_text_input", "action_id": "x"},
+            },
+            2000,
+            "/blocks/0/label/text",
+        ),
+        (
+            lambda n: actions({**select(), "placeholder": pt("p" * n)}),
+            150,
+            "/blocks/0/elements/0/placeholder/text",
+        ),
+        (lambda n: actions(select(text="o" * n)), 75, "/blocks/0/elements/0/options/0/text/text"),
     ],
 )
 def test_text_limits(block: Any, ok_len: int, pointer: str) -> None:
@@ -91,11 +100,17 @@ def test_text_limits(block: Any, ok_len: int, pointer: str) -> None:
     [
         (lambda n: actions(button(value="v" * n)), 2000, "/blocks/0/elements/0/value"),
         (lambda n: actions(button(url="u" * n)), 3000, "/blocks/0/elements/0/url"),
-        (lambda n: actions({**button(), "action_id": "a" * n}), 255,
-         "/blocks/0/elements/0/action_id"),
+        (
+            lambda n: actions({**button(), "action_id": "a" * n}),
+            255,
+            "/blocks/0/elements/0/action_id",
+        ),
         (lambda n: section(block_id="b" * n), 255, "/blocks/0/block_id"),
-        (lambda n: actions({**select(1), "options": [{"text": pt("o"), "value": "v" * n}]}),
-         150, "/blocks/0/elements/0/options/0/value"),
+        (
+            lambda n: actions({**select(1), "options": [{"text": pt("o"), "value": "v" * n}]}),
+            150,
+            "/blocks/0/elements/0/options/0/value",
+        ),
     ],
 )
 def test_string_limits(make: Any, limit: int, pointer: str) -> None:
@@ -140,10 +155,12 @@ def test_view_limits() -> None:
     assert validate_view(modal()) == []
     assert validate_view(modal(blocks=[section()] * 100)) == []
     assert "no more than 100 items allowed [json-pointer:/view/blocks]" in validate_view(
-        modal(blocks=[section()] * 101))
+        modal(blocks=[section()] * 101)
+    )
     assert validate_view(modal(title=pt("t" * 24))) == []
     assert "must be less than 25 characters [json-pointer:/view/title/text]" in validate_view(
-        modal(title=pt("t" * 25)))
+        modal(title=pt("t" * 25))
+    )
     for key in ("submit", "close"):
         assert validate_view(modal(**{key: pt("s" * 24)})) == []
         assert validate_view(modal(**{key: pt("s" * 25)}))
@@ -159,8 +176,11 @@ def test_view_limits() -> None:
 def test_modal_title_and_submit_requirements() -> None:
     no_title = {"type": "modal", "blocks": []}
     assert "missing required field: title [json-pointer:/view]" in validate_view(no_title)
-    inp = {"type": "input", "label": pt("L"),
-           "element": {"type": "plain_text_input", "action_id": "x"}}
+    inp = {
+        "type": "input",
+        "label": pt("L"),
+        "element": {"type": "plain_text_input", "action_id": "x"},
+    }
     assert validate_view(modal(blocks=[inp]))
     assert validate_view(modal(blocks=[inp], submit=pt("Save"))) == []
     assert validate_view({"type": "home", "blocks": [section()]}) == []

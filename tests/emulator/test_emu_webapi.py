@@ -69,15 +69,20 @@ async def test_ratelimited_and_injected_failures(emu: SlackEmulator, client) -> 
     assert err.response.status_code == 500
     emu.fail_method("conversations.info", error="fatal_error", status=200)
     assert (await error_of(client.conversations_info(channel=gen))).response["error"] == (
-        "fatal_error")
+        "fatal_error"
+    )
 
 
 async def test_missing_scope(emu: SlackEmulator) -> None:
     emu.scopes = ["chat:write"]
     client = AsyncWebClient(token=emu.bot_token, base_url=emu.base_url)
     err = await error_of(client.users_info(user="UALICE"))
-    assert err.response.data == {"ok": False, "error": "missing_scope", "needed": "users:read",
-                                 "provided": "chat:write"}
+    assert err.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "users:read",
+        "provided": "chat:write",
+    }
 
 
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
@@ -96,7 +101,8 @@ async def test_post_message_rules(emu: SlackEmulator, client: AsyncWebClient) ->
     assert err.response["error"] == "not_in_channel"
     emu.channels[gen].is_archived = True
     assert (await error_of(client.chat_postMessage(channel=gen, text="x"))).response[
-        "error"] == "is_archived"
+        "error"
+    ] == "is_archived"
     resp = await client.chat_postMessage(channel="UALICE", text="x" * 40_001)
     assert resp["channel"].startswith("D") and len(resp["message"]["text"]) == 40_000
     assert emu.dms("alice")[0].ts == resp["ts"]
@@ -105,20 +111,22 @@ async def test_post_message_rules(emu: SlackEmulator, client: AsyncWebClient) ->
 async def test_block_limits_over_the_wire(emu: SlackEmulator, client: AsyncWebClient) -> None:
     gen = emu.channel_by_name("general").id
     assert (await client.chat_postMessage(channel=gen, text="t", blocks=[section("b")] * 50))["ok"]
-    err = await error_of(client.chat_postMessage(channel=gen, text="t",
-                                                 blocks=[section("b")] * 51))
+    err = await error_of(client.chat_postMessage(channel=gen, text="t", blocks=[section("b")] * 51))
     assert err.response.data == {
-        "ok": False, "error": "invalid_blocks",
+        "ok": False,
+        "error": "invalid_blocks",
         "errors": ["no more than 50 items allowed [json-pointer:/blocks]"],
-        "response_metadata": {"messages": [
-            "[ERROR] no more than 50 items allowed [json-pointer:/blocks]"]},
+        "response_metadata": {
+            "messages": ["[ERROR] no more than 50 items allowed [json-pointer:/blocks]"]
+        },
     }
     header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
     err = await error_of(client.chat_postMessage(channel=gen, text="t", blocks=[header]))
     assert "[json-pointer:/blocks/0/text/text]" in err.response["errors"][-1]
     # Form-encoded with JSON-string blocks is accepted too (curl / other SDKs).
-    resp = await client.api_call("chat.postMessage", data={
-        "channel": gen, "blocks": '[{"type": "divider"}]', "text": "form"})
+    resp = await client.api_call(
+        "chat.postMessage", data={"channel": gen, "blocks": '[{"type": "divider"}]', "text": "form"}
+    )
     assert resp["message"]["blocks"] == [{"type": "divider"}]
 
 
@@ -127,16 +135,19 @@ async def test_thread_update_history_replies_metadata(emu, client: AsyncWebClien
     meta = {"event_type": "incident_created", "event_payload": {"id": "INC-1"}}
     parent = await client.chat_postMessage(channel=gen, text="parent", metadata=meta)
     reply = await client.chat_postMessage(channel=gen, text="reply", thread_ts=parent["ts"])
-    await client.chat_postMessage(channel=gen, text="bcast", thread_ts=parent["ts"],
-                                  reply_broadcast=True)
-    await client.chat_postMessage(channel=gen, text="later",
-                                  attachments=[{"color": "#f00", "blocks": [section("att")]}])
+    await client.chat_postMessage(
+        channel=gen, text="bcast", thread_ts=parent["ts"], reply_broadcast=True
+    )
+    await client.chat_postMessage(
+        channel=gen, text="later", attachments=[{"color": "#f00", "blocks": [section("att")]}]
+    )
     err = await error_of(client.chat_postMessage(channel=gen, text="x", thread_ts="1.2"))
     assert err.response["error"] == "thread_not_found"
     upd = await client.chat_update(channel=gen, ts=parent["ts"], text="parent v2")
     assert upd["message"]["edited"]["user"] == "BBEACON"
     assert (await error_of(client.chat_update(channel=gen, ts="1.1", text="x"))).response[
-        "error"] == "message_not_found"
+        "error"
+    ] == "message_not_found"
 
     hist = await client.conversations_history(channel=gen, include_all_metadata=True)
     texts = [m["text"] for m in hist["messages"]]
@@ -146,8 +157,9 @@ async def test_thread_update_history_replies_metadata(emu, client: AsyncWebClien
     limited = await client.conversations_history(channel=gen, limit=1)
     assert limited["has_more"] and len(limited["messages"]) == 1
 
-    replies = await client.conversations_replies(channel=gen, ts=parent["ts"],
-                                                 include_all_metadata=True)
+    replies = await client.conversations_replies(
+        channel=gen, ts=parent["ts"], include_all_metadata=True
+    )
     assert [m["text"] for m in replies["messages"]] == ["parent v2", "reply", "bcast"]
     assert replies["messages"][0]["reply_count"] == 2
     assert replies["messages"][0]["metadata"]["event_type"] == "incident_created"
@@ -186,17 +198,25 @@ async def test_ephemeral_and_response_url(emu: SlackEmulator, client: AsyncWebCl
 
 
 async def test_channel_naming_and_admin(emu: SlackEmulator, client: AsyncWebClient) -> None:
-    for name, error in [("", "invalid_name_required"), ("a" * 81, "invalid_name_maxlength"),
-                        ("Incident", "invalid_name_specials"), ("inc 1", "invalid_name_specials"),
-                        ("---", "invalid_name_punctuation"), ("general", "name_taken")]:
+    for name, error in [
+        ("", "invalid_name_required"),
+        ("a" * 81, "invalid_name_maxlength"),
+        ("Incident", "invalid_name_specials"),
+        ("inc 1", "invalid_name_specials"),
+        ("---", "invalid_name_punctuation"),
+        ("general", "name_taken"),
+    ]:
         err = await error_of(client.conversations_create(name=name))
         assert err.response["error"] == error, name
     created = await client.conversations_create(name="inc-42_" + "a" * 73, is_private=True)
     cid = created["channel"]["id"]
     assert created["channel"]["is_private"] and created["channel"]["creator"] == "UBEACONBOT"
     await client.conversations_invite(channel=cid, users=["UALICE", "UBOB"])
-    for users, error in [("UALICE", "already_in_channel"), ("UNOBODY", "user_not_found"),
-                         ("UBEACONBOT", "cant_invite_self")]:
+    for users, error in [
+        ("UALICE", "already_in_channel"),
+        ("UNOBODY", "user_not_found"),
+        ("UBEACONBOT", "cant_invite_self"),
+    ]:
         err = await error_of(client.conversations_invite(channel=cid, users=users))
         assert err.response["error"] == error
     await client.conversations_setTopic(channel=cid, topic="SEV1")
@@ -230,8 +250,9 @@ async def test_users_bookmarks_reactions_pins(emu: SlackEmulator, client) -> Non
     assert "email" not in (await client.users_info(user="UALICE"))["user"]["profile"]
 
     gen = emu.channel_by_name("general").id
-    await client.bookmarks_add(channel_id=gen, title="Runbook", type="link",
-                               link="https://example.com/rb")
+    await client.bookmarks_add(
+        channel_id=gen, title="Runbook", type="link", link="https://example.com/rb"
+    )
     assert (await client.bookmarks_list(channel_id=gen))["bookmarks"][0]["title"] == "Runbook"
     ts = (await client.chat_postMessage(channel=gen, text="x"))["ts"]
     await client.reactions_add(channel=gen, timestamp=ts, name="eyes")
@@ -243,8 +264,12 @@ async def test_users_bookmarks_reactions_pins(emu: SlackEmulator, client) -> Non
 
 async def test_views_open_push_update(emu: SlackEmulator, client: AsyncWebClient) -> None:
     def modal(title: str, **kw) -> dict:
-        return {"type": "modal", "title": {"type": "plain_text", "text": title},
-                "blocks": [section(title)], **kw}
+        return {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": title},
+            "blocks": [section(title)],
+            **kw,
+        }
 
     trigger = emu.issue_trigger("UALICE")
     opened = await client.views_open(trigger_id=trigger, view=modal("Root", external_id="r"))
@@ -255,24 +280,27 @@ async def test_views_open_push_update(emu: SlackEmulator, client: AsyncWebClient
     assert err.response["error"] == "exchanged_trigger_id"
     err = await error_of(client.views_open(trigger_id="nope", view=modal("x")))
     assert err.response["error"] == "invalid_trigger_id"
-    err = await error_of(client.views_open(trigger_id=emu.issue_trigger("UALICE"),
-                                           view=modal("t" * 25)))
+    err = await error_of(
+        client.views_open(trigger_id=emu.issue_trigger("UALICE"), view=modal("t" * 25))
+    )
     assert err.response["error"] == "invalid_arguments"
     assert "[json-pointer:/view/title/text]" in err.response["response_metadata"]["messages"][-1]
 
     for title in ("Two", "Three"):
         pushed = await client.views_push(trigger_id=emu.issue_trigger("UALICE"), view=modal(title))
         assert pushed["view"]["root_view_id"] == view["id"]
-    err = await error_of(client.views_push(trigger_id=emu.issue_trigger("UALICE"),
-                                           view=modal("Four")))
+    err = await error_of(
+        client.views_push(trigger_id=emu.issue_trigger("UALICE"), view=modal("Four"))
+    )
     assert err.response["error"] == "push_limit_reached"
     alice = emu.user("alice")
     assert [v.title for v in alice.views] == ["Root", "Two", "Three"]
 
     updated = await client.views_update(view_id=view["id"], hash=view["hash"], view=modal("R2"))
     assert updated["view"]["id"] == view["id"] and updated["view"]["hash"] != view["hash"]
-    err = await error_of(client.views_update(view_id=view["id"], hash=view["hash"],
-                                             view=modal("R3")))
+    err = await error_of(
+        client.views_update(view_id=view["id"], hash=view["hash"], view=modal("R3"))
+    )
     assert err.response["error"] == "hash_conflict"
     assert (await client.views_update(external_id="r", view=modal("R4")))["ok"]
     err = await error_of(client.views_update(view_id="VNOPE", view=modal("x")))

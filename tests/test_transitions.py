@@ -1,0 +1,223 @@
+"""Every transition's Lua script, against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from redis.asyncio import Redis
+
+from app.clock import FakeClock
+from app.config import BeaconConfig
+from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
+from app.domain.incidents import IncidentService, normalise_id
+from app.domain.models import EventType, NewIncident, Status
+from app.keys import Keys
+from app.scheduler import Scheduler
+from app.store import IncidentStore
+
+
+@pytest.fixture
+def store(redis: Redis) -> IncidentStore:
+    return IncidentStore(redis, Keys("t"))
+
+
+@pytest.fixture
+def service(store: IncidentStore, config: BeaconConfig, clock: FakeClock) -> IncidentService:
+    return IncidentService(store, config, clock)
+
+
+def new(title: str = "Checkout is down", **kw) -> NewIncident:
+    return NewIncident(title=title, severity=kw.pop("severity", "P2"), reporter="UALICE", **kw)
+
+
+async def events(store: IncidentStore) -> list[tuple[str, dict[str, str]]]:
+    return await store.redis.xrange(store.keys.events())
+
+
+async def test_declare_numbers_incidents_and_appends_one_event(service, store):
+    first = await service.declare(new(service="payments", assignee="UBOB"))
+    second = await service.declare(new("Search slow", severity="P4"))
+    assert (first.id, second.id) == ("INC-1", "INC-2")
+    assert first.status is Status.TRIGGERED and first.assignee == "UBOB"
+    assert first.service == "payments" and first.reporter == "UALICE"
+    stream = await events(store)
+    assert [f["type"] for _, f in stream] == [EventType.TRIGGERED] * 2
+    assert stream[0][1]["event_id"] == "INC-1#1"
+    assert [i.id for i in await service.list_open()] == ["INC-2", "INC-1"]
+    timeline = await service.timeline("INC-1")
+    assert [(t.seq, t.type, t.actor) for t in timeline] == [(1, EventType.TRIGGERED, "UALICE")]
+
+
+async def test_declare_rejects_bad_fields_before_touching_redis(service, store):
+    with pytest.raises(InvalidInput) as err:
+        await service.declare(new("   "))
+    assert err.value.field == "title"
+    with pytest.raises(InvalidInput) as err:
+        await service.declare(new("x" * 151))
+    assert "150" in err.value.user_message
+    with pytest.raises(InvalidInput) as err:
+        await service.declare(new(service="nope"))
+    assert err.value.field == "service"
+    assert await events(store) == []
+
+
+async def test_acknowledge_once_then_polite_refusal(service, store, clock):
+    await service.declare(new())
+    await clock.advance(90)
+    inc = await service.acknowledge("INC-1", "UBOB")
+    assert inc.status is Status.ACKNOWLEDGED and inc.acknowledged_by == "UBOB"
+    assert inc.assignee == "UBOB"  # the acknowledger takes an unassigned incident
+    with pytest.raises(AlreadyDone) as err:
+        await service.acknowledge("INC-1", "UCAROL")
+    assert "already acknowledged by <@UBOB>" in err.value.user_message
+    stream = await events(store)
+    assert [f["type"] for _, f in stream] == [EventType.TRIGGERED, EventType.ACKNOWLEDGED]
+    assert json.loads(stream[1][1]["data"]) == {"since_trigger": 90}
+
+
+async def test_concurrent_acknowledge_makes_exactly_one_transition(service, store, redis_server):
+    await service.declare(new())
+    clients = [Redis.from_url(redis_server.url, decode_responses=True) for _ in range(10)]
+    services = [
+        IncidentService(IncidentStore(c, Keys("t")), service.config, service.clock) for c in clients
+    ]
+    results = await asyncio.gather(
+        *(s.acknowledge("INC-1", f"U{i}") for i, s in enumerate(services)), return_exceptions=True
+    )
+    for c in clients:
+        await c.aclose()
+    winners = [r for r in results if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, AlreadyDone)]
+    assert len(winners) == 1 and len(losers) == 9
+    acks = [f for _, f in await events(store) if f["type"] == EventType.ACKNOWLEDGED]
+    assert len(acks) == 1 and acks[0]["actor"] == winners[0].acknowledged_by
+
+
+async def test_resolve_closes_and_refuses_everything_after(service, store, clock):
+    await service.declare(new())
+    await clock.advance(3600)
+    inc = await service.resolve("INC-1", "UBOB", "rolled back")
+    assert inc.status is Status.RESOLVED and inc.resolution_note == "rolled back"
+    assert await service.list_open() == []
+    for act in (
+        service.resolve("INC-1", "UCAROL"),
+        service.acknowledge("INC-1", "UCAROL"),
+        service.snooze("INC-1", "UCAROL", 600),
+        service.assign("INC-1", "UCAROL", "UDAN"),
+        service.set_severity("INC-1", "UCAROL", "P1"),
+    ):
+        with pytest.raises(AlreadyDone, match="already resolved"):
+            await act
+    resolved = [f for _, f in await events(store) if f["type"] == EventType.RESOLVED]
+    assert len(resolved) == 1 and json.loads(resolved[0]["data"])["duration"] == 3600
+
+
+async def test_unknown_incident_is_reported_by_every_transition(service):
+    for act in (
+        service.acknowledge("INC-9", "U1"),
+        service.resolve("INC-9", "U1"),
+        service.snooze("INC-9", "U1", 60),
+        service.add_note("INC-9", "U1", "hi"),
+        service.assign("INC-9", "U1", "U2"),
+        service.set_severity("INC-9", "U1", "P1"),
+    ):
+        with pytest.raises(IncidentNotFound, match="INC-9"):
+            await act
+
+
+async def test_snooze_wakes_once_through_the_scheduler(service, store, clock):
+    await service.declare(new(assignee="UBOB"))
+    inc = await service.snooze("INC-1", "UBOB", 900)
+    assert inc.snoozed_until == clock.now() + 900 and inc.snoozed_at(clock.now())
+    scheduler = Scheduler(store, clock)
+    assert await scheduler.tick() == 0
+    await clock.advance(899)
+    assert await scheduler.tick() == 0
+    await clock.advance(2)
+    other = Scheduler(store, clock)
+    fired = await asyncio.gather(scheduler.tick(), other.tick())
+    assert sorted(fired) == [0, 1]  # two instances, one fire
+    inc = await service.get("INC-1")
+    assert inc.snoozed_until is None
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.UNSNOOZED) == 1
+    assert await store.next_timer_due() is None
+
+
+async def test_resnooze_and_resolve_make_old_timers_stale(service, store, clock):
+    await service.declare(new())
+    await service.snooze("INC-1", "UBOB", 600)
+    await service.snooze("INC-1", "UBOB", 3600)  # replaces the first wake-up
+    scheduler = Scheduler(store, clock)
+    await clock.advance(700)
+    assert await scheduler.tick() == 1  # the old timer fires, but as stale: no event
+    assert (await service.get("INC-1")).snoozed_until is not None
+    await service.resolve("INC-1", "UBOB")
+    await clock.advance(3600)
+    await scheduler.tick()
+    types = [f["type"] for _, f in await events(store)]
+    assert EventType.UNSNOOZED not in types
+
+
+async def test_snooze_bounds(service):
+    await service.declare(new())
+    with pytest.raises(InvalidInput):
+        await service.snooze("INC-1", "U1", 0)
+    with pytest.raises(InvalidInput):
+        await service.snooze("INC-1", "U1", 8 * 86400)
+
+
+async def test_claimed_timer_is_leased_not_lost(store, service, clock):
+    await service.declare(new())
+    await service.snooze("INC-1", "UBOB", 60)
+    await clock.advance(61)
+    claimed = await store.claim_timers(clock.now(), lease=30)
+    assert len(claimed) == 1
+    # The claimer died: nobody else sees it during the lease, everyone after.
+    assert await store.claim_timers(clock.now() + 10, lease=30) == []
+    assert await store.claim_timers(clock.now() + 31, lease=30) == claimed
+
+
+async def test_assign_severity_note(service, store):
+    await service.declare(new(assignee="UBOB"))
+    inc = await service.assign("INC-1", "UALICE", "UCAROL")
+    assert inc.assignee == "UCAROL"
+    with pytest.raises(AlreadyDone):
+        await service.assign("INC-1", "UALICE", "UCAROL")
+    inc = await service.set_severity("INC-1", "UALICE", "p1")
+    assert inc.severity == "P1"
+    with pytest.raises(InvalidInput):
+        await service.set_severity("INC-1", "UALICE", "P7")
+    await service.add_note("INC-1", "UBOB", "db failover started")
+    with pytest.raises(InvalidInput):
+        await service.add_note("INC-1", "UBOB", "  ")
+    timeline = await service.timeline("INC-1")
+    assert [t.type for t in timeline] == [
+        EventType.TRIGGERED,
+        EventType.ASSIGNED,
+        EventType.SEVERITY_CHANGED,
+        EventType.NOTE_ADDED,
+    ]
+    assert timeline[1].data == {"assignee": "UCAROL", "previous": "UBOB"}
+    assert timeline[3].data["text"] == "db failover started"
+
+
+async def test_record_message_and_notified_mark(store, service):
+    await service.declare(new())
+    await store.record_message("INC-1", "card", "C1", "1.000100", card=True, permalink="https://x")
+    await store.record_message("INC-1", "reply:INC-1#2", "C1", "1.000200")
+    inc = await service.get("INC-1")
+    assert (inc.channel, inc.card_ts, inc.permalink) == ("C1", "1.000100", "https://x")
+    assert await store.message_ref("INC-1", "reply:INC-1#2") == ("C1", "1.000200")
+    await store.mark_notified("INC-1", 3)
+    await store.mark_notified("INC-1", 2)  # never lowers
+    assert await store.notified_seq("INC-1") == 3
+
+
+def test_normalise_id():
+    assert normalise_id("inc-042") == "INC-42"
+    assert normalise_id("#7") == "INC-7"
+    with pytest.raises(InvalidInput):
+        normalise_id("payments")

@@ -1,0 +1,191 @@
+"""Block Kit builders and text helpers: pure tests of their output."""
+
+from __future__ import annotations
+
+from app.config import BeaconConfig
+from app.domain.models import Event, EventType, Incident, Status
+from listeners.commands.parse import parse, user_id_from
+from views import incident as card
+from views.context import DeclareContext, IncidentRef
+from views.ids import ActionId, BlockId
+from views.modals import declare_modal, resolve_modal, snooze_modal
+from views.mrkdwn import duration, escape, parse_duration
+
+NOW = 1_800_000_000.0
+
+
+def make(**kw) -> Incident:
+    base = dict(
+        id="INC-7",
+        number=7,
+        title="Checkout <!channel> down",
+        description="<@U999> pls",
+        service="payments",
+        severity="P1",
+        status=Status.TRIGGERED,
+        reporter="UALICE",
+        assignee=None,
+        created_at=NOW - 180,
+    )
+    base.update(kw)
+    return Incident(**base)
+
+
+def texts(blocks) -> str:
+    out = []
+    for b in blocks:
+        for key in ("text",):
+            if isinstance(b.get(key), dict):
+                out.append(b[key]["text"])
+        out += [f["text"] for f in b.get("fields", [])]
+        out += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(out)
+
+
+def buttons(blocks) -> list[str]:
+    return [
+        e["text"]["text"] if e["type"] == "button" else e["placeholder"]["text"]
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+
+
+def test_escape_blocks_mentions_broadcasts_and_links():
+    hostile = "<!channel> <!here> <@U123> <https://evil.example|click> @here & @channel"
+    out = escape(hostile)
+    assert "<" not in out and ">" not in out
+    assert "&lt;!channel&gt;" in out and "&amp;" in out
+    assert "@here" not in out and "@channel" not in out
+
+
+def test_card_escapes_user_text_and_shows_every_field(config: BeaconConfig):
+    blocks = card.card_blocks(make(), config, now=NOW)
+    # The header is plain_text, which Slack never parses for mentions; everything else is
+    # mrkdwn and must carry no live markup from the user.
+    assert blocks[0]["type"] == "header" and blocks[0]["text"]["type"] == "plain_text"
+    body = texts(blocks[1:])
+    assert "<!channel>" not in body and "<@U999>" not in body and "&lt;@U999&gt;" in body
+    fallback = card.fallback_text(make(), config)
+    assert "<!channel>" not in fallback and "&lt;!channel&gt;" in fallback
+    for label in (
+        "*Service*\nPayments",
+        "*Status*\nTriggered",
+        "*Triggered*\n<!date^",
+        "*Assignee*",
+        "*SLA*\nAck by <!date^",
+    ):
+        assert label in body, label
+    assert buttons(blocks) == ["Acknowledge", "Resolve", "Snooze"]
+    actions = next(b for b in blocks if b["block_id"] == BlockId.ACTIONS)["elements"]
+    assert IncidentRef.parse(actions[0]["value"]).incident_id == "INC-7"
+    assert [o["text"]["text"] for o in actions[2]["options"]] == [
+        "15 minutes",
+        "30 minutes",
+        "1 hour",
+        "4 hours",
+        "Custom…",
+    ]
+
+
+def test_card_follows_status(config: BeaconConfig):
+    acked = make(
+        status=Status.ACKNOWLEDGED,
+        acknowledged_by="UBOB",
+        acknowledged_at=NOW,
+        permalink="https://x.slack.com/archives/C1/p1",
+    )
+    blocks = card.card_blocks(acked, config, now=NOW)
+    assert "Acknowledged ✓ by <@UBOB>" in texts(blocks)
+    assert buttons(blocks) == ["Resolve", "Snooze", "View"]
+    assert "Resolve by" in texts(blocks)
+    snoozed = make(snoozed_until=NOW + 600)
+    assert "Snoozed until <!date^" in texts(card.card_blocks(snoozed, config, now=NOW))
+    done = make(status=Status.RESOLVED, resolved_by="UBOB", resolved_at=NOW)
+    blocks = card.card_blocks(done, config, now=NOW)
+    assert "Resolved ✓ by <@UBOB>" in texts(blocks) and buttons(blocks) == []
+    attachment = card.card_attachments(done, config, now=NOW)[0]
+    assert attachment["color"] == "#2EB67D"
+
+
+def test_colour_bar_follows_urgency(config: BeaconConfig):
+    colours = {
+        sev: card.card_attachments(make(severity=sev), config, now=NOW)[0]["color"]
+        for sev in ("P1", "P2", "P3", "P4")
+    }
+    assert colours == {"P1": "#E01E5A", "P2": "#E01E5A", "P3": "#ECB22E", "P4": "#36C5F0"}
+
+
+def test_header_stays_within_slack_limit(config: BeaconConfig):
+    blocks = card.card_blocks(make(title="x" * 150), config, now=NOW)
+    assert len(blocks[0]["text"]["text"]) <= 150
+
+
+def test_thread_text_attribution_and_escaping():
+    inc = make()
+    ev = Event("INC-7#2", EventType.ACKNOWLEDGED, "INC-7", 2, "UBOB", NOW, {"since_trigger": 180})
+    assert card.thread_text(ev, inc, actor_email="bob@example.com") == (
+        "Acknowledged by <@UBOB> (bob@example.com) after 3m."
+    )
+    assert "(via Slack)" in card.thread_text(ev, inc, actor_email=None)
+    note = Event(
+        "INC-7#3",
+        EventType.NOTE_ADDED,
+        "INC-7",
+        3,
+        "UBOB",
+        NOW,
+        {"text": "<!here> see <http://evil|x>"},
+    )
+    text = card.thread_text(note, inc, actor_email=None)
+    assert "<!here>" not in text and "<http" not in text
+    resolved = Event(
+        "INC-7#4",
+        EventType.RESOLVED,
+        "INC-7",
+        4,
+        "UBOB",
+        NOW,
+        {"duration": 3720, "note": "rollback"},
+    )
+    text = card.thread_text(resolved, inc, actor_email=None)
+    assert "after 1h 2m" in text and "rollback" in text
+
+
+def test_modals_respect_slack_limits(config: BeaconConfig):
+    modal = declare_modal(config, context=DeclareContext(channel_id="C1"), title="t" * 400)
+    assert len(modal["title"]["text"]) <= 24 and modal["submit"]
+    labels = [b["label"]["text"] for b in modal["blocks"]]
+    assert labels == ["Title", "Description", "Service", "Severity", "Assignee", "Options"]
+    title = modal["blocks"][0]["element"]
+    assert len(title["initial_value"]) == 150 and title["action_id"] == ActionId.TITLE
+    assert DeclareContext.parse(modal["private_metadata"]).channel_id == "C1"
+    for view in (
+        resolve_modal("INC-123456", "x", context=_ctx()),
+        snooze_modal("INC-1", context=_ctx()),
+    ):
+        assert len(view["title"]["text"]) <= 24
+
+
+def _ctx():
+    from views.context import IncidentModalContext
+
+    return IncidentModalContext(incident_id="INC-1")
+
+
+def test_durations():
+    assert parse_duration("90m") == 5400
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("2d") == 172800
+    assert parse_duration("soon") is None and parse_duration("") is None
+    assert duration(3720) == "1h 2m" and duration(5) == "5s"
+
+
+def test_command_parser():
+    cmd = parse("create Checkout is down --sev p1 --service payments --assignee <@U123|bob>")
+    assert cmd.name == "create" and cmd.rest == "Checkout is down"
+    assert cmd.flags == {"severity": "p1", "service": "payments", "assignee": "<@U123|bob>"}
+    assert user_id_from(cmd.flags["assignee"]) == "U123"
+    assert parse("").name == "" and parse("LIST").name == "list"
+    assert parse("create x --colour red").unknown_flags == ("colour",)
+    assert parse('create "DB down" --desc "primary lost"').flags["description"] == "primary lost"
