@@ -56,6 +56,25 @@ async def test_connections_open_single_use_url(emu: SlackEmulator) -> None:
             await session.ws_connect(url)
 
 
+async def test_ping_echo_and_connection_cap(emu: SlackEmulator) -> None:
+    emu.max_connections = 1
+    client = AsyncWebClient(base_url=emu.base_url)
+
+    async def url() -> str:
+        return (await client.apps_connections_open(app_token=emu.app_token))["url"]
+
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(await url(), autoping=False) as ws:
+            assert (await ws.receive_json())["type"] == "hello"
+            await ws.ping(b"sdk-ping-pong:123.4")
+            pong = await ws.receive()
+            assert pong.type == aiohttp.WSMsgType.PONG and pong.data == b"sdk-ping-pong:123.4"
+            async with session.ws_connect(await url()) as extra:
+                frame = await extra.receive_json()
+                assert frame["type"] == "disconnect"
+                assert frame["reason"] == "too_many_websockets"
+
+
 async def test_ratelimited_and_injected_failures(emu: SlackEmulator, client) -> None:
     emu.rate_limit("chat.postMessage", times=1, retry_after=7)
     gen = emu.channel_by_name("general").id
