@@ -1,0 +1,7 @@
+.PHONY: run test lint
+run:
+	scripts/run.sh
+test:
+	scripts/test.sh
+lint:
+	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (real redis-server processes, the local Slack emulator).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+.venv/bin/python -m ruff check .
+workers="${PYTEST_WORKERS:-$(nproc)}"
+exec .venv/bin/python -m pytest -n "$workers" -p no:cacheprovider "$@"

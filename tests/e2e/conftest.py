@@ -1,0 +1,116 @@
+"""The real app, connected over a real WebSocket to the emulator, on a real redis-server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from app.clock import FakeClock
+from app.main import Runtime
+from app.settings import Settings
+from slack_emulator import SlackEmulator
+from slack_emulator.driver import SlackUser
+from slack_emulator.models import Message
+from tests.redis_proc import RedisProcess
+
+CHANNELS = ("incidents", "incidents-critical", "payments-oncall", "random")
+
+
+@dataclass
+class World:
+    emu: SlackEmulator
+    runtime: Runtime
+    clock: FakeClock
+    redis: Redis
+    alice: SlackUser
+    bob: SlackUser
+    carol: SlackUser
+
+    def channel(self, name: str) -> str:
+        return self.emu.channel_by_name(name).id
+
+    async def card(self, channel: str, incident_id: str = "INC-1") -> Message:
+        """The incident card in `channel`, once the notifier has posted it with its View link."""
+        cid = self.channel(channel)
+
+        def find() -> Message | None:
+            for m in self.emu.messages(cid):
+                if f"*{incident_id}*" in m.all_text() and "View" in m.buttons():
+                    return m
+            return None
+
+        return await self.emu.wait_for(find, timeout=10)
+
+    async def reply(self, channel: str, card: Message, contains: str) -> Message:
+        return await self.emu.wait_message(
+            self.channel(channel), contains, thread_ts=card.ts, timeout=10
+        )
+
+    def fresh(self, card: Message) -> Message:
+        message = self.emu.message(card.channel, card.ts)
+        assert message is not None
+        return message
+
+    async def settle(self) -> None:
+        """Wait until the notifier has applied every event in the stream."""
+        beacon = self.runtime.beacon
+        assert beacon is not None
+
+        async def drained() -> bool:
+            groups = await self.redis.xinfo_groups(beacon.store.keys.events())
+            return bool(groups) and all(
+                g["pending"] == 0 and (g.get("lag") in (0, None)) for g in groups
+            )
+
+        await self.emu.wait_for(drained, timeout=10)
+
+
+def make_settings(emu: SlackEmulator, redis_url: str, config_path: Path, **extra) -> Settings:
+    return Settings(
+        slack_bot_token=emu.bot_token,
+        slack_app_token=emu.app_token,
+        slack_api_url=emu.base_url,
+        redis_url=redis_url,
+        beacon_config=config_path,
+        **extra,
+    )
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[SlackEmulator]:
+    emulator = SlackEmulator()
+    await emulator.start()
+    emulator.add_user("UALICE", "alice", "Alice Example", "alice@example.com")
+    emulator.add_user("UBOB", "bob", "Bob Example", "bob@example.com")
+    emulator.add_user("UCAROL", "carol", "Carol Example", None)  # email hidden
+    members = ["UALICE", "UBOB", "UCAROL"]
+    for name in CHANNELS:
+        emulator.add_channel(name, members=members)
+    yield emulator
+    await emulator.stop()
+
+
+async def start_runtime(emu: SlackEmulator, settings: Settings, clock: FakeClock) -> Runtime:
+    runtime = Runtime(settings, clock=clock)
+    await runtime.start()
+    return runtime
+
+
+@pytest.fixture
+async def world(
+    emu: SlackEmulator,
+    redis: Redis,
+    redis_server: RedisProcess,
+    config_path: Path,
+    clock: FakeClock,
+) -> AsyncIterator[World]:
+    runtime = await start_runtime(emu, make_settings(emu, redis_server.url, config_path), clock)
+    await emu.wait_connected(1)
+    yield World(
+        emu, runtime, clock, redis, emu.user("UALICE"), emu.user("UBOB"), emu.user("UCAROL")
+    )
+    await runtime.stop()

@@ -1,0 +1,122 @@
+"""Issue 2: the app over Socket Mode against the emulator, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+
+from app.main import Runtime
+from tests.e2e.conftest import World, make_settings
+from tests.redis_proc import free_port
+from views.ids import CallbackId
+
+
+async def test_help_is_answered_ephemerally(world: World):
+    result = await world.alice.slash_command("/incident", "help", channel=world.channel("random"))
+    assert "/incident list" in result.text and "/incident create" in result.text
+    assert result.ack.payload.get("response_type") in (None, "ephemeral")
+    assert world.emu.messages(world.channel("random")) == []  # nothing public
+
+
+async def test_unknown_subcommand_gets_a_clear_answer(world: World):
+    channel = world.channel("random")
+    await world.alice.slash_command("/incident", "frobnicate now", channel=channel)
+    msg = await world.alice.wait_ephemeral("I don't know `/incident frobnicate`", channel)
+    assert "/incident help" in msg.text
+
+
+async def test_every_envelope_type_is_acked(world: World):
+    channel = world.channel("incidents")
+    alice = world.alice
+    await alice.slash_command("/incident", "", channel=channel)  # slash_commands
+    assert alice.current_view().title == "Declare incident"
+    await alice.fill({"Title": "Ack test", "Severity": "P3 · Moderate (MEDIUM)"})
+    await alice.submit()  # interactive: view_submission
+    card = await world.card("incidents")
+    await alice.click(card, "Acknowledge")  # interactive: block_actions
+    await alice.global_shortcut(CallbackId.DECLARE_SHORTCUT)  # interactive: shortcut
+    await alice.close_view()
+    source = world.emu.post_message(world.emu.channels[channel], "UBOB", "db is on fire")
+    await alice.message_shortcut(CallbackId.DECLARE_FROM_MESSAGE, channel, source.ts)
+    await alice.open_app_home()  # events_api
+    kinds = {(a.envelope_type, a.payload_type) for a in world.emu.acks}
+    assert {
+        ("slash_commands", "/incident"),
+        ("interactive", "view_submission"),
+        ("interactive", "block_actions"),
+        ("interactive", "shortcut"),
+        ("interactive", "message_action"),
+        ("events_api", "app_home_opened"),
+    } <= kinds, kinds
+    delivered = {e["envelope_id"] for e in world.emu.envelopes}
+    assert delivered <= {a.envelope_id for a in world.emu.acks}
+    assert "Beacon" in world.alice.home_view().all_text()
+
+
+async def test_reconnects_after_slack_asks_to_refresh(world: World):
+    before = len(world.emu.calls_to("apps.connections.open"))
+    await world.emu.disconnect_all("refresh_requested")
+    await world.emu.wait_connected(1)
+    assert len(world.emu.calls_to("apps.connections.open")) > before
+    result = await world.alice.slash_command("/incident", "help", channel=world.channel("random"))
+    assert "/incident list" in result.text
+
+
+async def test_redelivered_command_acts_once(world: World):
+    channel = world.channel("incidents")
+    await world.alice.slash_command(
+        "/incident", "create Disk full --sev P3 --service search", channel=channel
+    )
+    await world.card("incidents")
+    first = world.emu.envelopes[-1]
+    await world.emu.redeliver(first["envelope_id"])
+    await world.settle()
+    assert len(await world.runtime.beacon.incidents.list_open()) == 1
+
+
+async def test_http_mode_verifies_signatures(emu, redis, redis_server, config_path, clock):
+    port = free_port()
+    settings = make_settings(
+        emu,
+        redis_server.url,
+        config_path,
+        beacon_mode="http",
+        slack_signing_secret="s3cret",
+        PORT=port,
+    )
+    runtime = Runtime(settings, clock=clock)
+    await runtime.start()
+    try:
+        body = urlencode(
+            {
+                "command": "/incident",
+                "text": "help",
+                "user_id": "UALICE",
+                "channel_id": "C1",
+                "team_id": emu.team_id,
+                "trigger_id": "1.2.3",
+                "response_url": "http://127.0.0.1:1/x",
+            }
+        )
+        ts = str(int(time.time()))
+        sig = "v0=" + hmac.new(b"s3cret", f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+        }
+        url = f"http://127.0.0.1:{port}/slack/events"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                url, data=body, headers={**headers, "X-Slack-Signature": sig}
+            ) as r:
+                assert r.status == 200
+                assert "/incident list" in await r.text()
+            bad = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
+            async with http.post(url, data=body, headers=bad) as r:
+                assert r.status == 401
+    finally:
+        await runtime.stop()
