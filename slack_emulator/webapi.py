@@ -480,6 +480,26 @@ async def conversations_info(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     return {"channel": ch.to_api(emu.team_id, emu.bot_user_id, call.flag("include_num_members"))}
 
 
+@method("conversations.list")
+async def conversations_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+    types = set(str(call.opt("types", "public_channel")).split(","))
+    if "public_channel" in types:
+        call.need("channels:read")
+    if "private_channel" in types:
+        call.need("groups:read")
+    skip_archived = call.flag("exclude_archived")
+    found = []
+    for ch in emu.channels.values():
+        kind = "im" if ch.is_im else "private_channel" if ch.is_private else "public_channel"
+        if kind not in types or (skip_archived and ch.is_archived):
+            continue
+        if kind != "public_channel" and emu.bot_user_id not in ch.members:
+            continue  # private conversations the bot is not in are invisible to it
+        found.append(ch.to_api(emu.team_id, emu.bot_user_id))
+    page, extra = _page(found, call, 100)
+    return {"channels": page, **extra}
+
+
 @method("conversations.join")
 async def conversations_join(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     call.need("channels:join")

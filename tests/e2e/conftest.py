@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from redis.asyncio import Redis
 
 from app.clock import FakeClock
@@ -17,6 +18,7 @@ from slack_emulator.driver import SlackUser
 from slack_emulator.models import Message
 from tests.redis_proc import RedisProcess
 
+ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ("incidents", "incidents-critical", "payments-oncall", "random")
 
 
@@ -80,9 +82,15 @@ def make_settings(emu: SlackEmulator, redis_url: str, config_path: Path, **extra
     )
 
 
+def manifest_scopes() -> list[str]:
+    """The emulated workspace grants exactly what manifest.yml asks for."""
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    return manifest["oauth_config"]["scopes"]["bot"]
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator()
+    emulator = SlackEmulator(scopes=manifest_scopes())
     await emulator.start()
     emulator.add_user("UALICE", "alice", "Alice Example", "alice@example.com")
     emulator.add_user("UBOB", "bob", "Bob Example", "bob@example.com")
