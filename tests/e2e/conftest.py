@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,10 @@ class World:
                 g["pending"] == 0 and (g.get("lag") in (0, None)) for g in groups
             )
 
-        await self.emu.wait_for(drained, timeout=10)
+        # Redis changes do not wake the emulator's waiters: poll briefly instead.
+        async with asyncio.timeout(10):
+            while not await drained():
+                await asyncio.sleep(0.005)  # noqa: ASYNC110 - polling Redis state
 
 
 def make_settings(emu: SlackEmulator, redis_url: str, config_path: Path, **extra) -> Settings:
