@@ -71,8 +71,8 @@ class World:
 
         # Redis changes do not wake the emulator's waiters: poll briefly instead.
         async with asyncio.timeout(10):
-            while not await drained():
-                await asyncio.sleep(0.005)  # noqa: ASYNC110 - polling Redis state
+            while not await drained():  # noqa: ASYNC110 - Redis state has no Event
+                await asyncio.sleep(0.005)
 
 
 def make_settings(emu: SlackEmulator, redis_url: str, config_path: Path, **extra) -> Settings:
