@@ -13,8 +13,20 @@ MAX_VIEW_BLOCKS = 100
 
 BLOCK_TYPES = frozenset(
     {
-        "actions", "context", "divider", "file", "header", "image", "input", "markdown",
-        "rich_text", "section", "video", "call", "table", "context_actions",
+        "actions",
+        "context",
+        "divider",
+        "file",
+        "header",
+        "image",
+        "input",
+        "markdown",
+        "rich_text",
+        "section",
+        "video",
+        "call",
+        "table",
+        "context_actions",
     }
 )
 SELECT_TYPES = frozenset(

@@ -111,16 +111,24 @@ class SlackUser:
     # --- payload pieces --------------------------------------------------------------------
 
     def _user_obj(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.name, "name": self.name,
-                "team_id": self.emu.team_id}
+        return {
+            "id": self.id,
+            "username": self.name,
+            "name": self.name,
+            "team_id": self.emu.team_id,
+        }
 
     def _team(self) -> dict[str, Any]:
         return {"id": self.emu.team_id, "domain": self.emu.team_domain}
 
     def _common(self, ptype: str) -> dict[str, Any]:
         return {
-            "type": ptype, "user": self._user_obj(), "api_app_id": self.emu.app_id,
-            "token": "verification-token", "team": self._team(), "enterprise": None,
+            "type": ptype,
+            "user": self._user_obj(),
+            "api_app_id": self.emu.app_id,
+            "token": "verification-token",
+            "team": self._team(),
+            "enterprise": None,
             "is_enterprise_install": False,
         }
 
@@ -135,8 +143,10 @@ class SlackUser:
     async def _interact(self, payload: dict[str, Any], what: str) -> Ack:
         ack = await self.emu.deliver("interactive", payload)
         if ack is None:
-            raise DriverError(f"no ack for {what} within {self.emu.ack_timeout}s "
-                              "(no matching listener, or the app is too slow)")
+            raise DriverError(
+                f"no ack for {what} within {self.emu.ack_timeout}s "
+                "(no matching listener, or the app is too slow)"
+            )
         return ack
 
     # --- slash commands and shortcuts ------------------------------------------------------
@@ -149,10 +159,17 @@ class SlackUser:
             raise DriverError(f"unknown channel {cid}")
         ch = self._channel_obj(cid)
         payload = {
-            "token": "verification-token", "team_id": self.emu.team_id,
-            "team_domain": self.emu.team_domain, "channel_id": cid, "channel_name": ch["name"],
-            "user_id": self.id, "user_name": self.name, "command": command, "text": text,
-            "api_app_id": self.emu.app_id, "is_enterprise_install": "false",
+            "token": "verification-token",
+            "team_id": self.emu.team_id,
+            "team_domain": self.emu.team_domain,
+            "channel_id": cid,
+            "channel_name": ch["name"],
+            "user_id": self.id,
+            "user_name": self.name,
+            "command": command,
+            "text": text,
+            "api_app_id": self.emu.app_id,
+            "is_enterprise_install": "false",
             "response_url": self.emu.new_response_url(self.id, cid, None),
             "trigger_id": self.emu.issue_trigger(self.id),
         }
@@ -164,8 +181,10 @@ class SlackUser:
 
     async def global_shortcut(self, callback_id: str) -> ActionResult:
         payload = {
-            **self._common("shortcut"), "action_ts": self._action_ts(),
-            "callback_id": callback_id, "trigger_id": self.emu.issue_trigger(self.id),
+            **self._common("shortcut"),
+            "action_ts": self._action_ts(),
+            "callback_id": callback_id,
+            "trigger_id": self.emu.issue_trigger(self.id),
         }
         return ActionResult(await self._interact(payload, f"shortcut {callback_id}"), payload)
 
@@ -174,14 +193,18 @@ class SlackUser:
         if msg is None:
             raise DriverError(f"no message {ts} in {channel}")
         payload = {
-            **self._common("message_action"), "action_ts": self._action_ts(),
-            "callback_id": callback_id, "trigger_id": self.emu.issue_trigger(self.id),
-            "channel": self._channel_obj(msg.channel), "message_ts": msg.ts,
+            **self._common("message_action"),
+            "action_ts": self._action_ts(),
+            "callback_id": callback_id,
+            "trigger_id": self.emu.issue_trigger(self.id),
+            "channel": self._channel_obj(msg.channel),
+            "message_ts": msg.ts,
             "message": msg.to_api(),
             "response_url": self.emu.new_response_url(self.id, msg.channel, msg.ts),
         }
-        return ActionResult(await self._interact(payload, f"message shortcut {callback_id}"),
-                            payload)
+        return ActionResult(
+            await self._interact(payload, f"message shortcut {callback_id}"), payload
+        )
 
     # --- block actions ---------------------------------------------------------------------
 
@@ -190,9 +213,7 @@ class SlackUser:
             return target.blocks
         return [b for _p, b in target.all_blocks()]
 
-    def _block_actions(
-        self, target: Message | View, action: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _block_actions(self, target: Message | View, action: dict[str, Any]) -> dict[str, Any]:
         payload = self._common("block_actions")
         payload["trigger_id"] = self.emu.issue_trigger(self.id)
         if isinstance(target, View):
@@ -201,14 +222,16 @@ class SlackUser:
             view["state"] = {"values": self._view_values(target, inputs_only=False)}
             payload["view"] = view
         else:
-            payload["container"] = {"type": "message", "message_ts": target.ts,
-                                    "channel_id": target.channel,
-                                    "is_ephemeral": target.ephemeral}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": target.ts,
+                "channel_id": target.channel,
+                "is_ephemeral": target.ephemeral,
+            }
             payload["channel"] = self._channel_obj(target.channel)
             payload["message"] = target.to_api()
             payload["state"] = {"values": self._message_values(target)}
-            payload["response_url"] = self.emu.new_response_url(self.id, target.channel,
-                                                                target.ts)
+            payload["response_url"] = self.emu.new_response_url(self.id, target.channel, target.ts)
         payload["actions"] = [action]
         return payload
 
@@ -216,8 +239,9 @@ class SlackUser:
         values: dict[str, Any] = {}
         for block, el in iter_elements(self._target_blocks(msg)):
             if block.get("type") == "input" and el.get("action_id"):
-                values.setdefault(block.get("block_id", ""), {})[el["action_id"]] = (
-                    initial_state(el))
+                values.setdefault(block.get("block_id", ""), {})[el["action_id"]] = initial_state(
+                    el
+                )
         return values
 
     async def click(self, target: Message | View, label: str) -> ActionResult:
@@ -228,8 +252,10 @@ class SlackUser:
             raise DriverError(f"no button {label!r}; buttons are {[t for t, _b, _e in buttons]}")
         block, el = match
         action = {
-            "action_id": el.get("action_id", ""), "block_id": block.get("block_id", ""),
-            "text": copy.deepcopy(el.get("text")), "type": "button",
+            "action_id": el.get("action_id", ""),
+            "block_id": block.get("block_id", ""),
+            "text": copy.deepcopy(el.get("text")),
+            "type": "button",
             "action_ts": self._action_ts(),
         }
         for key in ("value", "style", "url"):
@@ -248,8 +274,10 @@ class SlackUser:
     ) -> ActionResult:
         """Pick an option in a static_select / overflow / radio group outside input blocks."""
         candidates = [
-            (b, e) for b, e in iter_elements(self._target_blocks(target))
-            if e.get("type") in SELECTABLE and b.get("type") != "input"
+            (b, e)
+            for b, e in iter_elements(self._target_blocks(target))
+            if e.get("type") in SELECTABLE
+            and b.get("type") != "input"
             and (placeholder is None or _label(e.get("placeholder")) == placeholder)
             and (block_id is None or b.get("block_id") == block_id)
         ]
@@ -266,14 +294,21 @@ class SlackUser:
         etype = el["type"]
         if isinstance(target, View) and etype != "overflow":
             # Selections in a view are part of its state, as in the static-select sample.
-            key = "selected_options" if etype in ("checkboxes", "multi_static_select") else (
-                "selected_option")
+            key = (
+                "selected_options"
+                if etype in ("checkboxes", "multi_static_select")
+                else ("selected_option")
+            )
             value = [option] if key == "selected_options" else option
             target.values.setdefault(block.get("block_id", ""), {})[el.get("action_id", "")] = {
-                "type": etype, key: value}
+                "type": etype,
+                key: value,
+            }
         action: dict[str, Any] = {
-            "type": etype, "action_id": el.get("action_id", ""),
-            "block_id": block.get("block_id", ""), "action_ts": self._action_ts(),
+            "type": etype,
+            "action_id": el.get("action_id", ""),
+            "block_id": block.get("block_id", ""),
+            "action_ts": self._action_ts(),
         }
         if etype in ("checkboxes", "multi_static_select"):
             action["selected_options"] = [option]
@@ -290,7 +325,10 @@ class SlackUser:
         return self.emu.ephemerals(self.id, channel)
 
     async def wait_ephemeral(
-        self, contains: str, channel: str | None = None, timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        contains: str,
+        channel: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> Message:
         def find() -> Message | None:
             return next((m for m in self.ephemerals(channel) if contains in m.all_text()), None)
@@ -330,7 +368,8 @@ class SlackUser:
             block = self._input_block(view, label)
             el = block.get("element") or {}
             view.values.setdefault(block.get("block_id", ""), {})[el.get("action_id", "")] = (
-                self._state_for(el, value, label))
+                self._state_for(el, value, label)
+            )
         self.emu.notify()
 
     def _state_for(self, el: dict[str, Any], value: Any, label: str) -> dict[str, Any]:
@@ -352,9 +391,12 @@ class SlackUser:
             if t == "users_select":
                 return {"type": t, "selected_user": value}
             return {"type": t, "selected_users": ids}
-        keys = {"datepicker": "selected_date", "timepicker": "selected_time",
-                "conversations_select": "selected_conversation",
-                "channels_select": "selected_channel"}
+        keys = {
+            "datepicker": "selected_date",
+            "timepicker": "selected_time",
+            "conversations_select": "selected_conversation",
+            "channels_select": "selected_channel",
+        }
         if t in keys:
             return {"type": t, keys[t]: value}
         raise DriverError(f"element type {t!r} of {label!r} is not supported by fill()")
@@ -380,19 +422,25 @@ class SlackUser:
             raise DriverError(f"view {view.title!r} has no submit button")
         values = self._view_values(view)
         missing = [
-            _label(b.get("label")) for b in view.blocks
-            if b.get("type") == "input" and not b.get("optional")
-            and _is_empty(values[b.get("block_id", "")][(b.get("element") or {}).get(
-                "action_id", "")])
+            _label(b.get("label"))
+            for b in view.blocks
+            if b.get("type") == "input"
+            and not b.get("optional")
+            and _is_empty(
+                values[b.get("block_id", "")][(b.get("element") or {}).get("action_id", "")]
+            )
         ]
         if missing:
             # The Slack client refuses to submit with required fields empty.
             raise DriverError(f"required fields are empty: {missing}")
         api_view = view.to_api()
         api_view["state"] = {"values": values}
-        payload = {**self._common("view_submission"),
-                   "trigger_id": self.emu.issue_trigger(self.id), "view": api_view,
-                   "response_urls": []}
+        payload = {
+            **self._common("view_submission"),
+            "trigger_id": self.emu.issue_trigger(self.id),
+            "view": api_view,
+            "response_urls": [],
+        }
         ack = await self._interact(payload, f"submit of {view.callback_id or view.title!r}")
         body = ack.payload or {}
         action = body.get("response_action")
@@ -413,8 +461,9 @@ class SlackUser:
             else:
                 if len(stack) >= 3:
                     raise DriverError("push_limit_reached: root + 2 views already open")
-                stack.append(self.emu.new_view(self.id, new, root=view.root_view_id,
-                                               previous=view.id))
+                stack.append(
+                    self.emu.new_view(self.id, new, root=view.root_view_id, previous=view.id)
+                )
         elif action == "clear":
             stack.clear()
         else:
@@ -440,21 +489,32 @@ class SlackUser:
         """Deliver app_home_opened (tab home); returns the Ack or None if the app ignored it."""
         now = time.time()
         event: dict[str, Any] = {
-            "type": "app_home_opened", "user": self.id,
-            "channel": self.emu.dm_channel(self.id).id, "tab": "home",
+            "type": "app_home_opened",
+            "user": self.id,
+            "channel": self.emu.dm_channel(self.id).id,
+            "tab": "home",
             "event_ts": f"{now:.6f}",
         }
         home = self.emu.home_views.get(self.id)
         if home is not None:
             event["view"] = home.to_api()
         payload = {
-            "token": "verification-token", "team_id": self.emu.team_id,
-            "api_app_id": self.emu.app_id, "event": event, "type": "event_callback",
-            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(), "event_time": int(now),
-            "authorizations": [{
-                "enterprise_id": None, "team_id": self.emu.team_id,
-                "user_id": self.emu.bot_user_id, "is_bot": True, "is_enterprise_install": False,
-            }],
+            "token": "verification-token",
+            "team_id": self.emu.team_id,
+            "api_app_id": self.emu.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
+            "event_time": int(now),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.emu.team_id,
+                    "user_id": self.emu.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": False,
         }
         return await self.emu.deliver("events_api", payload)

@@ -26,9 +26,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("slack_emulator")
 
 DEFAULT_SCOPES = (
-    "chat:write", "chat:write.public", "commands", "channels:read", "channels:manage",
-    "groups:read", "groups:write", "im:write", "users:read", "users:read.email",
-    "bookmarks:write", "reactions:write", "pins:write",
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "channels:read",
+    "channels:manage",
+    "groups:read",
+    "groups:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "bookmarks:write",
+    "reactions:write",
+    "pins:write",
 )
 T = TypeVar("T")
 
@@ -218,8 +228,14 @@ class SlackEmulator:
         bot_is_member: bool = True,
     ) -> str:
         cid = self.new_id("C")
-        ch = Channel(cid, name, is_private=is_private, members=set(members or ()),
-                     created=int(time.time()), creator=self.bot_user_id)
+        ch = Channel(
+            cid,
+            name,
+            is_private=is_private,
+            members=set(members or ()),
+            created=int(time.time()),
+            creator=self.bot_user_id,
+        )
         if bot_is_member:
             ch.members.add(self.bot_user_id)
         self.channels[cid] = ch
@@ -238,9 +254,14 @@ class SlackEmulator:
         cid = self._dms.get(user_id)
         if cid is None:
             cid = self.new_id("D")
-            self.channels[cid] = Channel(cid, "", is_im=True, im_user=user_id,
-                                         members={user_id, self.bot_user_id},
-                                         created=int(time.time()))
+            self.channels[cid] = Channel(
+                cid,
+                "",
+                is_im=True,
+                im_user=user_id,
+                members={user_id, self.bot_user_id},
+                created=int(time.time()),
+            )
             self._dms[user_id] = cid
         return self.channels[cid]
 
@@ -261,14 +282,18 @@ class SlackEmulator:
     # --- test switches ---------------------------------------------------------------------
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        self._failures.setdefault(method, []).append(_Failure(
-            times, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}))
+        self._failures.setdefault(method, []).append(
+            _Failure(
+                times, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+            )
+        )
 
     def fail_method(
         self, method: str, error: str = "internal_error", status: int = 500, times: int = 1
     ) -> None:
         self._failures.setdefault(method, []).append(
-            _Failure(times, status, {"ok": False, "error": error}, {}))
+            _Failure(times, status, {"ok": False, "error": error}, {})
+        )
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -293,10 +318,18 @@ class SlackEmulator:
     ) -> Message:
         is_bot = user == self.bot_user_id
         msg = Message(
-            channel=ch.id, ts=self.next_ts(), user=user, text=text, blocks=blocks or [],
-            attachments=attachments or [], thread_ts=thread_ts, metadata=metadata,
-            bot_id=self.bot_id if is_bot else None, app_id=self.app_id if is_bot else None,
-            team=self.team_id, reply_broadcast=bool(thread_ts) and reply_broadcast,
+            channel=ch.id,
+            ts=self.next_ts(),
+            user=user,
+            text=text,
+            blocks=blocks or [],
+            attachments=attachments or [],
+            thread_ts=thread_ts,
+            metadata=metadata,
+            bot_id=self.bot_id if is_bot else None,
+            app_id=self.app_id if is_bot else None,
+            team=self.team_id,
+            reply_broadcast=bool(thread_ts) and reply_broadcast,
         )
         if thread_ts:
             parent = next(m for m in ch.messages if m.ts == thread_ts)
@@ -317,9 +350,17 @@ class SlackEmulator:
         metadata: dict[str, Any] | None = None,
     ) -> Message:
         msg = Message(
-            channel=channel_id, ts=self.next_ts(), user=self.bot_user_id, text=text,
-            blocks=blocks or [], attachments=attachments or [], thread_ts=thread_ts,
-            metadata=metadata, bot_id=self.bot_id, app_id=self.app_id, team=self.team_id,
+            channel=channel_id,
+            ts=self.next_ts(),
+            user=self.bot_user_id,
+            text=text,
+            blocks=blocks or [],
+            attachments=attachments or [],
+            thread_ts=thread_ts,
+            metadata=metadata,
+            bot_id=self.bot_id,
+            app_id=self.app_id,
+            team=self.team_id,
             ephemeral=True,
         )
         self._ephemerals.setdefault((user_id, channel_id), []).append(msg)
@@ -328,8 +369,11 @@ class SlackEmulator:
 
     def ephemerals(self, user_id: str, channel: str | None = None) -> list[Message]:
         out = [
-            m for (uid, cid), msgs in self._ephemerals.items() if uid == user_id
-            and (channel is None or cid == channel) for m in msgs if not m.deleted
+            m
+            for (uid, cid), msgs in self._ephemerals.items()
+            if uid == user_id and (channel is None or cid == channel)
+            for m in msgs
+            if not m.deleted
         ]
         return sorted(out, key=lambda m: m.ts)
 
@@ -341,19 +385,30 @@ class SlackEmulator:
 
     def new_response_url(self, user_id: str, channel_id: str, message_ts: str | None) -> str:
         rid = str(uuid.uuid4())
-        self.response_urls[rid] = ResponseUrl(user_id, channel_id, message_ts,
-                                              time.monotonic() + 1800)
+        self.response_urls[rid] = ResponseUrl(
+            user_id, channel_id, message_ts, time.monotonic() + 1800
+        )
         return f"http://{self.host}:{self.port}/response/{rid}"
 
     def new_view(
-        self, user_id: str, body: dict[str, Any], root: str | None = None,
+        self,
+        user_id: str,
+        body: dict[str, Any],
+        root: str | None = None,
         previous: str | None = None,
     ) -> View:
         vid = self.new_id("V")
         return View(
-            id=vid, team_id=self.team_id, user_id=user_id, type=body.get("type", "modal"),
-            body=copy.deepcopy(body), hash=self._hash(), root_view_id=root or vid,
-            previous_view_id=previous, app_id=self.app_id, bot_id=self.bot_id,
+            id=vid,
+            team_id=self.team_id,
+            user_id=user_id,
+            type=body.get("type", "modal"),
+            body=copy.deepcopy(body),
+            hash=self._hash(),
+            root_view_id=root or vid,
+            previous_view_id=previous,
+            app_id=self.app_id,
+            bot_id=self.bot_id,
         )
 
     def replace_view(self, target: View, body: dict[str, Any]) -> None:
@@ -365,8 +420,7 @@ class SlackEmulator:
             target.body["external_id"] = external_id
         target.type = body.get("type", target.type)
         target.hash = self._hash()
-        present = {(b.get("block_id"), e.get("action_id"))
-                   for b, e in iter_elements(target.blocks)}
+        present = {(b.get("block_id"), e.get("action_id")) for b, e in iter_elements(target.blocks)}
         target.values = {
             bid: {aid: v for aid, v in acts.items() if (bid, aid) in present}
             for bid, acts in target.values.items()
@@ -390,24 +444,33 @@ class SlackEmulator:
 
     def messages(self, channel: str) -> list[Message]:
         """Top-level messages (and thread broadcasts), oldest first."""
-        return [m for m in self._channel(channel).messages
-                if not m.deleted and (not m.is_reply or m.reply_broadcast)]
+        return [
+            m
+            for m in self._channel(channel).messages
+            if not m.deleted and (not m.is_reply or m.reply_broadcast)
+        ]
 
     def thread(self, channel: str, ts: str) -> list[Message]:
         """Replies to `ts`, oldest first (without the parent)."""
-        return [m for m in self._channel(channel).messages
-                if m.is_reply and m.thread_ts == ts and not m.deleted]
+        return [
+            m
+            for m in self._channel(channel).messages
+            if m.is_reply and m.thread_ts == ts and not m.deleted
+        ]
 
     def message(self, channel: str, ts: str) -> Message | None:
-        return next((m for m in self._channel(channel).messages if m.ts == ts and not m.deleted),
-                    None)
+        return next(
+            (m for m in self._channel(channel).messages if m.ts == ts and not m.deleted), None
+        )
 
     def dms(self, user_id: str) -> list[Message]:
         cid = self._dms.get(self.find_user(user_id).id)
         return self.messages(cid) if cid else []
 
     async def wait_for(
-        self, predicate: Callable[[], T | Awaitable[T]], timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        predicate: Callable[[], T | Awaitable[T]],
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> T:
         """Re-evaluate `predicate` on every state change until it returns something truthy."""
         loop = asyncio.get_running_loop()
@@ -426,7 +489,10 @@ class SlackEmulator:
                 await asyncio.wait_for(event.wait(), remaining)
 
     async def wait_message(
-        self, channel: str, contains: str = "", thread_ts: str | None = None,
+        self,
+        channel: str,
+        contains: str = "",
+        thread_ts: str | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> Message:
         def find() -> Message | None:
@@ -437,16 +503,17 @@ class SlackEmulator:
             return await self.wait_for(find, timeout)
         except TimeoutError:
             have = [m.all_text()[:80] for m in self.messages(channel)]
-            raise TimeoutError(f"no message containing {contains!r} in {channel}; have {have}"
-                               ) from None
+            raise TimeoutError(
+                f"no message containing {contains!r} in {channel}; have {have}"
+            ) from None
 
     # --- Web API ---------------------------------------------------------------------------
 
-    def _json(self, body: dict[str, Any], status: int = 200,
-              headers: dict[str, str] | None = None) -> web.Response:
+    def _json(
+        self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+    ) -> web.Response:
         hdrs = {"x-oauth-scopes": ",".join(self.scopes), **(headers or {})}
-        return web.json_response(body, status=status, headers=hdrs,
-                                 content_type="application/json")
+        return web.json_response(body, status=status, headers=hdrs, content_type="application/json")
 
     async def _read_args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
@@ -533,11 +600,16 @@ class SlackEmulator:
             thread_ts = body.get("thread_ts")
             if thread_ts and not self.message(ch.id, thread_ts):
                 thread_ts = None
-            self.post_message(ch, self.bot_user_id, text, blocks, attachments,
-                              thread_ts=thread_ts)
+            self.post_message(ch, self.bot_user_id, text, blocks, attachments, thread_ts=thread_ts)
         else:
-            self.add_ephemeral(ru.user_id, ru.channel_id, text, blocks, attachments,
-                               thread_ts=body.get("thread_ts"))
+            self.add_ephemeral(
+                ru.user_id,
+                ru.channel_id,
+                text,
+                blocks,
+                attachments,
+                thread_ts=body.get("thread_ts"),
+            )
         return web.Response(text="ok")
 
     def _original(self, ru: ResponseUrl) -> Message | None:
@@ -545,8 +617,10 @@ class SlackEmulator:
             return None
         msg = self.message(ru.channel_id, ru.message_ts)
         if msg is None:
-            msg = next((m for m in self.ephemerals(ru.user_id, ru.channel_id)
-                        if m.ts == ru.message_ts), None)
+            msg = next(
+                (m for m in self.ephemerals(ru.user_id, ru.channel_id) if m.ts == ru.message_ts),
+                None,
+            )
         return msg
 
     # --- Socket Mode -----------------------------------------------------------------------
@@ -563,18 +637,32 @@ class SlackEmulator:
         self.tickets.discard(ticket)
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        debug = {"host": "emulator-applink", "build_number": 1,
-                 "approximate_connection_time": 18060}
+        debug = {
+            "host": "emulator-applink",
+            "build_number": 1,
+            "approximate_connection_time": 18060,
+        }
         if self.connections >= self.max_connections:
-            await ws.send_json({"type": "disconnect", "reason": "too_many_websockets",
-                                "debug_info": {"host": "emulator-applink"}})
+            await ws.send_json(
+                {
+                    "type": "disconnect",
+                    "reason": "too_many_websockets",
+                    "debug_info": {"host": "emulator-applink"},
+                }
+            )
             await ws.close()
             return ws
         self._conn_seq += 1
         conn = _Conn(self._conn_seq, ws, time.time())
         self._conns.append(conn)
-        await ws.send_json({"type": "hello", "num_connections": self.connections,
-                            "debug_info": debug, "connection_info": {"app_id": self.app_id}})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": self.connections,
+                "debug_info": debug,
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
         self.notify()
         try:
             async for frame in ws:
@@ -599,9 +687,14 @@ class SlackEmulator:
         now = time.time()
         env = sent.envelope if sent else {}
         payload = frame.get("payload")
-        ack = Ack(eid, env.get("type", "unknown"), self._payload_type(env),
-                  payload if isinstance(payload, dict) else None, now,
-                  now - sent.sent_at if sent else 0.0)
+        ack = Ack(
+            eid,
+            env.get("type", "unknown"),
+            self._payload_type(env),
+            payload if isinstance(payload, dict) else None,
+            now,
+            now - sent.sent_at if sent else 0.0,
+        )
         self.acks.append(ack)
         if env.get("type") == "slash_commands" and ack.payload:
             self._show_command_ack(env["payload"], ack.payload)
@@ -616,8 +709,13 @@ class SlackEmulator:
         cid, uid = command.get("channel_id", ""), command.get("user_id", "")
         text = str(body.get("text") or "")
         if body.get("response_type") == "in_channel" and cid in self.channels:
-            self.post_message(self.channels[cid], self.bot_user_id, text, body.get("blocks"),
-                              body.get("attachments"))
+            self.post_message(
+                self.channels[cid],
+                self.bot_user_id,
+                text,
+                body.get("blocks"),
+                body.get("attachments"),
+            )
         else:
             self.add_ephemeral(uid, cid, text, body.get("blocks"), body.get("attachments"))
 
@@ -690,8 +788,9 @@ class SlackEmulator:
 
     async def _await(self, sent: _Sent, timeout: float | None) -> Ack | None:  # noqa: ASYNC109
         try:
-            return await asyncio.wait_for(asyncio.shield(sent.acked),
-                                          self.ack_timeout if timeout is None else timeout)
+            return await asyncio.wait_for(
+                asyncio.shield(sent.acked), self.ack_timeout if timeout is None else timeout
+            )
         except TimeoutError:
             return None
 
@@ -707,7 +806,8 @@ class SlackEmulator:
         """Send one envelope to one live connection; return its Ack, or None if none came."""
         if accepts_response_payload is None:
             accepts_response_payload = envelope_type == "slash_commands" or (
-                payload.get("type") in ("view_submission", "block_suggestion"))
+                payload.get("type") in ("view_submission", "block_suggestion")
+            )
         envelope: dict[str, Any] = {
             "envelope_id": str(uuid.uuid4()),
             "payload": payload,
@@ -721,7 +821,11 @@ class SlackEmulator:
         return await self._await(sent, timeout) if wait_ack else None
 
     async def redeliver(
-        self, envelope_id: str, *, wait_ack: bool = True, timeout: float | None = None  # noqa: ASYNC109
+        self,
+        envelope_id: str,
+        *,
+        wait_ack: bool = True,
+        timeout: float | None = None,  # noqa: ASYNC109
     ) -> Ack | None:
         """Send an earlier envelope again (new id, retry_attempt + 1, retry_reason timeout)."""
         sent = self._sent.get(envelope_id)
@@ -736,8 +840,13 @@ class SlackEmulator:
         for conn in conns:
             conn.closing = True
             with contextlib.suppress(Exception):
-                await conn.ws.send_json({"type": "disconnect", "reason": reason,
-                                         "debug_info": {"host": "emulator-applink"}})
+                await conn.ws.send_json(
+                    {
+                        "type": "disconnect",
+                        "reason": reason,
+                        "debug_info": {"host": "emulator-applink"},
+                    }
+                )
         self.notify()
         await asyncio.sleep(self.disconnect_grace)
         for conn in conns:

@@ -142,8 +142,11 @@ def _message_content(call: Call) -> dict[str, Any]:
         }
     errors = blockkit.validate_message(out.get("blocks"), out.get("attachments"))
     if errors:
-        raise ApiError("invalid_blocks", errors=errors,
-                       response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+        raise ApiError(
+            "invalid_blocks",
+            errors=errors,
+            response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
+        )
     return out
 
 
@@ -212,8 +215,11 @@ async def chat_post_message(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         # Replying to a reply threads under the real parent, as Slack does.
         thread_ts = parent.thread_ts or parent.ts
     msg = emu.post_message(
-        ch, user=emu.bot_user_id, thread_ts=thread_ts,
-        reply_broadcast=call.flag("reply_broadcast"), **content,
+        ch,
+        user=emu.bot_user_id,
+        thread_ts=thread_ts,
+        reply_broadcast=call.flag("reply_broadcast"),
+        **content,
     )
     return {"channel": ch.id, "ts": msg.ts, "message": msg.to_api()}
 
@@ -286,8 +292,11 @@ def _view_arg(call: Call, types: tuple[str, ...]) -> dict[str, Any]:
     if not errors and view.get("type") not in types:
         errors = [f"must be one of: {', '.join(types)} [json-pointer:/view/type]"]
     if errors:
-        raise ApiError("invalid_arguments", errors=errors,
-                       response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+        raise ApiError(
+            "invalid_arguments",
+            errors=errors,
+            response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
+        )
     return view
 
 
@@ -333,8 +342,9 @@ async def views_push(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     uid = _use_trigger(emu, call)
     stack = emu.view_stacks.setdefault(uid, [])
     prev = stack[-1] if stack else None
-    v = emu.new_view(uid, view, root=prev.root_view_id if prev else None,
-                     previous=prev.id if prev else None)
+    v = emu.new_view(
+        uid, view, root=prev.root_view_id if prev else None, previous=prev.id if prev else None
+    )
     stack.append(v)
     emu.notify()
     return {"view": v.to_api()}
@@ -347,8 +357,11 @@ async def views_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         raise ApiError("invalid_arguments")
     view = _view_arg(call, ("modal", "home"))
     target = next(
-        (v for v in emu.all_views()
-         if (view_id and v.id == view_id) or (external_id and v.external_id == external_id)),
+        (
+            v
+            for v in emu.all_views()
+            if (view_id and v.id == view_id) or (external_id and v.external_id == external_id)
+        ),
         None,
     )
     if target is None:
@@ -442,8 +455,9 @@ async def _set_field(emu: SlackEmulator, call: Call, field_name: str) -> dict[st
     value = str(call.opt(field_name, ""))
     if len(value) > 250:
         raise ApiError("too_long")
-    setattr(ch, field_name, {"value": value, "creator": emu.bot_user_id,
-                             "last_set": int(time.time())})
+    setattr(
+        ch, field_name, {"value": value, "creator": emu.bot_user_id, "last_set": int(time.time())}
+    )
     emu.notify()
     return {"channel": ch.to_api(emu.team_id, emu.bot_user_id)}
 
@@ -510,8 +524,10 @@ async def conversations_join(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         raise ApiError("is_archived")
     extra: dict[str, Any] = {}
     if emu.bot_user_id in ch.members:
-        extra = {"warning": "already_in_channel",
-                 "response_metadata": {"warnings": ["already_in_channel"]}}
+        extra = {
+            "warning": "already_in_channel",
+            "response_metadata": {"warnings": ["already_in_channel"]},
+        }
     ch.members.add(emu.bot_user_id)
     emu.notify()
     return {"channel": ch.to_api(emu.team_id, emu.bot_user_id), **extra}
@@ -528,10 +544,12 @@ def _readable_channel(emu: SlackEmulator, call: Call) -> Channel:
 def _page(items: list[Any], call: Call, default: int) -> tuple[list[Any], dict[str, Any]]:
     limit = int(call.opt("limit", default) or default)
     start = int(call.opt("cursor", 0) or 0)
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     more = start + limit < len(items)
-    return page, {"has_more": more,
-                  "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+    return page, {
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
 
 
 @method("conversations.history")
@@ -618,11 +636,21 @@ async def bookmarks_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     link = call.req("link", "invalid_link")
     now = int(time.time())
     bookmark = {
-        "id": emu.new_id("Bk"), "channel_id": ch.id, "title": title, "link": link,
-        "emoji": call.opt("emoji"), "icon_url": None, "type": "link", "entity_id": None,
-        "date_created": now, "date_updated": 0, "rank": f"{len(ch.bookmarks):04d}",
-        "last_updated_by_user_id": emu.bot_user_id, "last_updated_by_team_id": emu.team_id,
-        "shortcut_id": None, "app_id": emu.app_id,
+        "id": emu.new_id("Bk"),
+        "channel_id": ch.id,
+        "title": title,
+        "link": link,
+        "emoji": call.opt("emoji"),
+        "icon_url": None,
+        "type": "link",
+        "entity_id": None,
+        "date_created": now,
+        "date_updated": 0,
+        "rank": f"{len(ch.bookmarks):04d}",
+        "last_updated_by_user_id": emu.bot_user_id,
+        "last_updated_by_team_id": emu.team_id,
+        "shortcut_id": None,
+        "app_id": emu.app_id,
     }
     ch.bookmarks.append(bookmark)
     emu.notify()
