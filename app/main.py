@@ -18,6 +18,9 @@ from app.bolt import build_app
 from app.clock import Clock, SystemClock
 from app.config import load_config
 from app.container import Beacon
+from app.logs import configure_logging
+from app.metrics import Metrics, bind, unbind
+from app.ops import OpsServer
 from app.redis_embedded import EmbeddedRedis
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.slack.client import make_client
@@ -71,9 +74,12 @@ class Runtime:
         self.beacon: Beacon | None = None
         self.handler: AsyncSocketModeHandler | None = None
         self.http_runner: web.AppRunner | None = None
+        self.metrics = Metrics()  # this runtime's own registry (tests run several at once)
+        self.ops: OpsServer | None = None
 
     async def start(self) -> None:
         s = self.settings
+        bound = bind(self.metrics)  # every task started below counts into self.metrics
         config = load_config(s.beacon_config)
         url = s.redis_url
         if not url:
@@ -112,8 +118,12 @@ class Runtime:
             await self.http_runner.setup()
             await web.TCPSite(self.http_runner, "0.0.0.0", s.http_port).start()
             log.info("Beacon is up over HTTP on port %s at /slack/events", s.http_port)
+        self.ops = await OpsServer.start_for(self)
+        unbind(bound)
 
     async def stop(self) -> None:
+        if self.ops is not None:
+            await self.ops.stop()
         if self.handler is not None:
             with contextlib.suppress(Exception):
                 await self.handler.close_async()
@@ -144,11 +154,7 @@ def main() -> int:
     try:
         settings = load_settings()
         settings.check_tokens()
-        logging.basicConfig(
-            level=settings.log_level,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings.log_level, settings.log_format)
         asyncio.run(serve(settings))
     except StartupError as exc:
         for line in str(exc).splitlines():

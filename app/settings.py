@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,11 +56,20 @@ class Settings(BaseSettings):
     beacon_instance_id: str = ""
     http_port: int = Field(default=3000, alias="PORT")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line
+    # /healthz and /metrics; 0 = off. Loopback by default: set 0.0.0.0 to let Prometheus in.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -11,6 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from app.container import Beacon
+from app.metrics import observe_envelope
 from listeners.context import BEACON
 
 
@@ -37,11 +38,13 @@ def make_middleware(beacon: Beacon) -> Callable[..., Awaitable[Any]]:
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
     ) -> Any:
         context[BEACON] = beacon
-        fingerprint = envelope_fingerprint(body)
-        # trigger_id / event_id are unique per user action, so a second sighting is Slack
-        # redelivering something already handled: ack it, act no more.
-        if fingerprint and not await beacon.store.first_seen(fingerprint):
-            return BoltResponse(status=200, body="")
-        return await next()
+        # Counted, timed to the listener's end (= the ack: process_before_response) and logged.
+        with observe_envelope(body):
+            fingerprint = envelope_fingerprint(body)
+            # trigger_id / event_id are unique per user action, so a second sighting is Slack
+            # redelivering something already handled: ack it, act no more.
+            if fingerprint and not await beacon.store.first_seen(fingerprint):
+                return BoltResponse(status=200, body="")
+            return await next()
 
     return beacon_middleware
