@@ -10,10 +10,10 @@ import sys
 
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from app import redis_connect
 from app.bolt import build_app
 from app.clock import Clock, SystemClock
 from app.config import load_config
@@ -28,23 +28,9 @@ from app.slack.client import make_client
 log = logging.getLogger("beacon")
 
 
-async def connect_redis(url: str) -> Redis:
-    redis = Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_connect_timeout=3,
-        socket_timeout=5,
-        health_check_interval=15,
-    )
-    try:
-        await redis.ping()
-    except (RedisError, OSError) as exc:
-        await redis.aclose()
-        raise StartupError(
-            f"Redis at {url} is unreachable ({exc}): start Redis, or fix REDIS_URL "
-            "(unset it to use the embedded redis-server)"
-        ) from None
-    return redis
+async def connect_redis(settings: Settings, url: str | None) -> Redis:
+    """REDIS_URL (or the embedded server's URL) or REDIS_SENTINELS; see app.redis_connect."""
+    return await redis_connect.connect(settings, url)
 
 
 async def check_slack(beacon: Beacon) -> dict:
@@ -82,7 +68,7 @@ class Runtime:
         bound = bind(self.metrics)  # every task started below counts into self.metrics
         config = load_config(s.beacon_config)
         url = s.redis_url
-        if not url:
+        if not url and not s.redis_sentinels:
             self.embedded = EmbeddedRedis(s.beacon_data_dir)
             await self.embedded.start()
             url = self.embedded.url
@@ -92,7 +78,7 @@ class Runtime:
                 url,
                 self.embedded.data_dir,
             )
-        redis = await connect_redis(url)
+        redis = await connect_redis(s, url)
         client = make_client(s.slack_bot_token, s.slack_api_url)
         self.beacon = Beacon.build(
             config=config,

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     slack_api_url: str = SLACK_API_DEFAULT
     redis_url: str | None = None
     redis_prefix: str = "beacon"
+    # Sentinel instead of REDIS_URL: "host:port,host:port"; Beacon follows failovers.
+    redis_sentinels: str | None = None
+    redis_sentinel_master: str = "mymaster"
+    redis_password: str | None = None
+    redis_sentinel_password: str | None = None
+    redis_db: int = Field(default=0, ge=0)
     beacon_mode: Mode = Mode.SOCKET
     beacon_config: Path = Path("beacon.yml")
     beacon_data_dir: Path = Path("data")

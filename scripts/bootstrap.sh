@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Beacon needs on a Debian-like machine: redis-server (Debian package) and a
-# virtualenv in .venv with the Python dependencies. Safe to run again; skips what is there.
+# Installs what Beacon needs on a Debian-like machine: redis-server and redis-sentinel (Debian
+# packages; the tests run Sentinel failovers) and a virtualenv in .venv with the Python
+# dependencies. Safe to run again; skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ apt_install() {
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} with apt-get"
