@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from app import redis_connect
 from app.clock import FakeClock
 from app.domain.errors import DatabaseUnavailable
 from app.redis_connect import make_retry
-from app.settings import Settings
+from app.settings import Settings, StartupError
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime
-from tests.redis_proc import RedisProcess, SentinelProcess
+from tests.redis_proc import RedisProcess, SentinelProcess, free_port
 
 UNAVAILABLE = DatabaseUnavailable().user_message
 assert UNAVAILABLE.startswith("Beacon can't reach its database right now, so nothing was changed")
@@ -289,3 +290,33 @@ async def test_sentinel_failover_keeps_both_incidents_once(
             sentinel.stop()
         replica.stop()
         master.stop()
+
+
+# --- start-up: one line that says what is wrong ------------------------------------------
+
+
+async def test_url_and_sentinels_both_set_is_one_clear_line():
+    settings = Settings(redis_url="redis://127.0.0.1:1/0", redis_sentinels="127.0.0.1:2")
+    with pytest.raises(StartupError) as err:
+        await redis_connect.connect(settings, settings.redis_url)
+    line = str(err.value)
+    assert "\n" not in line
+    assert "REDIS_URL and REDIS_SENTINELS are both set" in line
+
+
+async def test_unreachable_sentinels_name_sentinels_and_master():
+    ports = [free_port(), free_port()]  # nothing listens there
+    nodes = ",".join(f"127.0.0.1:{p}" for p in ports)
+    settings = Settings(redis_sentinels=nodes, redis_sentinel_master="beacon-main")
+    with pytest.raises(StartupError) as err:
+        await redis_connect.connect(settings, None)
+    line = str(err.value)
+    assert "\n" not in line
+    assert f"Redis master 'beacon-main' via the sentinels at {nodes} is unreachable" in line
+    assert "REDIS_SENTINELS" in line  # says what to fix
+
+
+def test_malformed_sentinel_entry_is_named():
+    with pytest.raises(StartupError, match="REDIS_SENTINELS entry 'sentinel-a' is not host:port"):
+        redis_connect.parse_sentinels("10.0.0.1:26379, sentinel-a")
+    assert redis_connect.parse_sentinels(" a:1 ,b:2,") == [("a", 1), ("b", 2)]
