@@ -301,6 +301,25 @@ class InstrumentedWebClient(AsyncWebClient):
                 api_log.debug("slack %s ok (%.1f ms)", api_method, ms, extra=fields)
 
 
+def instrumented(client: AsyncWebClient) -> AsyncWebClient:
+    """The same client, counted: Bolt builds a plain AsyncWebClient for every request."""
+    if isinstance(client, InstrumentedWebClient):
+        return client
+    return InstrumentedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        session=client.session,
+        trust_env_in_session=client.trust_env_in_session,
+        headers=client.headers,
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 class RateLimitObserver(AsyncRetryHandler):
     """First in the retry chain: sees every HTTP answer, counts 429s, never retries itself."""
 

@@ -11,7 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from app.container import Beacon
-from app.metrics import observe_envelope
+from app.metrics import instrumented, observe_envelope
 from listeners.context import BEACON
 
 
@@ -38,6 +38,7 @@ def make_middleware(beacon: Beacon) -> Callable[..., Awaitable[Any]]:
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
     ) -> Any:
         context[BEACON] = beacon
+        context["client"] = instrumented(context.client)  # listeners' Web API calls counted too
         # Counted, timed to the listener's end (= the ack: process_before_response) and logged.
         with observe_envelope(body):
             fingerprint = envelope_fingerprint(body)

@@ -79,6 +79,9 @@ async def test_metrics_move_as_users_work(ops_world: tuple[World, int]):
     assert value(before, "beacon_envelopes_total", envelope_type="slash_commands") == 0
 
     await world.alice.slash_command("/incident", "help", channel=world.channel("random"))
+    await world.alice.slash_command("/incident", "", channel=world.channel("random"))
+    assert world.alice.current_view().title == "Declare incident"  # views.open, by a listener
+    await world.alice.close_view()
     incidents = world.channel("incidents")
     await world.alice.slash_command("/incident", "create Disk full --sev P3", channel=incidents)
     card = await world.card("incidents")
@@ -87,7 +90,7 @@ async def test_metrics_move_as_users_work(ops_world: tuple[World, int]):
 
     after = await scrape(port)
     slash = {"envelope_type": "slash_commands", "payload_type": "/incident"}
-    assert value(after, "beacon_envelopes_total", **slash) == 2
+    assert value(after, "beacon_envelopes_total", **slash) == 3
     assert (
         value(
             after,
@@ -97,13 +100,15 @@ async def test_metrics_move_as_users_work(ops_world: tuple[World, int]):
         )
         == 1
     )
-    assert value(after, "beacon_ack_seconds_count", envelope_type="slash_commands") == 2
-    assert value(after, "beacon_ack_seconds_bucket", envelope_type="slash_commands", le="3.0") == 2
-    assert value(after, "beacon_ack_seconds_count", envelope_type="interactive") == 1
+    assert value(after, "beacon_ack_seconds_count", envelope_type="slash_commands") == 3
+    assert value(after, "beacon_ack_seconds_bucket", envelope_type="slash_commands", le="3.0") == 3
+    # view_closed (if the app asked for it) and block_actions
+    assert value(after, "beacon_ack_seconds_count", envelope_type="interactive") >= 1
     # the card, the ack reply in its thread, and the startup auth.test, all ok
     posts = value(after, "beacon_slack_api_calls_total", method="chat.postMessage", error="")
     assert posts == len(world.emu.calls_to("chat.postMessage")) >= 2
     assert value(after, "beacon_slack_api_calls_total", method="auth.test", error="") == 1
+    assert value(after, "beacon_slack_api_calls_total", method="views.open", error="") == 1
     assert value(after, "beacon_slack_api_seconds_count", method="chat.postMessage") == posts
     # declared + acknowledged, both applied by this instance; nothing left in the outbox
     assert value(after, "beacon_notifier_events_applied_total") == 2
