@@ -1,0 +1,1 @@
+"""Benchmarks (scripts, not tests): run `python -m bench.<name>` from the repo root."""
