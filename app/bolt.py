@@ -12,7 +12,7 @@ from listeners import register_listeners
 
 def build_app(beacon: Beacon, *, signing_secret: str | None = None) -> AsyncApp:
     app = AsyncApp(
-        client=beacon.client,
+        client=beacon.listener_client,
         signing_secret=signing_secret or None,
         # Socket Mode has no signatures; HTTP mode verifies them.
         request_verification_enabled=bool(signing_secret),

@@ -28,7 +28,8 @@ class Beacon:
     redis: Redis
     store: IncidentStore
     incidents: IncidentService
-    client: AsyncWebClient
+    client: AsyncWebClient  # the notifier's: waits out 429s
+    listener_client: AsyncWebClient  # Bolt's: fails fast, a click has 3 s
     directory: UserDirectory
     channels: ChannelResolver
     notifier: Notifier
@@ -46,8 +47,11 @@ class Beacon:
         redis: Redis,
         client: AsyncWebClient,
         clock: Clock,
+        listener_client: AsyncWebClient | None = None,
         prefix: str = "beacon",
         instance_id: str = "",
+        posts_per_second: int = 1,
+        reclaim_idle_ms: int = 30_000,
     ) -> Beacon:
         instance_id = instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
         store = IncidentStore(redis, Keys(prefix))
@@ -59,6 +63,7 @@ class Beacon:
             store=store,
             incidents=IncidentService(store, config, clock),
             client=client,
+            listener_client=listener_client or client,
             directory=directory,
             channels=channels,
             notifier=Notifier(
@@ -69,6 +74,8 @@ class Beacon:
                 channels=channels,
                 clock=clock,
                 consumer=instance_id,
+                reclaim_idle_ms=reclaim_idle_ms,
+                posts_per_second=posts_per_second,
             ),
             scheduler=Scheduler(store, clock),
             clock=clock,

@@ -60,6 +60,10 @@ class Keys:
         """hash describing one timer."""
         return self._k("timer", timer_id, "hash")
 
+    def post_pace(self, channel: str, second: int) -> str:
+        """string counter of posts to a channel in one second (pacing across instances)."""
+        return self._k("pace", channel, str(second), "counter")
+
     def envelope(self, fingerprint: str) -> str:
         """string set NX when a Slack envelope is first handled (redelivery guard)."""
         return self._k("envelope", fingerprint, "string")

@@ -79,14 +79,18 @@ class Runtime:
                 self.embedded.data_dir,
             )
         redis = await connect_redis(s, url)
-        client = make_client(s.slack_bot_token, s.slack_api_url)
         self.beacon = Beacon.build(
             config=config,
             redis=redis,
-            client=client,
             clock=self.clock,
+            client=make_client(s.slack_bot_token, s.slack_api_url, clock=self.clock),
+            listener_client=make_client(
+                s.slack_bot_token, s.slack_api_url, rate_limit_retries=False
+            ),
             prefix=s.redis_prefix,
             instance_id=s.beacon_instance_id,
+            posts_per_second=s.beacon_posts_per_second,
+            reclaim_idle_ms=s.beacon_reclaim_idle_ms,
         )
         who = await check_slack(self.beacon)
         log.info("connected to Slack as %s in %s", who.get("user"), who.get("team"))

@@ -58,8 +58,30 @@ PERMANENT = {
 }
 
 
-class Deferred(Exception):
-    """An earlier event of the same incident is not applied yet."""
+LOCK_MS = 60_000
+
+
+class ChannelPacer:
+    """Slack takes about one message per second per channel; stay under it across instances.
+
+    A per-channel, per-second counter in Redis is shared by every instance; a post over the
+    budget waits for the next second of Beacon's clock.
+    """
+
+    def __init__(self, store: IncidentStore, clock: Clock, per_second: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.per_second = per_second
+
+    async def wait(self, channel: str) -> None:
+        if self.per_second <= 0:
+            return
+        while True:
+            now = self.clock.now()
+            second = int(now)
+            if await self.store.take_post_slot(channel, second, self.per_second):
+                return
+            await self.clock.sleep(second + 1 - now)
 
 
 def _metadata(event: Event) -> dict[str, Any]:
@@ -81,6 +103,7 @@ class Notifier:
         clock: Clock,
         consumer: str,
         reclaim_idle_ms: int = 30_000,
+        posts_per_second: float = 1.0,
     ) -> None:
         self.store = store
         self.config = config
@@ -91,6 +114,7 @@ class Notifier:
         self.consumer = consumer
         self.reclaim_idle_ms = reclaim_idle_ms
         self.applied = 0
+        self.pacer = ChannelPacer(store, clock, posts_per_second)
 
     # --- loop ----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -102,42 +126,50 @@ class Notifier:
                 backoff = 0.5
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("notifier loop failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
+            except Exception as exc:
+                # Slack or Redis is down: the event stays pending and is replayed in order.
+                log.warning("notifier pass failed (%s); retrying in %.1fs", exc, backoff)
+                await self.clock.sleep(backoff)
                 backoff = min(backoff * 2, 10)
 
     async def drain(self, block_ms: int = 0) -> int:
         """One pass: my pending events, abandoned ones, then new ones. Returns events applied."""
         done = 0
-        retry = await self.store.pending_mine(GROUP, self.consumer, 100)
+        retry = await self.store.pending_mine(GROUP, self.consumer, 200)
         retry += await self.store.reclaim_events(GROUP, self.consumer, self.reclaim_idle_ms, 100)
         for event in retry:
             done += await self.handle(event, redelivered=True)
-        fresh = await self.store.read_events(
-            GROUP, self.consumer, 100, block_ms if not retry else 0
-        )
-        for event in fresh:
+        # Deferred events wait for another instance: poll again soon, but do not spin.
+        wait = block_ms if not retry else (0 if done else min(block_ms, 50))
+        for event in await self.store.read_events(GROUP, self.consumer, 100, wait):
             done += await self.handle(event, redelivered=False)
         return done
 
     async def handle(self, event: Event, *, redelivered: bool) -> int:
+        """Apply one event if it is the incident's next; 1 when applied, 0 when deferred."""
         notified = await self.store.notified_seq(event.incident_id)
         if event.seq <= notified:
-            await self.store.ack_event(GROUP, event.stream_id)
+            await self.store.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
             return 0
         if event.seq > notified + 1:
-            return 0  # stays pending; retried once the earlier event lands
+            return 0  # stays pending; applied once the earlier event lands
+        # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
+        lock = f"incident:{event.incident_id}"
+        if not await self.store.try_lock(lock, self.consumer, LOCK_MS):
+            return 0
         try:
-            await self.apply(event, redelivered=redelivered)
-        except SlackApiError as exc:
-            code = exc.response.get("error", "")
-            if code not in PERMANENT:
-                raise  # transient (429/5xx after retries): stays pending, replayed in order
-            log.error("event %s could not be posted: %s", event.event_id, code)
-            await self.report_failure(event, code)
-        await self.store.mark_notified(event.incident_id, event.seq)
-        await self.store.ack_event(GROUP, event.stream_id)
+            try:
+                await self.apply(event, redelivered=redelivered)
+            except SlackApiError as exc:
+                code = exc.response.get("error", "")
+                if code not in PERMANENT:
+                    raise  # transient (429/5xx after retries): replayed in order later
+                log.error("event %s could not be posted: %s", event.event_id, code)
+                await self.report_failure(event, code)
+            await self.store.mark_notified(event.incident_id, event.seq)
+            await self.store.ack_event(GROUP, event.stream_id)
+        finally:
+            await self.store.unlock(lock, self.consumer)
         self.applied += 1
         return 1
 
@@ -206,22 +238,31 @@ class Notifier:
             return
         if channel is None or not event_enabled(self.config, ref or "", EventKind.TRIGGERED):
             return
-        if await self._already_posted(incident.id, "card", event, channel, None, redelivered):
+        if not await self._already_posted(incident.id, "card", event, channel, None, redelivered):
+            await self.pacer.wait(channel)
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                text=card.fallback_text(incident, self.config),
+                attachments=card.card_attachments(incident, self.config, now=self.clock.now()),
+                metadata=_metadata(event),
+                unfurl_links=False,
+            )
+            await self.store.record_message(
+                incident.id, "card", resp["channel"], resp["ts"], card=True
+            )
+        posted = await self.store.get(incident.id)
+        if posted is None or not posted.card_ts or not posted.channel or posted.permalink:
             return
-        now = self.clock.now()
-        resp = await self.client.chat_postMessage(
-            channel=channel,
-            text=card.fallback_text(incident, self.config),
-            attachments=card.card_attachments(incident, self.config, now=now),
-            metadata=_metadata(event),
-            unfurl_links=False,
+        link = await self.client.chat_getPermalink(
+            channel=posted.channel, message_ts=posted.card_ts
         )
-        ts = resp["ts"]
-        channel = resp["channel"]
-        await self.store.record_message(incident.id, "card", channel, ts, card=True)
-        link = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
         await self.store.record_message(
-            incident.id, "card", channel, ts, card=True, permalink=link["permalink"]
+            incident.id,
+            "card",
+            posted.channel,
+            posted.card_ts,
+            card=True,
+            permalink=link["permalink"],
         )
         fresh = await self.store.get(incident.id)
         if fresh is not None:
@@ -253,6 +294,7 @@ class Notifier:
         text = card.thread_text(event, incident, actor_email=email)
         if text is None:
             return
+        await self.pacer.wait(incident.channel)
         resp = await self.client.chat_postMessage(
             channel=incident.channel,
             thread_ts=incident.card_ts,

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # /healthz and /metrics; 0 = off. Loopback by default: set 0.0.0.0 to let Prometheus in.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Posts per second per channel across all instances (Slack allows about 1); 0 = no pacing.
+    beacon_posts_per_second: int = Field(default=1, ge=0)
+    # A notifier event unacknowledged this long is taken over from a dead instance.
+    beacon_reclaim_idle_ms: int = Field(default=30_000, ge=100)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -1,28 +1,79 @@
-"""The Web API client every Beacon component shares, with Slack-fault retries."""
+"""The Web API clients Beacon uses, with Slack-fault retries on the injectable clock."""
 
 from __future__ import annotations
 
+import random
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryState
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.clock import Clock, SystemClock
 from app.metrics import InstrumentedWebClient, RateLimitObserver
 
 
-def make_client(token: str, base_url: str, *, max_retries: int = 3) -> AsyncWebClient:
-    """429s wait Retry-After; 5xx and dropped connections back off and retry."""
+class RateLimitRetry(AsyncRetryHandler):
+    """Waits out Slack's Retry-After on Beacon's clock, so tests can move time instead."""
+
+    def __init__(self, clock: Clock, max_retry_count: int = 3) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.clock = clock
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = 1.0
+        for name, values in (response.headers if response else {}).items():
+            if name.lower() == "retry-after" and values:
+                wait = float(values[0])
+        # jitter spreads the retries of several instances
+        await self.clock.sleep(wait + random.random() * 0.5)
+        state.increment_current_attempt()
+
+
+def make_client(
+    token: str,
+    base_url: str,
+    *,
+    clock: Clock | None = None,
+    max_retries: int = 3,
+    rate_limit_retries: bool = True,
+) -> AsyncWebClient:
+    """5xx and dropped connections back off and retry; 429s wait Retry-After when asked to.
+
+    Listeners get a client without 429 waits: a click must be answered within 3 s, so it is
+    better to fail fast and say so than to sleep past Slack's deadline.
+    """
+    handlers: list[AsyncRetryHandler] = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
+        AsyncServerErrorRetryHandler(max_retry_count=max_retries),
+    ]
+    if rate_limit_retries:
+        handlers.append(RateLimitRetry(clock or SystemClock(), max_retry_count=max_retries))
     # Counted, timed and logged per call; the observer sees (and counts) every 429 first.
+    handlers.insert(0, RateLimitObserver())
     return InstrumentedWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=15,
-        retry_handlers=[
-            RateLimitObserver(),
-            AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
-            AsyncServerErrorRetryHandler(max_retry_count=max_retries),
-        ],
+        token=token, base_url=base_url, timeout=15, retry_handlers=handlers
     )

@@ -58,6 +58,7 @@ class IncidentStore:
         "claim_timers",
         "record_message",
         "mark_notified",
+        "unlock",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -238,6 +239,22 @@ class IncidentStore:
     async def next_timer_due(self) -> float | None:
         rows = await self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return float(rows[0][1]) if rows else None
+
+    # --- coordination between instances ----------------------------------------------------
+    async def try_lock(self, name: str, owner: str, ttl_ms: int) -> bool:
+        return bool(await self.redis.set(self.keys.lock(name), owner, nx=True, px=ttl_ms))
+
+    async def unlock(self, name: str, owner: str) -> None:
+        await self._run("unlock", [self.keys.lock(name)], [owner])
+
+    async def take_post_slot(self, channel: str, second: int, per_second: float) -> bool:
+        """Count a post in this channel's current second; False when over the budget."""
+        key = self.keys.post_pace(channel, second)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 5)
+            count, _ = await pipe.execute()
+        return count <= per_second
 
     # --- misc ----------------------------------------------------------------------------
     async def first_seen(self, fingerprint: str, ttl_s: int = 3600) -> bool:

@@ -82,6 +82,8 @@ def make_settings(emu: SlackEmulator, redis_url: str, config_path: Path, **extra
         slack_api_url=emu.base_url,
         redis_url=redis_url,
         beacon_config=config_path,
+        # FakeClock stands still unless a test moves it; pacing is tested on its own.
+        beacon_posts_per_second=extra.pop("beacon_posts_per_second", 0),
         **extra,
     )
 
