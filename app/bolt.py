@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.container import Beacon
 from listeners import register_listeners
 
 
-def build_app(beacon: Beacon, *, signing_secret: str | None = None) -> AsyncApp:
+def build_app(
+    beacon: Beacon, *, signing_secret: str | None = None, auth_test: dict[str, Any] | None = None
+) -> AsyncApp:
     app = AsyncApp(
         client=beacon.listener_client,
         signing_secret=signing_secret or None,
@@ -23,5 +30,26 @@ def build_app(beacon: Beacon, *, signing_secret: str | None = None) -> AsyncApp:
         # script, and Slack announcements happen in the notifier, not here.
         process_before_response=True,
     )
+    if auth_test is not None:
+        _reuse_auth_test(app, auth_test)
     register_listeners(app, beacon)
     return app
+
+
+def _reuse_auth_test(app: AsyncApp, auth_test: dict[str, Any]) -> None:
+    """Hand Bolt the auth.test answer start-up already has.
+
+    Bolt caches auth.test, but every envelope arriving before its first call returns makes
+    its own call: a burst right after connecting would send dozens.
+    """
+    for middleware in app._async_middleware_list:
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = AsyncSlackResponse(
+                client=app.client,
+                http_verb="POST",
+                api_url="auth.test",
+                req_args={},
+                data=auth_test,
+                headers={},
+                status_code=200,
+            )

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -62,6 +63,7 @@ class Runtime:
         self.http_runner: web.AppRunner | None = None
         self.metrics = Metrics()  # this runtime's own registry (tests run several at once)
         self.ops: OpsServer | None = None
+        self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -79,13 +81,21 @@ class Runtime:
                 self.embedded.data_dir,
             )
         redis = await connect_redis(s, url)
+        # One pooled HTTP session for every Web API call (slack_sdk opens one per call
+        # otherwise: a TCP and TLS handshake each time).
+        self.session = aiohttp.ClientSession()
         self.beacon = Beacon.build(
             config=config,
             redis=redis,
             clock=self.clock,
-            client=make_client(s.slack_bot_token, s.slack_api_url, clock=self.clock),
+            client=make_client(
+                s.slack_bot_token, s.slack_api_url, clock=self.clock, session=self.session
+            ),
             listener_client=make_client(
-                s.slack_bot_token, s.slack_api_url, rate_limit_retries=False
+                s.slack_bot_token,
+                s.slack_api_url,
+                rate_limit_retries=False,
+                session=self.session,
             ),
             prefix=s.redis_prefix,
             instance_id=s.beacon_instance_id,
@@ -97,6 +107,7 @@ class Runtime:
         self.app = build_app(
             self.beacon,
             signing_secret=s.slack_signing_secret if s.beacon_mode is Mode.HTTP else None,
+            auth_test=who,
         )
         self.beacon.start_workers()
         if s.beacon_mode is Mode.SOCKET:
@@ -122,6 +133,8 @@ class Runtime:
         if self.beacon is not None:
             await self.beacon.stop_workers()
             await self.beacon.redis.aclose()
+        if self.session is not None:
+            await self.session.close()
         if self.embedded is not None:
             await self.embedded.stop()
 

@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.config import BeaconConfig, EventKind
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled, route
+from app.metrics import METRICS
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import IncidentStore
@@ -127,6 +128,7 @@ class Notifier:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                METRICS.worker_errors.labels(worker="notifier").inc()
                 # Slack or Redis is down: the event stays pending and is replayed in order.
                 log.warning("notifier pass failed (%s); retrying in %.1fs", exc, backoff)
                 await self.clock.sleep(backoff)
@@ -165,12 +167,14 @@ class Notifier:
                 if code not in PERMANENT:
                     raise  # transient (429/5xx after retries): replayed in order later
                 log.error("event %s could not be posted: %s", event.event_id, code)
+                METRICS.notifier_failures.labels(error=code).inc()
                 await self.report_failure(event, code)
             await self.store.mark_notified(event.incident_id, event.seq)
             await self.store.ack_event(GROUP, event.stream_id)
         finally:
             await self.store.unlock(lock, self.consumer)
         self.applied += 1
+        METRICS.transitions.labels(type=event.type.value).inc()
         return 1
 
     # --- applying one event --------------------------------------------------------------

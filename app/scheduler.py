@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from app.clock import Clock
+from app.metrics import METRICS
 from app.store import IncidentStore
 
 log = logging.getLogger("beacon.scheduler")
@@ -36,6 +37,7 @@ class Scheduler:
             handler = self._handlers.get(timer.get("kind", ""))
             if handler is None:
                 log.error("timer %s has unknown kind %r; dropping it", timer_id, timer.get("kind"))
+                await self.store.drop_timer(timer_id)
                 continue
             await handler(timer_id, timer)
             fired += 1
@@ -49,6 +51,7 @@ class Scheduler:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                METRICS.worker_errors.labels(worker="scheduler").inc()
                 log.exception("scheduler tick failed")
             due = await self._next_due_safe()
             wait = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -60,6 +61,7 @@ def make_client(
     clock: Clock | None = None,
     max_retries: int = 3,
     rate_limit_retries: bool = True,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """5xx and dropped connections back off and retry; 429s wait Retry-After when asked to.
 
@@ -75,5 +77,5 @@ def make_client(
     # Counted, timed and logged per call; the observer sees (and counts) every 429 first.
     handlers.insert(0, RateLimitObserver())
     return InstrumentedWebClient(
-        token=token, base_url=base_url, timeout=15, retry_handlers=handlers
+        token=token, base_url=base_url, timeout=15, retry_handlers=handlers, session=session
     )

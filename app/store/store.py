@@ -236,6 +236,12 @@ class IncidentStore:
     async def timer(self, timer_id: str) -> dict[str, str]:
         return await self.redis.hgetall(self.keys.timer(timer_id))
 
+    async def drop_timer(self, timer_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.keys.timers(), timer_id)
+            pipe.delete(self.keys.timer(timer_id))
+            await pipe.execute()
+
     async def next_timer_due(self) -> float | None:
         rows = await self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return float(rows[0][1]) if rows else None
