@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 from redis.exceptions import RedisError
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.errors import BeaconError, DatabaseUnavailable
 from listeners.context import channel_of, user_of
@@ -46,7 +46,6 @@ async def handle_error(
     error: Exception,
     body: dict[str, Any],
     client: AsyncWebClient,
-    respond: AsyncRespond | None,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
     message = user_message(error)
@@ -58,17 +57,20 @@ async def handle_error(
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
             )
-    await tell_user(body, client, respond, message)
+    await tell_user(body, client, message)
     return BoltResponse(status=200, body="") if not_acked else None
 
 
-async def tell_user(
-    body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, message: str
-) -> None:
+async def tell_user(body: dict[str, Any], client: AsyncWebClient, message: str) -> None:
     """Ephemeral where the user acted; a DM when there is no channel to answer in."""
     try:
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            await respond(text=message, response_type="ephemeral", replace_original=False)
+        url = body.get("response_url") or next(
+            (u.get("response_url") for u in body.get("response_urls") or []), None
+        )
+        if url:
+            # Through the shared session: Bolt's respond() opens a new one per call.
+            webhook = AsyncWebhookClient(url, session=client.session)
+            await webhook.send(text=message, response_type="ephemeral", replace_original=False)
             return
         user, channel = user_of(body), channel_of(body)
         if channel:
