@@ -358,3 +358,4 @@ class Ack:
     payload: dict[str, Any] | None
     received_at: float
     latency_s: float
+    connection: int = 0  # which Socket Mode connection acked it

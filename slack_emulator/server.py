@@ -295,6 +295,13 @@ class SlackEmulator:
             _Failure(times, status, {"ok": False, "error": error}, {})
         )
 
+    def clear_faults(self, method: str | None = None) -> None:
+        """Stop answering with injected errors (all methods, or one)."""
+        if method is None:
+            self._failures.clear()
+        else:
+            self._failures.pop(method, None)
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
@@ -667,14 +674,14 @@ class SlackEmulator:
         try:
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
-                    self._on_frame(frame.data)
+                    self._on_frame(frame.data, conn.id)
         finally:
             if conn in self._conns:
                 self._conns.remove(conn)
             self.notify()
         return ws
 
-    def _on_frame(self, data: str) -> None:
+    def _on_frame(self, data: str, conn_id: int = 0) -> None:
         try:
             frame = json.loads(data)
         except ValueError:
@@ -694,6 +701,7 @@ class SlackEmulator:
             payload if isinstance(payload, dict) else None,
             now,
             now - sent.sent_at if sent else 0.0,
+            conn_id,
         )
         self.acks.append(ack)
         if env.get("type") == "slash_commands" and ack.payload:
