@@ -127,3 +127,41 @@ async def test_twenty_timers_fire_once_each(world3: World, emu: SlackEmulator, c
         if "Snooze is over" in r.text
     ]
     assert len(wakes) == 20
+
+
+async def test_socket_dropped_mid_burst_every_click_acted_once(world3: World, emu: SlackEmulator):
+    beacon = world3.runtime.beacon
+    for i in range(30):
+        await beacon.incidents.declare(NewIncident(title=f"Drop {i}", severity="P4",
+                                                   reporter="UALICE"))
+    await world3.settle()
+    channel = world3.channel("incidents")
+    cards = {m.metadata["event_payload"]["incident_id"]: m for m in emu.messages(channel)
+             if m.metadata}
+    assert len(cards) == 30
+    start = len(emu.envelopes)
+
+    async def click(incident_id: str) -> None:
+        try:
+            await world3.bob.click(cards[incident_id], "Acknowledge")
+        except AssertionError:
+            pass  # no ack: the socket went away under it; Slack retries below
+
+    acks_before = len(emu.acks)
+    emu.disconnect_grace = 0  # Slack may close right after asking to refresh
+    clicks = [asyncio.create_task(click(f"INC-{i}")) for i in range(1, 31)]
+    await emu.wait_for(lambda: len(emu.acks) >= acks_before + 3, timeout=5)
+    await emu.disconnect_all("refresh_requested")
+    await asyncio.gather(*clicks)
+    await emu.wait_connected(3)
+    acked = {a.envelope_id for a in emu.acks}
+    lost = [e["envelope_id"] for e in emu.envelopes[start:] if e["envelope_id"] not in acked]
+    assert lost  # the drop really cut some clicks off
+    for envelope_id in lost:
+        assert await emu.redeliver(envelope_id) is not None
+    await world3.settle()
+    assert (await stream_types(world3))[EventType.ACKNOWLEDGED] == 30
+    for card in cards.values():
+        replies = [m for m in emu.thread(card.channel, card.ts) if "Acknowledged by" in m.text]
+        assert len(replies) == 1
+    assert not [m for m in world3.bob.ephemerals(channel) if "already" in m.text]
