@@ -59,9 +59,6 @@ PERMANENT = {
 }
 
 
-LOCK_MS = 60_000
-
-
 class ChannelPacer:
     """Slack takes about one message per second per channel; stay under it across instances.
 
@@ -156,9 +153,13 @@ class Notifier:
         if event.seq > notified + 1:
             return 0  # stays pending; applied once the earlier event lands
         # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
+        # The lease lasts as long as the reclaim delay (a dead holder frees it as soon as its
+        # events are taken over) and is renewed while this instance is still working.
         lock = f"incident:{event.incident_id}"
-        if not await self.store.try_lock(lock, self.consumer, LOCK_MS):
+        ttl = self.reclaim_idle_ms
+        if not await self.store.try_lock(lock, self.consumer, ttl):
             return 0
+        renew = asyncio.create_task(self._renew(lock, ttl))
         try:
             try:
                 await self.apply(event, redelivered=redelivered)
@@ -172,10 +173,17 @@ class Notifier:
             await self.store.mark_notified(event.incident_id, event.seq)
             await self.store.ack_event(GROUP, event.stream_id)
         finally:
+            renew.cancel()
             await self.store.unlock(lock, self.consumer)
         self.applied += 1
         METRICS.transitions.labels(type=event.type.value).inc()
         return 1
+
+    async def _renew(self, lock: str, ttl_ms: int) -> None:
+        while True:
+            await asyncio.sleep(ttl_ms / 3000)
+            if not await self.store.extend_lock(lock, self.consumer, ttl_ms):
+                return
 
     # --- applying one event --------------------------------------------------------------
     async def apply(self, event: Event, *, redelivered: bool) -> None:

@@ -59,6 +59,7 @@ class IncidentStore:
         "record_message",
         "mark_notified",
         "unlock",
+        "extend_lock",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -249,6 +250,9 @@ class IncidentStore:
     # --- coordination between instances ----------------------------------------------------
     async def try_lock(self, name: str, owner: str, ttl_ms: int) -> bool:
         return bool(await self.redis.set(self.keys.lock(name), owner, nx=True, px=ttl_ms))
+
+    async def extend_lock(self, name: str, owner: str, ttl_ms: int) -> bool:
+        return bool(await self._run("extend_lock", [self.keys.lock(name)], [owner, ttl_ms]))
 
     async def unlock(self, name: str, owner: str) -> None:
         await self._run("unlock", [self.keys.lock(name)], [owner])
