@@ -145,7 +145,9 @@ async def test_kill_9_mid_burst_loses_no_declared_incident_and_posts_each_card_o
     emu: SlackEmulator, aof_redis: RedisProcess, config_path: Path, clock: FakeClock
 ):
     n = 30
-    settings = make_settings(emu, aof_redis.url, config_path, **fast())
+    # A notifier lease caught by the kill outlives it (SET NX with a TTL of the reclaim delay);
+    # a short delay keeps that wait, and this test, short.
+    settings = make_settings(emu, aof_redis.url, config_path, **fast(beacon_reclaim_idle_ms=1000))
     async with own_world(emu, settings, clock, aof_redis.url) as world:
         ch = world.channel("incidents")
         alice = world.alice
