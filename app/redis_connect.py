@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
@@ -24,6 +24,10 @@ log = logging.getLogger("beacon.redis")
 RETRIES = 3
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 0.5
+POOL_SIZE = 64
+POOL_WAIT_S = 2.0
+# redis-py has no blocking Sentinel pool: leave room for bursts instead.
+SENTINEL_POOL_SIZE = 1000
 
 
 def make_retry() -> Retry:
@@ -87,6 +91,7 @@ def sentinel_client(settings: Settings, nodes: list[tuple[str, int]]) -> Redis:
         redis_class=SentinelRedis,
         db=settings.redis_db,
         password=settings.redis_password or None,
+        max_connections=SENTINEL_POOL_SIZE,
         **client_options(),
     )
 
@@ -95,7 +100,12 @@ def url_client(settings: Settings, url: str) -> Redis:
     extra: dict[str, Any] = {"db": settings.redis_db}
     if settings.redis_password:
         extra["password"] = settings.redis_password  # a password in the URL wins
-    return Redis.from_url(url, **extra, **client_options())
+    # A burst of clicks must queue for a connection, not fail with "Too many connections"
+    # (redis-py's default pool raises at 100 in flight, and that reads as "database down").
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, **extra, **client_options()
+    )
+    return Redis.from_pool(pool)  # the client owns the pool and closes it
 
 
 def describe(settings: Settings, url: str | None) -> str:

@@ -221,3 +221,15 @@ def test_normalise_id():
     assert normalise_id("#7") == "INC-7"
     with pytest.raises(InvalidInput):
         normalise_id("payments")
+
+
+async def test_lease_is_exclusive_renewable_and_retakable_by_its_owner(store):
+    assert await store.try_lock("incident:INC-1", "a", 10_000)
+    assert not await store.try_lock("incident:INC-1", "b", 10_000)
+    assert await store.try_lock("incident:INC-1", "a", 10_000)  # its unlock was lost
+    assert await store.extend_lock("incident:INC-1", "a", 20_000)
+    assert not await store.extend_lock("incident:INC-1", "b", 20_000)
+    await store.unlock("incident:INC-1", "b")  # not the owner: no effect
+    assert not await store.try_lock("incident:INC-1", "b", 10_000)
+    await store.unlock("incident:INC-1", "a")
+    assert await store.try_lock("incident:INC-1", "b", 10_000)

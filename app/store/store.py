@@ -59,6 +59,7 @@ class IncidentStore:
         "record_message",
         "mark_notified",
         "unlock",
+        "lock",
         "extend_lock",
     )
 
@@ -249,7 +250,7 @@ class IncidentStore:
 
     # --- coordination between instances ----------------------------------------------------
     async def try_lock(self, name: str, owner: str, ttl_ms: int) -> bool:
-        return bool(await self.redis.set(self.keys.lock(name), owner, nx=True, px=ttl_ms))
+        return bool(await self._run("lock", [self.keys.lock(name)], [owner, ttl_ms]))
 
     async def extend_lock(self, name: str, owner: str, ttl_ms: int) -> bool:
         return bool(await self._run("extend_lock", [self.keys.lock(name)], [owner, ttl_ms]))
