@@ -19,6 +19,7 @@ from app.bolt import build_app
 from app.clock import Clock, SystemClock
 from app.config import load_config
 from app.container import Beacon
+from app.intake.server import ApiServer, check_api_settings
 from app.logs import configure_logging
 from app.metrics import Metrics, bind, unbind
 from app.ops import OpsServer
@@ -63,10 +64,12 @@ class Runtime:
         self.http_runner: web.AppRunner | None = None
         self.metrics = Metrics()  # this runtime's own registry (tests run several at once)
         self.ops: OpsServer | None = None
+        self.api: ApiServer | None = None
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         s = self.settings
+        check_api_settings(s)  # fail before starting anything
         bound = bind(self.metrics)  # every task started below counts into self.metrics
         config = load_config(s.beacon_config)
         url = s.redis_url
@@ -120,9 +123,12 @@ class Runtime:
             await web.TCPSite(self.http_runner, "0.0.0.0", s.http_port).start()
             log.info("Beacon is up over HTTP on port %s at /slack/events", s.http_port)
         self.ops = await OpsServer.start_for(self)
+        self.api = await ApiServer.start_for(self.beacon, s)
         unbind(bound)
 
     async def stop(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
         if self.ops is not None:
             await self.ops.stop()
         if self.handler is not None:

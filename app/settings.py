@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # /healthz and /metrics; 0 = off. Loopback by default: set 0.0.0.0 to let Prometheus in.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Intake HTTP API (app/intake); 0 = off. Needs BEACON_API_TOKEN: 'secret' or 'name:secret',
+    # comma-separated (the name attributes actions as api:<name>).
+    api_port: int = Field(default=0, ge=0, le=65535)
+    api_host: str = "127.0.0.1"
+    beacon_api_token: str = ""
     # Posts per second per channel across all instances (Slack allows about 1); 0 = no pacing.
     beacon_posts_per_second: int = Field(default=1, ge=0)
     # A notifier event unacknowledged this long is taken over from a dead instance.

@@ -1,0 +1,1 @@
+"""The intake HTTP API: how machines (alerting, automation, investigators) talk to Beacon."""

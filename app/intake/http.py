@@ -1,0 +1,142 @@
+"""Helpers every intake route module uses: errors, bodies, the caller, OpenAPI schemas.
+
+Route modules import from here (not from server.py, which imports them).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from app.container import Beacon
+    from app.settings import Settings
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 256 * 1024
+
+BEACON_KEY: web.AppKey[Beacon] = web.AppKey("beacon")
+SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("settings")
+ACTOR_KEY = web.RequestKey("api_actor", str)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """Raised by a handler; the error middleware turns it into a JSON response."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def error_body(status: int, message: str, field: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": message, "status": status}
+    if field is not None:
+        body["field"] = field
+    return body
+
+
+def api_error(status: int, message: str, field: str | None = None) -> web.Response:
+    """The one shape of every error the API returns: {"error", "status"[, "field"]}."""
+    return web.json_response(error_body(status, message, field), status=status)
+
+
+def set_app_value(app: web.Application, key: str, value: Any) -> None:
+    """app["beacon"] style access for route modules that prefer string keys."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # aiohttp's NotAppKeyWarning: we keep both on purpose
+        app[key] = value
+
+
+def beacon_of(request: web.Request) -> Beacon:
+    return request.app[BEACON_KEY]
+
+
+def actor_of(request: web.Request) -> str:
+    """Who acts, as recorded on the incident: 'api:<token name>' (or 'api' for a bare token)."""
+    return request.get(ACTOR_KEY, "api")
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """pydantic's error location as a dotted path: ('alerts', 0, 'labels') -> 'alerts.0.labels'."""
+    return ".".join(str(part) for part in loc) or "(body)"
+
+
+async def read_json(request: web.Request) -> Any:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, too_large_message()) from None
+    if not raw.strip():
+        raise ApiError(422, "The request body is empty: send a JSON object.", "(body)")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, f"The request body is not valid JSON ({exc}).") from None
+
+
+def too_large_message() -> str:
+    return f"The request body is over {MAX_BODY_BYTES // 1024} KiB; send less."
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Validate `data` into `model`; the first fault becomes a 422 naming its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        message = first["msg"].removeprefix("Value error, ")
+        path = field_path(first["loc"])
+        raise ApiError(422, f"{path}: {message}", path) from None
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    """Read the JSON body and validate it into `model` (400 bad JSON, 413 too big, 422 invalid)."""
+    return validate(model, await read_json(request))
+
+
+def model_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI component schemas for pydantic models (nested models become their own entries)."""
+    out: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    return out
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"application/json": media}
+
+
+def error_responses(*statuses: int) -> dict[str, Any]:
+    """OpenAPI response objects for the given error statuses, all with the Error schema."""
+    words = {
+        400: "The body is not valid JSON",
+        401: "No bearer token",
+        403: "Wrong bearer token",
+        404: "Not found",
+        409: "Refused by the incident's state (already acknowledged, resolved, …)",
+        413: "Body too large",
+        422: "A field is missing or invalid; `field` names it",
+        502: "Slack answered with an error",
+        503: "Beacon can't reach its database",
+    }
+    return {
+        str(s): {"description": words.get(s, "Error"), "content": json_content(ref("Error"))}
+        for s in statuses
+    }

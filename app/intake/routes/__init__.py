@@ -1,0 +1,1 @@
+"""Intake API route modules: each has register(app), OPENAPI_PATHS and OPENAPI_SCHEMAS."""

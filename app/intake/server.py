@@ -1,0 +1,286 @@
+"""The intake HTTP API server: auth, JSON errors, size limit, route modules, OpenAPI.
+
+Each module in ROUTE_MODULES exposes `register(app)`, `OPENAPI_PATHS` (OpenAPI 3.1 path items
+keyed by full path) and `OPENAPI_SCHEMAS` (component schemas); the document served at
+/api/v1/openapi.json merges them, and a test checks it against the router.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from app.domain.errors import (
+    AlreadyDone,
+    BeaconError,
+    DatabaseUnavailable,
+    IncidentNotFound,
+    InvalidInput,
+)
+from app.intake.http import (
+    ACTOR_KEY,
+    API_PREFIX,
+    BEACON_KEY,
+    MAX_BODY_BYTES,
+    SETTINGS_KEY,
+    ApiError,
+    api_error,
+    error_responses,
+    json_content,
+    set_app_value,
+    too_large_message,
+)
+from app.intake.routes import alertmanager, channels, incidents
+from app.settings import StartupError
+
+if TYPE_CHECKING:
+    from app.container import Beacon
+    from app.settings import Settings
+
+__all__ = ["ROUTE_MODULES", "ApiError", "ApiServer", "api_error", "build_api", "openapi_document"]
+
+log = logging.getLogger("beacon.intake")
+
+ROUTE_MODULES = [incidents, alertmanager, channels]
+
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+HEALTHZ_URL = f"{API_PREFIX}/healthz"
+PUBLIC_PATHS = frozenset({OPENAPI_URL, HEALTHZ_URL})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    name: str | None
+    secret: str
+
+    @property
+    def actor(self) -> str:
+        return f"api:{self.name}" if self.name else "api"
+
+
+def parse_tokens(raw: str) -> list[ApiToken]:
+    """BEACON_API_TOKEN: 'secret' or 'name:secret', comma-separated."""
+    tokens = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, secret = part.partition(":")
+        tokens.append(ApiToken(name.strip(), secret.strip()) if sep else ApiToken(None, part))
+    return [t for t in tokens if t.secret]
+
+
+def check_api_settings(settings: Settings) -> None:
+    """API_PORT without a token would be an open door: refuse to start."""
+    if settings.api_port and not parse_tokens(settings.beacon_api_token):
+        raise StartupError(
+            f"API_PORT is {settings.api_port} but BEACON_API_TOKEN is not set: set it to one or "
+            "more tokens (name:secret, comma-separated), or set API_PORT=0 to turn the API off"
+        )
+
+
+def _match(tokens: list[ApiToken], given: str) -> ApiToken | None:
+    found = None
+    for token in tokens:  # compare against every token, so timing says nothing about which
+        if hmac.compare_digest(token.secret.encode(), given.encode()):
+            found = token
+    return found
+
+
+def _auth_middleware(tokens: list[ApiToken]) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX) or request.path in PUBLIC_PATHS:
+            return await handler(request)
+        header = request.headers.get("Authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return web.json_response(
+                {"error": "Send your API token as 'Authorization: Bearer <token>'.", "status": 401},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="beacon"'},
+            )
+        token = _match(tokens, given.strip())
+        if token is None:
+            return api_error(403, "That API token is not one of BEACON_API_TOKEN's; check it.")
+        request[ACTOR_KEY] = token.actor
+        return await handler(request)
+
+    return auth
+
+
+_DOMAIN_STATUS: list[tuple[type[BeaconError], int]] = [
+    (IncidentNotFound, 404),
+    (AlreadyDone, 409),
+    (InvalidInput, 422),
+    (DatabaseUnavailable, 503),
+]
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as JSON: ApiError, domain errors, aiohttp's 404/405/413."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return api_error(exc.status, exc.message, exc.field)
+    except BeaconError as exc:
+        status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
+        return api_error(status, exc.user_message, exc.field)
+    except web.HTTPRequestEntityTooLarge:
+        return api_error(413, too_large_message())
+    except web.HTTPNotFound:
+        return api_error(404, f"No such endpoint: {request.method} {request.path}.")
+    except web.HTTPMethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return api_error(405, f"{request.method} is not allowed here; use {allowed}.")
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            return api_error(exc.status, exc.reason)
+        raise
+
+
+@web.middleware
+async def _size(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # Refuse a declared oversize body before reading it (aiohttp checks only as it reads).
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return api_error(413, too_large_message())
+    return await handler(request)
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+_BASE_PATHS: dict[str, Any] = {
+    OPENAPI_URL: {
+        "get": {
+            "summary": "This document",
+            "operationId": "getOpenApi",
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI 3.1 document"}},
+        }
+    },
+    HEALTHZ_URL: {
+        "get": {
+            "summary": "Liveness of the API (no token needed)",
+            "operationId": "getApiHealth",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The API answers",
+                    "content": json_content(
+                        {"type": "object", "properties": {"status": {"const": "ok"}}},
+                        {"status": "ok"},
+                    ),
+                }
+            },
+        }
+    },
+}
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "status"],
+    "properties": {
+        "error": {"type": "string", "description": "What went wrong and what to do, in words"},
+        "status": {"type": "integer"},
+        "field": {"type": "string", "description": "The body field at fault (dotted path)"},
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, Any] = dict(_BASE_PATHS)
+    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    for module in ROUTE_MODULES:
+        for path, item in module.OPENAPI_PATHS.items():
+            paths.setdefault(path, {}).update(item)
+        schemas.update(module.OPENAPI_SCHEMAS)
+    # Every authenticated operation can answer 401/403; say so once here.
+    for item in paths.values():
+        for op in item.values():
+            if op.get("security") != []:
+                op.setdefault("responses", {}).update(error_responses(401, 403))
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Beacon intake API",
+            "version": "1",
+            "description": "Declare and act on incidents from alerting and automation. "
+            "Send 'Authorization: Bearer <token>' (a token from BEACON_API_TOKEN).",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_api(beacon: Beacon, settings: Settings) -> web.Application:
+    """The API application; route modules find the Beacon as request.app["beacon"]."""
+    tokens = parse_tokens(settings.beacon_api_token)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[_errors, _size, _auth_middleware(tokens)],
+    )
+    app[BEACON_KEY] = beacon
+    app[SETTINGS_KEY] = settings
+    set_app_value(app, "beacon", beacon)
+    app.router.add_get(OPENAPI_URL, _openapi)
+    app.router.add_get(HEALTHZ_URL, _healthz)
+    for module in ROUTE_MODULES:
+        module.register(app)
+    return app
+
+
+class ApiServer:
+    """The API site on API_HOST:API_PORT, started after Slack is connected."""
+
+    def __init__(self, beacon: Beacon, settings: Settings) -> None:
+        self.beacon = beacon
+        self.settings = settings
+        self._runner: web.AppRunner | None = None
+
+    @classmethod
+    async def start_for(cls, beacon: Beacon, settings: Settings) -> ApiServer | None:
+        if not settings.api_port:
+            return None
+        check_api_settings(settings)
+        server = cls(beacon, settings)
+        await server.start()
+        return server
+
+    async def start(self) -> None:
+        host, port = self.settings.api_host, self.settings.api_port
+        self._runner = web.AppRunner(build_api(self.beacon, self.settings))
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise StartupError(
+                f"API_PORT {port} on {host} is not available ({exc.strerror}): pick a free "
+                "port, or set API_PORT=0 to turn the intake API off"
+            ) from None
+        log.info("intake API on http://%s:%s%s", host, port, API_PREFIX)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
