@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.config_alertmanager import AlertmanagerConfig
+from app.config_oncall import EscalationPolicy, Schedule
 from app.settings import StartupError
 
 
@@ -66,6 +68,7 @@ SEVERITY_ORDER = ("P1", "P2", "P3", "P4")
 class ServiceConfig(_Strict):
     name: str
     channel: str | None = None
+    escalation_policy: str | None = None
 
 
 class ChannelConfig(_Strict):
@@ -82,12 +85,30 @@ class ChannelConfig(_Strict):
         return value
 
 
+RISKS = ("low", "medium", "high", "critical")
+
+
+class ApprovalsConfig(_Strict):
+    """Approval requests (issue 8): where the cards go and who may decide."""
+
+    channel: str | None = None  # unset: default_channel
+    allow_self_approval: bool = False
+    confirm_risks: frozenset[Literal["low", "medium", "high", "critical"]] = frozenset(
+        {"high", "critical"}
+    )
+
+
 class BeaconConfig(_Strict):
     default_channel: str | None = None
     severities: dict[str, SeverityConfig] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     dm_on_assignment: bool = True
+    alertmanager: AlertmanagerConfig = Field(default_factory=AlertmanagerConfig)
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
+    escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
+    default_escalation_policy: str | None = None
+    approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     @field_validator("severities")
     @classmethod
@@ -112,6 +133,34 @@ class BeaconConfig(_Strict):
                 "an id like C0123ABC) so every incident has somewhere to go"
             )
         return self
+
+    @model_validator(mode="after")
+    def _oncall_references(self) -> BeaconConfig:
+        problems = []
+        for name, policy in self.escalation_policies.items():
+            for i, level in enumerate(policy.levels, start=1):
+                for target in level.targets:
+                    if target.schedule and target.schedule not in self.schedules:
+                        known = ", ".join(self.schedules) or "none defined"
+                        problems.append(
+                            f"escalation_policies.{name}.levels.{i}: unknown schedule "
+                            f"'{target.schedule}' (schedules: {known})"
+                        )
+        refs = [(f"services.{k}.escalation_policy", s.escalation_policy)
+                for k, s in self.services.items()]
+        refs.append(("default_escalation_policy", self.default_escalation_policy))
+        for where, ref in refs:
+            if ref and ref not in self.escalation_policies:
+                known = ", ".join(self.escalation_policies) or "none defined"
+                problems.append(f"{where}: unknown escalation policy '{ref}' (policies: {known})")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def policy_for(self, service: str | None) -> tuple[str, EscalationPolicy] | None:
+        svc = self.services.get(service or "")
+        name = (svc.escalation_policy if svc else None) or self.default_escalation_policy
+        return (name, self.escalation_policies[name]) if name else None
 
     def severity(self, key: str) -> SeverityConfig:
         return self.severities[key]
@@ -149,5 +198,8 @@ def load_config(path: Path) -> BeaconConfig:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key: remove it or check its spelling"
-            lines.append(f"{path}: {_path_of(err['loc'])}: {msg}")
+            for part in msg.split("\n"):
+                # cross-reference problems name their own path
+                where = f"{_path_of(err['loc'])}: " if err["loc"] else ""
+                lines.append(f"{path}: {where}{part}")
         raise StartupError("\n".join(lines)) from None

@@ -11,15 +11,21 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.approval_callbacks import CallbackSender
 from app.clock import Clock
 from app.config import BeaconConfig
+from app.domain.approvals import ApprovalService
 from app.domain.incidents import IncidentService
+from app.domain.investigations import InvestigationService
 from app.keys import Keys
 from app.notifier import Notifier
+from app.notifier_oncall import Pager
 from app.scheduler import Scheduler
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
+from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
+from app.store.approvals import ApprovalStore, InvestigationStore
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Beacon:
     scheduler: Scheduler
     clock: Clock
     instance_id: str
+    approvals: ApprovalService
+    investigations: InvestigationService
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -52,16 +60,26 @@ class Beacon:
         instance_id: str = "",
         posts_per_second: int = 1,
         reclaim_idle_ms: int = 30_000,
+        callback_secret: str = "",
     ) -> Beacon:
         instance_id = instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
         store = IncidentStore(redis, Keys(prefix))
         directory = UserDirectory(client, store)
         channels = ChannelResolver(client)
-        return cls(
+        incidents = IncidentService(store, config, clock)
+        approvals = ApprovalService(
+            ApprovalStore(store),
+            incidents,
+            config,
+            clock,
+            UserGroups(client).members,
+            callbacks_enabled=bool(callback_secret),
+        )
+        beacon = cls(
             config=config,
             redis=redis,
             store=store,
-            incidents=IncidentService(store, config, clock),
+            incidents=incidents,
             client=client,
             listener_client=listener_client or client,
             directory=directory,
@@ -77,10 +95,19 @@ class Beacon:
                 reclaim_idle_ms=reclaim_idle_ms,
                 posts_per_second=posts_per_second,
             ),
-            scheduler=Scheduler(store, clock),
+            scheduler=Scheduler(store, clock, config=config),
             clock=clock,
             instance_id=instance_id,
+            approvals=approvals,
+            investigations=InvestigationService(InvestigationStore(store), incidents, clock),
         )
+        if callback_secret:
+            sender = CallbackSender(ApprovalStore(store), clock, callback_secret)
+            beacon.scheduler.register("approval_callback", sender.fire)
+        return beacon
+
+    def notifier_pager(self) -> Pager:
+        return Pager(self.notifier)
 
     def start_workers(self) -> None:
         self._stop.clear()

@@ -43,6 +43,10 @@ class Keys:
         """string: open incident id for an alert's dedup key."""
         return self._k("dedup", dedup_key, "string")
 
+    def idempotency(self, scope: str, key: str) -> str:
+        """string JSON: the first response to an intake request with this Idempotency-Key."""
+        return self._k("idempotency", scope, key, "string")
+
     # pipeline
     def events(self) -> str:
         """stream of domain events (the outbox)."""
@@ -71,6 +75,62 @@ class Keys:
     def lock(self, name: str) -> str:
         """string lease held by one instance."""
         return self._k("lock", name, "string")
+
+    # approvals (issue 8): APR-<n>, decided once by a Lua script
+    def approval_seq(self) -> str:
+        """string counter behind APR-<n>."""
+        return self._k("approval", "seq", "counter")
+
+    def approval(self, approval_id: str) -> str:
+        """hash of one approval request's fields."""
+        return self._k("approval", approval_id, "hash")
+
+    def approval_timeline(self, approval_id: str) -> str:
+        """list of JSON entries (requested, decided, expired), append-only."""
+        return self._k("approval", approval_id, "timeline", "list")
+
+    def approval_approvers(self, approval_id: str) -> str:
+        """set of Slack user ids who may decide (user groups expanded at request time)."""
+        return self._k("approval", approval_id, "approvers", "set")
+
+    def approval_messages(self, approval_id: str) -> str:
+        """hash: role -> 'channel ts' of the Slack messages posted for it."""
+        return self._k("approval", approval_id, "messages", "hash")
+
+    def approvals_pending(self) -> str:
+        """zset of pending approval ids scored by expiry time."""
+        return self._k("approvals", "pending", "zset")
+
+    # investigation results and feedback on them
+    def investigation_seq(self) -> str:
+        """string counter behind INV-<n>."""
+        return self._k("investigation", "seq", "counter")
+
+    def investigation(self, investigation_id: str) -> str:
+        """hash of one investigation result (lists as JSON) and its vote counts."""
+        return self._k("investigation", investigation_id, "hash")
+
+    def investigation_timeline(self, investigation_id: str) -> str:
+        return self._k("investigation", investigation_id, "timeline", "list")
+
+    def investigation_votes(self, investigation_id: str) -> str:
+        """hash: user id -> 'rating day' of that person's one vote."""
+        return self._k("investigation", investigation_id, "votes", "hash")
+
+    def investigation_messages(self, investigation_id: str) -> str:
+        return self._k("investigation", investigation_id, "messages", "hash")
+
+    def feedback_totals(self) -> str:
+        """hash: rating -> current number of votes across all results."""
+        return self._k("feedback", "totals", "hash")
+
+    def feedback_day(self, day: str) -> str:
+        """hash: rating -> votes cast on that UTC day (YYYY-MM-DD) that still stand."""
+        return self._k("feedback", "day", day, "hash")
+
+    def oncall_overrides(self, schedule: str) -> str:
+        """zset of JSON overrides added from Slack, scored by their end time."""
+        return self._k("oncall", schedule, "overrides", "zset")
 
     # people
     def user_profile(self, user_id: str) -> str:

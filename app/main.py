@@ -104,6 +104,7 @@ class Runtime:
             instance_id=s.beacon_instance_id,
             posts_per_second=s.beacon_posts_per_second,
             reclaim_idle_ms=s.beacon_reclaim_idle_ms,
+            callback_secret=s.beacon_callback_secret,
         )
         who = await check_slack(self.beacon)
         log.info("connected to Slack as %s in %s", who.get("user"), who.get("team"))
@@ -159,9 +160,21 @@ async def serve(settings: Settings) -> None:
         await runtime.stop()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args:  # sandbox | doctor | config check
+        from app.cli import run
+
+        return run(args)
     try:
         settings = load_settings()
+        if settings.beacon_mode is Mode.SOCKET and not (
+            settings.slack_bot_token.strip() or settings.slack_app_token.strip()
+        ):
+            # No tokens at all: a newcomer's first run. Partly set or malformed still stops.
+            from app.cli import NO_TOKENS, run_sandbox
+
+            return run_sandbox(reason=NO_TOKENS)
         settings.check_tokens()
         configure_logging(settings.log_level, settings.log_format)
         asyncio.run(serve(settings))

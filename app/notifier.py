@@ -20,10 +20,13 @@ from app.config import BeaconConfig, EventKind
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled, route
 from app.metrics import METRICS
+from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
+from app.notifier_oncall import Pager
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import IncidentStore
 from views import incident as card
+from views.mrkdwn import user
 
 log = logging.getLogger("beacon.notifier")
 
@@ -38,6 +41,8 @@ _EVENT_KIND = {
     EventType.NOTE_ADDED: EventKind.NOTE_ADDED,
     EventType.ASSIGNED: EventKind.UPDATED,
     EventType.SEVERITY_CHANGED: EventKind.UPDATED,
+    EventType.REFIRED: EventKind.TRIGGERED,
+    EventType.INVESTIGATION: EventKind.UPDATED,
 }
 # Slack errors that retrying cannot fix: report them and move on.
 PERMANENT = {
@@ -187,6 +192,9 @@ class Notifier:
 
     # --- applying one event --------------------------------------------------------------
     async def apply(self, event: Event, *, redelivered: bool) -> None:
+        if event.type.startswith(("approval.", "investigation.")):
+            await self._extension(event).apply(event, redelivered=redelivered)
+            return
         incident = await self.store.get(event.incident_id)
         if incident is None:
             return
@@ -195,9 +203,29 @@ class Notifier:
             incident = await self.store.get(event.incident_id) or incident
         else:
             await self.reply(incident, event, redelivered=redelivered)
-            await self.update_card(incident)
+        await self.oncall(incident, event)
+        if event.type is not EventType.TRIGGERED:
+            await self.update_card(await self.store.get(event.incident_id) or incident)
         if event.type in (EventType.TRIGGERED, EventType.ASSIGNED):
             await self.dm_assignee(incident, event, redelivered=redelivered)
+
+    async def oncall(self, incident: Incident, event: Event) -> None:
+        """Escalation, paging and SLA (issue 6)."""
+        pager = Pager(self)
+        match event.type:
+            case EventType.TRIGGERED:
+                await pager.on_triggered(incident, event)
+            case EventType.ESCALATED:
+                await pager.on_escalated(incident, event)
+            case EventType.UNSNOOZED:
+                await pager.on_unsnoozed(incident, event)
+            case EventType.SLA_BREACHED:
+                await pager.on_sla_breached(incident, event)
+
+    def _extension(self, event: Event) -> ApprovalNotifier | InvestigationNotifier:
+        if event.type.startswith("approval."):
+            return ApprovalNotifier(self)
+        return InvestigationNotifier(self)
 
     async def _channel_for(self, incident: Incident) -> tuple[str | None, str | None]:
         """(configured ref, resolved id) of the incident's routed channel."""
@@ -329,7 +357,7 @@ class Notifier:
         lead = (
             f"<@{event.actor}> assigned you {incident.id}."
             if event.type is EventType.ASSIGNED
-            else f"You are the assignee of {incident.id}, declared by <@{incident.reporter}>."
+            else f"You are the assignee of {incident.id}, declared by {user(incident.reporter)}."
         )
         resp = await self.client.chat_postMessage(
             channel=assignee,

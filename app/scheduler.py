@@ -7,8 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from app.clock import Clock
+from app.config import BeaconConfig
+from app.domain.escalation import Step, delay_s, next_step
 from app.metrics import METRICS
 from app.store import IncidentStore
+from app.store.approvals import ApprovalStore
 
 log = logging.getLogger("beacon.scheduler")
 
@@ -16,17 +19,59 @@ LEASE_S = 60.0
 
 
 class Scheduler:
-    def __init__(self, store: IncidentStore, clock: Clock, *, idle_s: float = 1.0) -> None:
+    def __init__(
+        self, store: IncidentStore, clock: Clock, *, idle_s: float = 1.0,
+        config: BeaconConfig | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.config = config
         self.idle_s = idle_s
         self.fired = 0
         self._handlers: dict[str, Callable[[str, dict[str, str]], Awaitable[None]]] = {
             "snooze_wake": self._wake,
+            "approval_expire": self._approval_expire,
+            "escalate": self._escalate,
+            "sla": self._sla,
         }
 
     async def _wake(self, timer_id: str, timer: dict[str, str]) -> None:
         await self.store.wake(timer["incident_id"], timer_id, self.clock.now())
+
+    def register(
+        self, kind: str, handler: Callable[[str, dict[str, str]], Awaitable[None]]
+    ) -> None:
+        """Timer kinds whose work lives elsewhere (approval_callback: an HTTP POST)."""
+        self._handlers[kind] = handler
+
+    async def _approval_expire(self, timer_id: str, timer: dict[str, str]) -> None:
+        await ApprovalStore(self.store).expire(timer["approval_id"], self.clock.now())
+
+    async def _escalate(self, timer_id: str, timer: dict[str, str]) -> None:
+        incident_id = timer["incident_id"]
+        current = Step(int(timer["from_level"]), int(timer["from_round"]))
+        incident = await self.store.get(incident_id)
+        found = self.config.policy_for(incident.service) if self.config and incident else None
+        if found is None:
+            await self.store.drop_timer(timer_id)
+            return
+        _, policy = found
+        nxt = next_step(policy, current)
+        next_timer = None
+        if nxt is not None:  # the timer that moves on from the new level in its turn
+            due = self.clock.now() + delay_s(policy, nxt.level)
+            next_timer = (f"esc:{incident_id}:{nxt.round}:{nxt.level}", due)
+        await self.store.escalate(
+            incident_id, timer_id, from_step=(current.level, current.round),
+            to_step=(nxt.level, nxt.round) if nxt else None, next_timer=next_timer,
+            now=self.clock.now(),
+        )
+
+    async def _sla(self, timer_id: str, timer: dict[str, str]) -> None:
+        await self.store.sla_breach(
+            timer["incident_id"], timer_id, timer["sla"], int(timer.get("minutes", 0)),
+            self.clock.now(),
+        )
 
     async def tick(self) -> int:
         """Claim and fire every due timer once. Returns how many fired."""

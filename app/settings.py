@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=0, ge=0, le=65535)
     api_host: str = "127.0.0.1"
     beacon_api_token: str = ""
+    # Signs approval callbacks (X-Beacon-Signature: sha256=HMAC of the body); needed for
+    # callback_url.
+    beacon_callback_secret: str = ""
     # Posts per second per channel across all instances (Slack allows about 1); 0 = no pacing.
     beacon_posts_per_second: int = Field(default=1, ge=0)
     # A notifier event unacknowledged this long is taken over from a dead instance.

@@ -64,6 +64,15 @@ class SnoozeForm:
         return cls(raw=raw, seconds=parse_duration(raw))
 
 
+@dataclass(frozen=True)
+class DenyForm:
+    reason: str
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> DenyForm:
+        return cls(reason=_text(view, BlockId.DENY_REASON, ActionId.DENY_REASON))
+
+
 def first_input_block(view: dict[str, Any]) -> str | None:
     for block in view.get("blocks") or []:
         if block.get("type") == "input":

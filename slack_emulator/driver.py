@@ -31,8 +31,9 @@ class CommandResult:
 
 @dataclass
 class ActionResult:
-    ack: Ack
+    ack: Ack | None
     payload: dict[str, Any]
+    confirm: dict[str, Any] | None = None  # the button's confirm dialog the user saw
 
 
 @dataclass
@@ -244,13 +245,22 @@ class SlackUser:
                 )
         return values
 
-    async def click(self, target: Message | View, label: str) -> ActionResult:
-        """Click the button labelled `label` in a message (incl. attachments) or a view."""
+    async def click(
+        self, target: Message | View, label: str, *, confirm: bool = True
+    ) -> ActionResult:
+        """Click the button labelled `label` in a message (incl. attachments) or a view.
+
+        A button with a `confirm` dialog is sent only when the user confirms (the default);
+        `confirm=False` presses the dialog's deny button: Slack sends nothing.
+        """
         buttons = find_buttons(self._target_blocks(target))
         match = next(((b, e) for text, b, e in buttons if text == label), None)
         if match is None:
             raise DriverError(f"no button {label!r}; buttons are {[t for t, _b, _e in buttons]}")
         block, el = match
+        dialog = copy.deepcopy(el.get("confirm"))
+        if dialog is not None and not confirm:
+            return ActionResult(None, {}, dialog)
         action = {
             "action_id": el.get("action_id", ""),
             "block_id": block.get("block_id", ""),
@@ -262,7 +272,7 @@ class SlackUser:
             if key in el:
                 action[key] = el[key]
         payload = self._block_actions(target, action)
-        return ActionResult(await self._interact(payload, f"click {label!r}"), payload)
+        return ActionResult(await self._interact(payload, f"click {label!r}"), payload, dialog)
 
     async def select(
         self,

@@ -130,6 +130,7 @@ class SlackEmulator:
 
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id (S...) -> member ids
         self.view_stacks: dict[str, list[View]] = {}
         self.home_views: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
@@ -241,6 +242,12 @@ class SlackEmulator:
         self.channels[cid] = ch
         self.notify()
         return cid
+
+    def add_usergroup(self, members: Iterable[str], group_id: str | None = None) -> str:
+        """A user group (S...) for usergroups.users.list."""
+        gid = group_id or self.new_id("S")
+        self.usergroups[gid] = list(members)
+        return gid
 
     def channel_by_name(self, name: str) -> Channel:
         for ch in self.channels.values():

@@ -622,6 +622,15 @@ async def users_lookup_by_email(emu: SlackEmulator, call: Call) -> dict[str, Any
     raise ApiError("users_not_found")
 
 
+@method("usergroups.users.list")
+async def usergroups_users_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+    call.need("usergroups:read")
+    members = emu.usergroups.get(str(call.req("usergroup", "no_such_subteam")))
+    if members is None:
+        raise ApiError("no_such_subteam")
+    return {"users": list(members)}
+
+
 # --- bookmarks / reactions / pins ----------------------------------------------------------
 
 

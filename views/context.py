@@ -49,3 +49,16 @@ class IncidentModalContext(_Ctx):
 
     incident_id: str
     channel_id: str | None = None
+
+
+class ApprovalRef(_Ctx):
+    """Approve / Deny button value, and the Deny modal's private_metadata."""
+
+    approval_id: str
+
+
+class FeedbackVote(_Ctx):
+    """A feedback button's value: which result, which rating."""
+
+    investigation_id: str
+    rating: str

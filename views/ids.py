@@ -9,6 +9,7 @@ class CallbackId(StrEnum):
     DECLARE_MODAL = "beacon-declare"
     RESOLVE_MODAL = "beacon-resolve"
     SNOOZE_MODAL = "beacon-snooze"
+    DENY_MODAL = "beacon-approval-deny"
 
 
 class ActionId(StrEnum):
@@ -24,6 +25,12 @@ class ActionId(StrEnum):
     OPTIONS = "options-checkboxes"
     NOTE = "note-input"
     SNOOZE_FOR = "snooze-for-input"
+    APPROVE = "approval-approve"
+    DENY = "approval-deny"
+    DENY_REASON = "deny-reason-input"
+    FEEDBACK_ACCURATE = "feedback-accurate"
+    FEEDBACK_PARTIAL = "feedback-partially-accurate"
+    FEEDBACK_NEEDS_WORK = "feedback-needs-improvement"
 
 
 class BlockId(StrEnum):
@@ -40,6 +47,14 @@ class BlockId(StrEnum):
     OPTIONS = "options"
     NOTE = "note"
     SNOOZE_FOR = "until"
+    APPROVAL_SUMMARY = "approval-summary"
+    APPROVAL_FIELDS = "approval-fields"
+    APPROVAL_ROLLBACK = "approval-rollback"
+    APPROVAL_OUTCOME = "approval-outcome"
+    APPROVAL_ACTIONS = "approval-actions"
+    DENY_REASON = "reason"
+    INVESTIGATION_FEEDBACK = "investigation-feedback"
+    INVESTIGATION_COUNTS = "investigation-counts"
 
 
 class OptionValue(StrEnum):

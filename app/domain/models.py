@@ -23,6 +23,22 @@ class EventType(StrEnum):
     NOTE_ADDED = "incident.note_added"
     ASSIGNED = "incident.assigned"
     SEVERITY_CHANGED = "incident.severity_changed"
+    ESCALATED = "incident.escalated"  # issue 6: moved to the next escalation level
+    SLA_BREACHED = "incident.sla_breached"  # issue 6: missed time to acknowledge / resolve
+    REFIRED = "incident.refired"  # an alert with the same dedup key fired again while open
+    INVESTIGATION = "incident.investigation"  # an investigator's progress (intake API)
+    # Approval and investigation events share the outbox; their stream `incident_id` field
+    # holds the approval / investigation id, so ordering and dedupe work per request.
+    APPROVAL_REQUESTED = "approval.requested"
+    APPROVAL_DECIDED = "approval.decided"
+    APPROVAL_EXPIRED = "approval.expired"
+    INVESTIGATION_POSTED = "investigation.posted"
+    INVESTIGATION_VOTED = "investigation.voted"
+
+
+def is_api_actor(actor: str | None) -> bool:
+    """Actions through the intake API are attributed 'api' or 'api:<token name>', not a user."""
+    return bool(actor) and (actor == "api" or actor.startswith("api:"))
 
 
 def _f(raw: dict[str, str], key: str) -> float | None:
@@ -61,6 +77,12 @@ class Incident:
     source_ts: str | None = None
     source_permalink: str | None = None
     wants_channel: bool = False
+    dedup_key: str | None = None
+    fired_count: int = 1
+    esc_level: int | None = None  # escalation level reached (1-based), when a policy applies
+    esc_round: int = 0
+    sla_ack_breached: bool = False
+    sla_resolve_breached: bool = False
     seq: int = 0
 
     @property
@@ -97,6 +119,12 @@ class Incident:
             source_ts=_s(raw, "source_ts"),
             source_permalink=_s(raw, "source_permalink"),
             wants_channel=raw.get("wants_channel") == "1",
+            dedup_key=_s(raw, "dedup_key"),
+            fired_count=int(raw.get("fired_count") or 1),
+            esc_level=int(raw["esc_level"]) if raw.get("esc_level") else None,
+            esc_round=int(raw.get("esc_round") or 0),
+            sla_ack_breached=raw.get("sla_ack_breached") == "1",
+            sla_resolve_breached=raw.get("sla_resolve_breached") == "1",
             seq=int(raw.get("seq", "0")),
         )
 
@@ -162,6 +190,7 @@ class NewIncident:
     source_channel: str | None = None
     source_ts: str | None = None
     source_permalink: str | None = None
+    dedup_key: str | None = None
 
 
 TITLE_MAX = 150

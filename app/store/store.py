@@ -61,6 +61,18 @@ class IncidentStore:
         "unlock",
         "lock",
         "extend_lock",
+        "arm",  # issue 6: escalation and SLA timers
+        "escalate",
+        "sla_breach",
+        "refire",  # issue 8: a repeat alert on its open incident
+        "investigation_update",  # issue 8: an investigator's progress on an incident
+        # issue 8: approvals and investigation feedback (wrapped by app/store/approvals.py)
+        "approval_create",
+        "approval_decide",
+        "approval_expire",
+        "approval_callback_result",
+        "investigation_create",
+        "feedback_vote",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -97,12 +109,38 @@ class IncidentStore:
             "source_ts": new.source_ts or "",
             "source_permalink": new.source_permalink or "",
             "wants_channel": "1" if new.wants_channel else "",
+            "dedup_key": new.dedup_key or "",
         }
         args: list[Any] = [now, new.reporter]
         for key, value in fields.items():
             args += [key, value]
         keys = [*self._inc3(incident_id), k.incidents_open(), k.incidents_all()]
+        if new.dedup_key:
+            keys.append(k.dedup(new.dedup_key))
         return incident_id, _result(await self._run("declare", keys, args))
+
+    async def refire(
+        self, dedup_key: str, actor: str, now: float
+    ) -> tuple[str | None, Transition | Refused]:
+        """Count a repeat of `dedup_key` on its open incident; Refused('no_open') if none."""
+        dedup = self.keys.dedup(dedup_key)
+        incident_id = await self.redis.get(dedup)
+        if not incident_id:
+            return None, Refused("no_open")
+        keys = [*self._inc3(incident_id), self.keys.incidents_open(), dedup]
+        return incident_id, _result(await self._run("refire", keys, [now, actor]))
+
+    async def investigation_update(
+        self,
+        incident_id: str,
+        actor: str,
+        stage: str,
+        text: str,
+        confidence: float | None,
+        now: float,
+    ) -> Transition | Refused:
+        args = [now, actor, stage, text, "" if confidence is None else confidence]
+        return _result(await self._run("investigation_update", self._inc3(incident_id), args))
 
     async def acknowledge(self, incident_id: str, actor: str, now: float) -> Transition | Refused:
         return _result(await self._run("acknowledge", self._inc3(incident_id), [now, actor]))
@@ -111,6 +149,9 @@ class IncidentStore:
         self, incident_id: str, actor: str, note: str, now: float
     ) -> Transition | Refused:
         keys = [*self._inc3(incident_id), self.keys.incidents_open()]
+        dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
+        if dedup_key:  # set once at declaration, so reading it first is safe
+            keys.append(self.keys.dedup(dedup_key))
         return _result(await self._run("resolve", keys, [now, actor, note]))
 
     async def snooze(
@@ -150,6 +191,18 @@ class IncidentStore:
 
     async def list_open(self, limit: int = 50) -> list[Incident]:
         ids = await self.redis.zrevrange(self.keys.incidents_open(), 0, limit - 1)
+        return await self._many(ids)
+
+    async def open_for_dedup(self, dedup_key: str) -> str | None:
+        """The open incident declared with this dedup key, if any."""
+        incident_id = await self.redis.get(self.keys.dedup(dedup_key))
+        if incident_id and await self.redis.zscore(self.keys.incidents_open(), incident_id):
+            return incident_id
+        return None
+
+    async def list_recent(self, limit: int = 50) -> list[Incident]:
+        """Every incident, open or resolved, newest first."""
+        ids = await self.redis.zrevrange(self.keys.incidents_all(), 0, limit - 1)
         return await self._many(ids)
 
     async def _many(self, ids: list[str]) -> list[Incident]:
@@ -247,6 +300,45 @@ class IncidentStore:
     async def next_timer_due(self) -> float | None:
         rows = await self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return float(rows[0][1]) if rows else None
+
+    # --- on-call: escalation and SLA timers (issue 6) -------------------------------------
+    async def arm(
+        self, incident_id: str, *, fields: dict[str, Any], timers: list[dict[str, Any]]
+    ) -> int:
+        """Arm timers (deterministic ids: arming twice is a no-op) and set absent fields."""
+        keys = [self.keys.incident(incident_id), self.keys.timers()]
+        keys += [self.keys.timer(t["id"]) for t in timers]
+        spec = {"fields": fields, "timers": timers}
+        return int(await self._run("arm", keys, [json.dumps(spec)]))
+
+    async def escalate(
+        self, incident_id: str, timer_id: str, *, from_step: tuple[int, int],
+        to_step: tuple[int, int] | None, next_timer: tuple[str, float] | None, now: float,
+    ) -> Transition | Refused:
+        next_id, next_due = next_timer or ("", 0)
+        keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id),
+                self.keys.timer(next_id or timer_id)]
+        to_level, to_round = to_step or ("", "")
+        args = [now, timer_id, from_step[0], from_step[1], to_level, to_round, next_id, next_due]
+        return _result(await self._run("escalate", keys, args))
+
+    async def sla_breach(
+        self, incident_id: str, timer_id: str, kind: str, minutes: int, now: float
+    ) -> Transition | Refused:
+        keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
+        return _result(await self._run("sla_breach", keys, [now, timer_id, kind, minutes]))
+
+    async def advance_timer(self, timer_id: str, due: float) -> None:
+        """Bring an armed timer forward (never back): an empty level escalates at once."""
+        await self.redis.zadd(self.keys.timers(), {timer_id: due}, xx=True, lt=True)
+
+    async def add_override(self, schedule: str, override_json: str, end: float) -> None:
+        await self.redis.zadd(self.keys.oncall_overrides(schedule), {override_json: end})
+
+    async def overrides(self, schedule: str, now: float) -> list[str]:
+        key = self.keys.oncall_overrides(schedule)
+        await self.redis.zremrangebyscore(key, "-inf", now)  # ended ones
+        return list(await self.redis.zrange(key, 0, -1))
 
     # --- coordination between instances ----------------------------------------------------
     async def try_lock(self, name: str, owner: str, ttl_ms: int) -> bool:

@@ -1,6 +1,9 @@
 from slack_bolt.async_app import AsyncApp
 
 from listeners.actions.acknowledge import handle_acknowledge
+from listeners.actions.approve import handle_approve
+from listeners.actions.deny import handle_deny_click
+from listeners.actions.feedback import handle_feedback
 from listeners.actions.open_link import handle_open_link
 from listeners.actions.resolve import handle_resolve_click
 from listeners.actions.snooze import handle_snooze_choice
@@ -12,3 +15,11 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.RESOLVE)(handle_resolve_click)
     app.action(ActionId.SNOOZE)(handle_snooze_choice)
     app.action(ActionId.VIEW)(handle_open_link)
+    app.action(ActionId.APPROVE)(handle_approve)
+    app.action(ActionId.DENY)(handle_deny_click)
+    for feedback in (
+        ActionId.FEEDBACK_ACCURATE,
+        ActionId.FEEDBACK_PARTIAL,
+        ActionId.FEEDBACK_NEEDS_WORK,
+    ):
+        app.action(feedback)(handle_feedback)

@@ -1,6 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from listeners.views.declare_submission import handle_declare_submission
+from listeners.views.deny_submission import handle_deny_submission
 from listeners.views.resolve_submission import handle_resolve_submission
 from listeners.views.snooze_submission import handle_snooze_submission
 from views.ids import CallbackId
@@ -10,3 +11,4 @@ def register(app: AsyncApp) -> None:
     app.view(CallbackId.DECLARE_MODAL)(handle_declare_submission)
     app.view(CallbackId.RESOLVE_MODAL)(handle_resolve_submission)
     app.view(CallbackId.SNOOZE_MODAL)(handle_snooze_submission)
+    app.view(CallbackId.DENY_MODAL)(handle_deny_submission)

@@ -1,0 +1,146 @@
+"""The notifier's part for approvals and investigation results (called from Notifier.apply).
+
+Approval and investigation events carry their own id in the stream's `incident_id` field, so
+the notifier's per-id ordering, lease and dedupe apply to them unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from app.domain.approvals import Approval
+from app.domain.investigations import Investigation
+from app.domain.models import Event, EventType
+from app.slack.channels import ChannelNotFound
+from app.store.approvals import ApprovalStore, InvestigationStore
+from views import approvals as approval_view
+from views import investigations as investigation_view
+
+if TYPE_CHECKING:
+    from app.notifier import Notifier
+
+log = logging.getLogger("beacon.notifier")
+
+
+def _metadata(event: Event, key: str) -> dict[str, Any]:
+    return {
+        "event_type": "beacon_event",
+        "event_payload": {"event_id": event.event_id, key: event.incident_id},
+    }
+
+
+class ApprovalNotifier:
+    def __init__(self, notifier: Notifier) -> None:
+        self.n = notifier
+        self.store = ApprovalStore(notifier.store)
+
+    async def apply(self, event: Event, *, redelivered: bool) -> None:
+        found = await self.store.get(event.incident_id)
+        if found is None:
+            return
+        approval = Approval.from_redis(*found)
+        if event.type is EventType.APPROVAL_REQUESTED:
+            await self.post_card(approval, event, redelivered=redelivered)
+        else:  # decided or expired: the same card, buttons gone
+            await self.update_card(approval)
+
+    async def post_card(self, approval: Approval, event: Event, *, redelivered: bool) -> None:
+        config = self.n.config
+        ref = config.approvals.channel or config.default_channel
+        if not ref:
+            log.error("approval %s: no approvals.channel or default_channel", approval.id)
+            return
+        try:
+            channel = await self.n.channels.resolve(ref)
+        except ChannelNotFound as exc:
+            log.error("approval %s could not be posted: %s", approval.id, exc)
+            return
+        if await self.store.message_ref(approval.id, "card"):
+            return
+        if redelivered:  # a crash after Slack answered: find the post by its metadata
+            ts = await self.n._find_by_metadata(event.event_id, channel, None)
+            if ts:
+                await self.store.record_message(approval.id, "card", channel, ts)
+                return
+        await self.n.pacer.wait(channel)
+        resp = await self.n.client.chat_postMessage(
+            channel=channel,
+            text=approval_view.fallback_text(approval),
+            attachments=approval_view.approval_attachments(
+                approval, config.approvals, now=self.n.clock.now()
+            ),
+            metadata=_metadata(event, "approval_id"),
+            unfurl_links=False,
+        )
+        await self.store.record_message(approval.id, "card", resp["channel"], resp["ts"])
+
+    async def update_card(self, approval: Approval) -> None:
+        if not approval.channel or not approval.card_ts:
+            return
+        await self.n.client.chat_update(
+            channel=approval.channel,
+            ts=approval.card_ts,
+            text=approval_view.fallback_text(approval),
+            attachments=approval_view.approval_attachments(
+                approval, self.n.config.approvals, now=self.n.clock.now()
+            ),
+        )
+
+
+class InvestigationNotifier:
+    def __init__(self, notifier: Notifier) -> None:
+        self.n = notifier
+        self.store = InvestigationStore(notifier.store)
+
+    async def apply(self, event: Event, *, redelivered: bool) -> None:
+        raw = await self.store.get(event.incident_id)
+        if raw is None:
+            return
+        inv = Investigation.from_redis(raw)
+        if event.type is EventType.INVESTIGATION_POSTED:
+            await self.post(inv, event, redelivered=redelivered)
+        elif inv.channel and inv.card_ts:  # a vote: counts updated in place
+            await self.n.client.chat_update(
+                channel=inv.channel,
+                ts=inv.card_ts,
+                text=investigation_view.fallback_text(inv),
+                blocks=investigation_view.result_blocks(inv),
+            )
+
+    async def _target(self, inv: Investigation) -> tuple[str | None, str | None]:
+        """(channel id, thread ts): the given channel, else the incident's card thread."""
+        if inv.target_channel:
+            return await self.n.channels.resolve(inv.target_channel), None
+        if inv.incident_id:
+            incident = await self.n.store.get(inv.incident_id)
+            if incident and incident.channel and incident.card_ts:
+                return incident.channel, incident.card_ts
+        ref = self.n.config.default_channel
+        return (await self.n.channels.resolve(ref) if ref else None), None
+
+    async def post(self, inv: Investigation, event: Event, *, redelivered: bool) -> None:
+        if await self.store.message_ref(inv.id, "card"):
+            return
+        try:
+            channel, thread_ts = await self._target(inv)
+        except ChannelNotFound as exc:
+            log.error("investigation %s could not be posted: %s", inv.id, exc)
+            return
+        if channel is None:
+            return
+        if redelivered:
+            ts = await self.n._find_by_metadata(event.event_id, channel, thread_ts)
+            if ts:
+                await self.store.record_message(inv.id, "card", channel, ts)
+                return
+        await self.n.pacer.wait(channel)
+        resp = await self.n.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=investigation_view.fallback_text(inv),
+            blocks=investigation_view.result_blocks(inv),
+            metadata=_metadata(event, "investigation_id"),
+            unfurl_links=False,
+        )
+        await self.store.record_message(inv.id, "card", resp["channel"], resp["ts"])

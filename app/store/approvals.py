@@ -1,0 +1,201 @@
+"""Approvals and investigation feedback in Redis: the scripts registered in IncidentStore.
+
+Plain values in and out (field dicts, Transition or Refused): the domain parses them, so this
+module never imports the domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.store.store import IncidentStore, Refused, Transition, _result
+
+
+def expire_timer_id(approval_id: str) -> str:
+    return f"approval_expire:{approval_id}"
+
+
+def callback_timer_id(approval_id: str) -> str:
+    return f"approval_callback:{approval_id}"
+
+
+class ApprovalStore:
+    def __init__(self, base: IncidentStore) -> None:
+        self.base = base
+        self.redis = base.redis
+        self.keys = base.keys
+
+    async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        return await self.base._run(name, keys, args)
+
+    def _core(self, approval_id: str) -> list[str]:
+        k = self.keys
+        return [k.approval(approval_id), k.approval_timeline(approval_id), k.events()]
+
+    # --- transitions ---------------------------------------------------------------------
+    async def create(
+        self,
+        *,
+        requested_by: str,
+        approvers: list[str],
+        expires_at: float,
+        fields: dict[str, str],
+        now: float,
+    ) -> tuple[str, Transition | Refused]:
+        number = int(await self.redis.incr(self.keys.approval_seq()))
+        approval_id = f"APR-{number}"
+        timer = expire_timer_id(approval_id)
+        k = self.keys
+        keys = [
+            *self._core(approval_id),
+            k.approval_approvers(approval_id),
+            k.timers(),
+            k.timer(timer),
+            k.approvals_pending(),
+        ]
+        args: list[Any] = [now, requested_by, expires_at, timer, len(approvers), *approvers]
+        for key, value in {"id": approval_id, "number": str(number), **fields}.items():
+            args += [key, value]
+        return approval_id, _result(await self._run("approval_create", keys, args))
+
+    async def decide(
+        self,
+        approval_id: str,
+        *,
+        actor: str,
+        decision: str,
+        reason: str,
+        allow_self: bool,
+        now: float,
+    ) -> Transition | Refused:
+        k = self.keys
+        expire, callback = expire_timer_id(approval_id), callback_timer_id(approval_id)
+        keys = [
+            *self._core(approval_id),
+            k.approval_approvers(approval_id),
+            k.timers(),
+            k.timer(expire),
+            k.timer(callback),
+            k.approvals_pending(),
+        ]
+        args = [now, actor, decision, reason, "1" if allow_self else "", expire, callback]
+        return _result(await self._run("approval_decide", keys, args))
+
+    async def expire(self, approval_id: str, now: float) -> Transition | Refused:
+        k = self.keys
+        expire, callback = expire_timer_id(approval_id), callback_timer_id(approval_id)
+        keys = [
+            *self._core(approval_id),
+            k.timers(),
+            k.timer(expire),
+            k.timer(callback),
+            k.approvals_pending(),
+        ]
+        return _result(await self._run("approval_expire", keys, [now, expire, callback]))
+
+    async def callback_result(
+        self, approval_id: str, outcome: str, *, next_due: float = 0, attempt: int = 0, detail=""
+    ) -> None:
+        timer = callback_timer_id(approval_id)
+        keys = [self.keys.approval(approval_id), self.keys.timers(), self.keys.timer(timer)]
+        await self._run(
+            "approval_callback_result", keys, [outcome, timer, next_due, attempt, detail]
+        )
+
+    # --- reads ---------------------------------------------------------------------------
+    async def get(self, approval_id: str) -> tuple[dict[str, str], list[str]] | None:
+        """The approval's fields and its approvers, or None."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.keys.approval(approval_id))
+            pipe.smembers(self.keys.approval_approvers(approval_id))
+            raw, approvers = await pipe.execute()
+        return (raw, sorted(approvers)) if raw else None
+
+    async def pending_ids(self, limit: int = 100) -> list[str]:
+        return list(await self.redis.zrange(self.keys.approvals_pending(), 0, limit - 1))
+
+    # --- Slack message bookkeeping -------------------------------------------------------
+    async def record_message(self, approval_id: str, role: str, channel: str, ts: str) -> None:
+        keys = [self.keys.approval(approval_id), self.keys.approval_messages(approval_id)]
+        await self._run("record_message", keys, [role, channel, ts, "1" if role == "card" else ""])
+
+    async def message_ref(self, approval_id: str, role: str) -> tuple[str, str] | None:
+        raw = await self.redis.hget(self.keys.approval_messages(approval_id), role)
+        return tuple(raw.split(" ", 1)) if raw else None  # type: ignore[return-value]
+
+
+class InvestigationStore:
+    def __init__(self, base: IncidentStore) -> None:
+        self.base = base
+        self.redis = base.redis
+        self.keys = base.keys
+
+    def _core(self, investigation_id: str) -> list[str]:
+        k = self.keys
+        return [
+            k.investigation(investigation_id),
+            k.investigation_timeline(investigation_id),
+            k.events(),
+        ]
+
+    async def create(
+        self, *, actor: str, fields: dict[str, str], now: float
+    ) -> tuple[str, Transition | Refused]:
+        number = int(await self.redis.incr(self.keys.investigation_seq()))
+        investigation_id = f"INV-{number}"
+        args: list[Any] = [now, actor]
+        for key, value in {"id": investigation_id, "number": str(number), **fields}.items():
+            args += [key, value]
+        outcome = await self.base._run("investigation_create", self._core(investigation_id), args)
+        return investigation_id, _result(outcome)
+
+    async def vote(
+        self, investigation_id: str, *, actor: str, rating: str, today: str, now: float
+    ) -> Transition | Refused:
+        k = self.keys
+        for _ in range(5):  # 'stale': the person changed their vote between read and script
+            old = await self.redis.hget(k.investigation_votes(investigation_id), actor)
+            seen_day = old.split(" ", 1)[1] if old else ""
+            keys = [
+                *self._core(investigation_id),
+                k.investigation_votes(investigation_id),
+                k.feedback_totals(),
+                k.feedback_day(today),
+                k.feedback_day(seen_day or today),
+            ]
+            outcome = _result(
+                await self.base._run("feedback_vote", keys, [now, actor, rating, today, seen_day])
+            )
+            if not (isinstance(outcome, Refused) and outcome.code == "stale"):
+                return outcome
+        return outcome
+
+    async def get(self, investigation_id: str) -> dict[str, str] | None:
+        raw = await self.redis.hgetall(self.keys.investigation(investigation_id))
+        return raw or None
+
+    async def totals(self) -> dict[str, int]:
+        raw = await self.redis.hgetall(self.keys.feedback_totals())
+        return {rating: int(count) for rating, count in raw.items()}
+
+    async def days(self, days: list[str]) -> list[dict[str, int]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for day in days:
+                pipe.hgetall(self.keys.feedback_day(day))
+            rows = await pipe.execute()
+        return [{r: int(c) for r, c in row.items()} for row in rows]
+
+    async def record_message(
+        self, investigation_id: str, role: str, channel: str, ts: str
+    ) -> None:
+        keys = [
+            self.keys.investigation(investigation_id),
+            self.keys.investigation_messages(investigation_id),
+        ]
+        await self.base._run(
+            "record_message", keys, [role, channel, ts, "1" if role == "card" else ""]
+        )
+
+    async def message_ref(self, investigation_id: str, role: str) -> tuple[str, str] | None:
+        raw = await self.redis.hget(self.keys.investigation_messages(investigation_id), role)
+        return tuple(raw.split(" ", 1)) if raw else None  # type: ignore[return-value]
