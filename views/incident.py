@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import URGENCY_COLOUR, BeaconConfig
-from app.domain.models import Event, EventType, Incident, Status
+from app.domain.models import Event, EventType, Incident, Status, is_api_actor
 from views.context import IncidentRef, SnoozeChoice
 from views.ids import ActionId, BlockId, OptionValue
 from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
@@ -109,6 +109,11 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
                 _field("Triggered", date_ago(incident.created_at)),
                 _field("Assignee", user(incident.assignee)),
                 _field("SLA", sla_text(incident, config)),
+                *(
+                    [_field("Escalation", f"Level {incident.esc_level}"
+                            + (f" (round {incident.esc_round + 1})" if incident.esc_round else ""))]
+                    if incident.esc_level and incident.is_open else []
+                ),
             ],
         },
     ]
@@ -155,6 +160,8 @@ def card_attachments(
 
 
 def _attributed(user_id: str, email: str | None) -> str:
+    if is_api_actor(user_id):
+        return user(user_id)
     return f"{user(user_id)} ({escape(email) if email else 'via Slack'})"
 
 
@@ -182,7 +189,29 @@ def thread_text(event: Event, incident: Incident, *, actor_email: str | None) ->
             return f"{who} assigned this to {user(data['assignee'])}{was}."
         case EventType.SEVERITY_CHANGED:
             return f"{who} changed severity {data.get('previous')} → {data.get('severity')}."
+        case EventType.REFIRED:
+            return f"🔁 The alert fired again (×{int(data.get('count', 2))})."
+        case EventType.INVESTIGATION:
+            return investigation_text(data, who)
     return None
+
+
+INVESTIGATION_STAGES = {
+    "started": ("🔎", "Investigation started"),
+    "hypothesis": ("💡", "Hypothesis"),
+    "root_cause": ("🎯", "Root cause"),
+    "remediation": ("🛠️", "Remediation"),
+    "action_executed": ("⚙️", "Action executed"),
+}
+
+
+def investigation_text(data: dict[str, Any], who: str) -> str:
+    """One investigation update: stage, who, confidence, then the (escaped) text quoted."""
+    emoji, label = INVESTIGATION_STAGES.get(data.get("stage", ""), ("🔎", "Update"))
+    confidence = data.get("confidence")
+    sure = f" · confidence {round(float(confidence) * 100)}%" if confidence is not None else ""
+    text = escape(truncate(str(data.get("text", "")), 2500)).replace("\n", "\n>")
+    return f"{emoji} *{label}* from {who}{sure}\n>{text}"
 
 
 def incident_line(incident: Incident, config: BeaconConfig) -> str:
@@ -250,6 +279,10 @@ HELP_TEXT = "\n".join(
         "`/incident note INC-42 <text>` — add a note to the timeline",
         "`/incident assign INC-42 @user` — change the assignee",
         "`/incident severity INC-42 P2` — change the severity",
+        "`/incident oncall [service|schedule]` — who is on call now, until when, who is next",
+        "`/incident oncall override @user until 2h [schedule]` — take the pager (schedule admins)",
+        "`/incident route test service=payments severity=P2` — where a card would go, and who "
+        "would be paged (dry run)",
         "`/incident help` — this help",
     ]
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from app.domain.models import is_api_actor
+
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 
@@ -65,4 +67,7 @@ def parse_duration(text: str) -> int | None:
 
 
 def user(user_id: str | None) -> str:
+    if user_id and is_api_actor(user_id):  # 'api:<token name>': a machine, not a Slack user
+        name = user_id.partition(":")[2]
+        return f"*{escape(name)}* (API)" if name else "the API"
     return f"<@{user_id}>" if user_id else "_unassigned_"

@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from app.domain.errors import (
+    AlreadyDone,
+    BeaconError,
+    DatabaseUnavailable,
+    IncidentNotFound,
+    InvalidInput,
+)
+
 if TYPE_CHECKING:
     from app.container import Beacon
     from app.settings import Settings
@@ -48,6 +56,22 @@ def api_error(status: int, message: str, field: str | None = None) -> web.Respon
     return web.json_response(error_body(status, message, field), status=status)
 
 
+_DOMAIN_STATUS: list[tuple[type[BeaconError], int]] = [
+    (IncidentNotFound, 404),
+    (AlreadyDone, 409),
+    (InvalidInput, 422),
+    (DatabaseUnavailable, 503),
+]
+
+
+def error_of(exc: ApiError | BeaconError) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) for an API or domain error: unknown id 404, refused 409, …"""
+    if isinstance(exc, ApiError):
+        return exc.status, error_body(exc.status, exc.message, exc.field)
+    status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
+    return status, error_body(status, exc.user_message, exc.field)
+
+
 def set_app_value(app: web.Application, key: str, value: Any) -> None:
     """app["beacon"] style access for route modules that prefer string keys."""
     with warnings.catch_warnings():
@@ -69,11 +93,18 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(body)"
 
 
-async def read_json(request: web.Request) -> Any:
+async def read_raw(request: web.Request) -> bytes:
     try:
-        raw = await request.read()
+        return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, too_large_message()) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    return loads(await read_raw(request))
+
+
+def loads(raw: bytes) -> Any:
     if not raw.strip():
         raise ApiError(422, "The request body is empty: send a JSON object.", "(body)")
     try:

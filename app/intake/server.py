@@ -15,13 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from app.domain.errors import (
-    AlreadyDone,
-    BeaconError,
-    DatabaseUnavailable,
-    IncidentNotFound,
-    InvalidInput,
-)
+from app.domain.errors import BeaconError
 from app.intake.http import (
     ACTOR_KEY,
     API_PREFIX,
@@ -30,6 +24,7 @@ from app.intake.http import (
     SETTINGS_KEY,
     ApiError,
     api_error,
+    error_of,
     error_responses,
     json_content,
     set_app_value,
@@ -116,24 +111,14 @@ def _auth_middleware(tokens: list[ApiToken]) -> Callable[..., Awaitable[web.Stre
     return auth
 
 
-_DOMAIN_STATUS: list[tuple[type[BeaconError], int]] = [
-    (IncidentNotFound, 404),
-    (AlreadyDone, 409),
-    (InvalidInput, 422),
-    (DatabaseUnavailable, 503),
-]
-
-
 @web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure leaves as JSON: ApiError, domain errors, aiohttp's 404/405/413."""
     try:
         return await handler(request)
-    except ApiError as exc:
-        return api_error(exc.status, exc.message, exc.field)
-    except BeaconError as exc:
-        status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
-        return api_error(status, exc.user_message, exc.field)
+    except (ApiError, BeaconError) as exc:
+        status, body = error_of(exc)
+        return web.json_response(body, status=status)
     except web.HTTPRequestEntityTooLarge:
         return api_error(413, too_large_message())
     except web.HTTPNotFound:

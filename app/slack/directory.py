@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.domain.models import is_api_actor
 from app.store import IncidentStore
 
 PROFILE_TTL_S = 24 * 3600
@@ -38,7 +39,26 @@ class UserDirectory:
         await self.store.cache_profile(user_id, profile, PROFILE_TTL_S)
         return profile
 
+    async def user_id(self, ref: str) -> str | None:
+        """A Slack user id from config: an id as is, an email through users.lookupByEmail."""
+        ref = ref.strip()
+        if "@" not in ref:
+            return ref
+        cache_key = "email:" + ref.lower()
+        cached = await self.store.cached_profile(cache_key)
+        if cached is not None:
+            return cached.get("id")
+        try:
+            resp = await self.client.users_lookupByEmail(email=ref)
+        except SlackApiError as exc:
+            if exc.response.get("error") in {"users_not_found", "user_not_found"}:
+                return None
+            raise
+        uid = resp["user"]["id"]
+        await self.store.cache_profile(cache_key, {"id": uid}, PROFILE_TTL_S)
+        return uid
+
     async def email(self, user_id: str) -> str | None:
-        if not user_id or user_id == "beacon":
+        if not user_id or user_id == "beacon" or is_api_actor(user_id):
             return None
         return (await self.profile(user_id)).get("email")

@@ -1,7 +1,13 @@
--- KEYS: incident, timeline, events, open zset, all zset
+-- KEYS: incident, timeline, events, open zset, all zset[, dedup string]
 -- ARGV: now, actor, then field/value pairs of the new incident
 local now, actor = ARGV[1], ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 1 then return refuse('exists') end
+if KEYS[6] then
+  local open_id = redis.call('GET', KEYS[6])
+  if open_id and redis.call('ZSCORE', KEYS[4], open_id) then
+    return refuse('duplicate', open_id)
+  end
+end
 local fields = {}
 for i = 3, #ARGV, 2 do
   if ARGV[i + 1] ~= '' then
@@ -11,6 +17,8 @@ end
 redis.call('HSET', KEYS[1], 'status', 'TRIGGERED', 'created_at', now, 'reporter', actor,
   'seq', 0, unpack(fields))
 local inc = load_incident(KEYS[1])
+-- KEYS[6] (optional): the alert's dedup key; a repeat while this is open refires instead.
+if KEYS[6] then redis.call('SET', KEYS[6], inc.id) end
 redis.call('ZADD', KEYS[4], now, inc.id)
 redis.call('ZADD', KEYS[5], now, inc.id)
 local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.triggered', actor, now,

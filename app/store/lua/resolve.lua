@@ -1,4 +1,4 @@
--- KEYS: incident, timeline, events, open zset   ARGV: now, actor, note
+-- KEYS: incident, timeline, events, open zset[, dedup string]   ARGV: now, actor, note
 local now, actor, note = ARGV[1], ARGV[2], ARGV[3]
 local inc = load_incident(KEYS[1])
 if not inc then return refuse('not_found') end
@@ -7,6 +7,8 @@ redis.call('HSET', KEYS[1], 'status', 'RESOLVED', 'resolved_by', actor, 'resolve
   'resolution_note', note)
 redis.call('HDEL', KEYS[1], 'snoozed_until', 'snoozed_by')
 redis.call('ZREM', KEYS[4], inc.id)
+-- KEYS[5] (optional): the dedup key; the next alert with it declares a new incident.
+if KEYS[5] and redis.call('GET', KEYS[5]) == inc.id then redis.call('DEL', KEYS[5]) end
 local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.resolved', actor, now,
   {duration = tonumber(now) - tonumber(inc.created_at), note = note})
 return {'ok', ev}

@@ -1,0 +1,48 @@
+"""The `alertmanager:` section of beacon.yml: how Alertmanager labels become incident fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SEVERITIES = ("P1", "P2", "P3", "P4")
+
+
+def _severity(value: str) -> str:
+    upper = value.upper()
+    if upper not in _SEVERITIES:
+        raise ValueError(f"'{value}' is not a severity: use P1, P2, P3 or P4")
+    return upper
+
+
+class AlertmanagerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity_label: str = "severity"
+    # label value (compared lower-cased) -> Beacon severity; 'P1'..'P4' as values pass through
+    severity_map: dict[str, str] = Field(
+        default_factory=lambda: {"critical": "P1", "error": "P2", "warning": "P3", "info": "P4"}
+    )
+    default_severity: str = "P3"
+    service_label: str = "service"
+    # A resolved alert resolves its incident, or only says so in the thread.
+    on_resolved: Literal["resolve", "annotate"] = "resolve"
+
+    @field_validator("severity_map")
+    @classmethod
+    def _map(cls, value: dict[str, str]) -> dict[str, str]:
+        return {str(k).lower(): _severity(v) for k, v in value.items()}
+
+    @field_validator("default_severity")
+    @classmethod
+    def _default(cls, value: str) -> str:
+        return _severity(value)
+
+    def severity_for(self, labels: dict[str, str]) -> str:
+        raw = (labels.get(self.severity_label) or "").strip()
+        if raw.lower() in self.severity_map:
+            return self.severity_map[raw.lower()]
+        if raw.upper() in _SEVERITIES:
+            return raw.upper()
+        return self.default_severity
