@@ -30,7 +30,7 @@ from app.intake.http import (
     set_app_value,
     too_large_message,
 )
-from app.intake.routes import alertmanager, channels, incidents
+from app.intake.routes import alertmanager, approvals, channels, incidents, investigations
 from app.settings import StartupError
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ __all__ = ["ROUTE_MODULES", "ApiError", "ApiServer", "api_error", "build_api", "
 
 log = logging.getLogger("beacon.intake")
 
-ROUTE_MODULES = [incidents, alertmanager, channels]
+ROUTE_MODULES = [incidents, alertmanager, channels, approvals, investigations]
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 HEALTHZ_URL = f"{API_PREFIX}/healthz"
