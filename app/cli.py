@@ -1,0 +1,77 @@
+"""Subcommands of `python -m app`: sandbox, doctor, config check.
+
+`python -m app` with no subcommand runs the bot (app.main); with no Slack tokens at all it runs
+the sandbox instead and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from app.settings import StartupError
+
+NO_TOKENS = (
+    "beacon: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set, so Beacon starts the sandbox (an "
+    "emulated Slack workspace in your browser); to connect a real workspace, set both tokens "
+    "(README, 'Connect a workspace')."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Beacon")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sandbox = sub.add_parser("sandbox", help="try Beacon in a browser, with no Slack workspace")
+    sandbox.add_argument("--port", type=int, default=None, help="web page port (default 8765)")
+    sandbox.add_argument("--config", type=Path, default=None, help="config file to use")
+    doctor = sub.add_parser("doctor", help="check tokens, scopes, channels, users and Redis")
+    doctor.add_argument(
+        "--send-test-message",
+        metavar="CHANNEL",
+        default=None,
+        help="also post a test message to this channel ('#name' or an id)",
+    )
+    config = sub.add_parser("config", help="config file tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    config_sub.add_parser("check", help="validate the config and print the routing table")
+    return parser
+
+
+def run_sandbox(
+    port: int | None = None, config: Path | None = None, reason: str | None = None
+) -> int:
+    from app.logs import configure_logging
+    from app.sandbox.world import DEFAULT_PORT, SANDBOX_CONFIG, serve_sandbox
+    from app.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(
+        serve_sandbox(
+            port if port is not None else DEFAULT_PORT, config or SANDBOX_CONFIG, reason=reason
+        )
+    )
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    """Run one subcommand; StartupError becomes `beacon: <line>` on stderr and exit 2."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            return run_sandbox(args.port, args.config)
+        if args.command == "doctor":
+            from app.doctor import run_doctor
+
+            return run_doctor(send_test_message=args.send_test_message)
+        if args.command == "config":
+            from app.doctor import config_check
+
+            return config_check()
+    except StartupError as exc:
+        for line in str(exc).splitlines():
+            print(f"beacon: {line}", file=sys.stderr)
+        return 2
+    return 2
