@@ -13,6 +13,7 @@ from app.domain.models import (
     Incident,
     NewIncident,
     TimelineEntry,
+    is_api_actor,
 )
 from app.store import IncidentStore, Refused, Transition
 
@@ -26,6 +27,8 @@ def _when(ts: str | None) -> str:
 
 
 def _who(user: str | None) -> str:
+    if user and is_api_actor(user):
+        return f"{user.partition(':')[2] or 'the API'} (API)"
     return f"<@{user}>" if user and user != "beacon" else "Beacon"
 
 
