@@ -60,8 +60,7 @@ class NotApprover(BeaconError):
 class SelfApproval(BeaconError):
     def __init__(self, approval_id: str) -> None:
         super().__init__(
-            f"You requested {approval_id}, so you can't approve it yourself. "
-            "Ask another approver."
+            f"You requested {approval_id}, so you can't approve it yourself. Ask another approver."
         )
 
 

@@ -104,9 +104,7 @@ def day_of(ts: float) -> str:
 
 
 class InvestigationService:
-    def __init__(
-        self, store: InvestigationStore, incidents: IncidentService, clock: Clock
-    ) -> None:
+    def __init__(self, store: InvestigationStore, incidents: IncidentService, clock: Clock) -> None:
         self.store = store
         self.incidents = incidents
         self.clock = clock

@@ -185,9 +185,7 @@ class InvestigationStore:
             rows = await pipe.execute()
         return [{r: int(c) for r, c in row.items()} for row in rows]
 
-    async def record_message(
-        self, investigation_id: str, role: str, channel: str, ts: str
-    ) -> None:
+    async def record_message(self, investigation_id: str, role: str, channel: str, ts: str) -> None:
         keys = [
             self.keys.investigation(investigation_id),
             self.keys.investigation_messages(investigation_id),

@@ -1,0 +1,316 @@
+"""Approval and feedback Lua scripts against a real redis-server; the approval card views."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+
+import pytest
+from redis.asyncio import Redis
+
+from app.approval_callbacks import callback_body, sign
+from app.clock import FakeClock
+from app.config import ApprovalsConfig, BeaconConfig
+from app.domain.approvals import (
+    Approval,
+    ApprovalService,
+    ApprovalStatus,
+    NewApproval,
+    NotApprover,
+    Risk,
+    SelfApproval,
+)
+from app.domain.errors import AlreadyDone, InvalidInput
+from app.domain.incidents import IncidentService
+from app.domain.investigations import InvestigationService, NewInvestigation, Rating
+from app.keys import Keys
+from app.scheduler import Scheduler
+from app.store import IncidentStore
+from app.store.approvals import (
+    ApprovalStore,
+    InvestigationStore,
+    callback_timer_id,
+    expire_timer_id,
+)
+from views.approvals import approval_blocks, deny_modal
+from views.ids import ActionId, BlockId
+from views.investigations import result_blocks
+
+
+@pytest.fixture
+def store(redis: Redis) -> IncidentStore:
+    return IncidentStore(redis, Keys("t"))
+
+
+async def _no_groups(group_id: str) -> list[str]:
+    return {"SOPS": ["UCAROL", "UDAVE"]}.get(group_id, [])
+
+
+def approvals_for(
+    store: IncidentStore, config: BeaconConfig, clock: FakeClock, **policy
+) -> ApprovalService:
+    if policy:
+        config = config.model_copy(update={"approvals": ApprovalsConfig(**policy)})
+    return ApprovalService(
+        ApprovalStore(store),
+        IncidentService(store, config, clock),
+        config,
+        clock,
+        _no_groups,
+        callbacks_enabled=True,
+    )
+
+
+@pytest.fixture
+def approvals(store, config, clock) -> ApprovalService:
+    return approvals_for(store, config, clock)
+
+
+def new(**kw) -> NewApproval:
+    base = {
+        "operation": "Restart payments-db primary",
+        "risk": Risk.HIGH,
+        "rollback": "kubectl rollout undo sts/payments-db",
+        "requested_by": "UALICE",
+        "approvers": ("UALICE", "UBOB"),
+        "expires_in": 600,
+    }
+    return NewApproval(**{**base, **kw})
+
+
+async def stream(store: IncidentStore) -> list[dict[str, str]]:
+    return [f for _, f in await store.redis.xrange(store.keys.events())]
+
+
+async def test_create_stores_approvers_schedules_expiry_and_emits(approvals, store, clock):
+    first = await approvals.request(new(approver_group="SOPS"))
+    second = await approvals.request(new(approvers=("UBOB",)))
+    assert (first.id, second.id) == ("APR-1", "APR-2")
+    assert first.status is ApprovalStatus.PENDING
+    assert first.approvers == ("UALICE", "UBOB", "UCAROL", "UDAVE")
+    assert first.expires_at == clock.now() + 600
+    due = await store.redis.zscore(store.keys.timers(), expire_timer_id("APR-1"))
+    assert due == clock.now() + 600
+    assert (await store.timer(expire_timer_id("APR-1")))["kind"] == "approval_expire"
+    events = await stream(store)
+    assert [e["type"] for e in events] == ["approval.requested"] * 2
+    # the stream's per-id field carries the approval id: the notifier orders per approval
+    assert (events[0]["incident_id"], events[0]["event_id"]) == ("APR-1", "APR-1#1")
+
+
+async def test_request_validation(approvals):
+    with pytest.raises(InvalidInput) as err:
+        await approvals.request(new(approvers=()))
+    assert err.value.field == "approvers"
+    with pytest.raises(InvalidInput) as err:
+        await approvals.request(new(approvers=("bob",)))
+    assert "not a Slack user id" in err.value.user_message
+    with pytest.raises(InvalidInput) as err:
+        await approvals.request(new(expires_in=5))
+    assert err.value.field == "expires_in"
+    with pytest.raises(InvalidInput):
+        await approvals.request(new(approvers=(), approver_group="SEMPTY"))
+
+
+async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock):
+    service = approvals_for(store, config, clock)
+    people = tuple(f"U{n:03d}" for n in range(12))
+    approval = await service.request(new(approvers=people, requested_by="deploy-bot"))
+    results = await asyncio.gather(
+        *(service.approve(approval.id, uid) for uid in people), return_exceptions=True
+    )
+    winners = [r for r in results if isinstance(r, Approval)]
+    losers = [r for r in results if isinstance(r, AlreadyDone)]
+    assert len(winners) == 1 and len(losers) == len(people) - 1
+    assert f"already approved by <@{winners[0].decided_by}>" in losers[0].user_message
+    decided = [e for e in await stream(store) if e["type"] == "approval.decided"]
+    assert len(decided) == 1
+    # the expiry timer went with the decision
+    assert await store.redis.zscore(store.keys.timers(), expire_timer_id(approval.id)) is None
+
+
+async def test_refusals_not_approver_self_and_allowed_self(store, config, clock):
+    service = approvals_for(store, config, clock)
+    approval = await service.request(new())
+    with pytest.raises(NotApprover) as err:
+        await service.approve(approval.id, "UCAROL")
+    assert err.value.user_message == "You are not an approver for APR-1."
+    with pytest.raises(SelfApproval):
+        await service.approve(approval.id, "UALICE")
+    # the requester may still deny their own request
+    denied = await service.deny(approval.id, "UALICE", "changed my mind")
+    assert (denied.status, denied.reason) == (ApprovalStatus.DENIED, "changed my mind")
+
+    lenient = approvals_for(store, config, clock, allow_self_approval=True)
+    again = await lenient.request(new())
+    approved = await lenient.approve(again.id, "UALICE")
+    assert (approved.status, approved.decided_by) == (ApprovalStatus.APPROVED, "UALICE")
+    with pytest.raises(InvalidInput):
+        await service.deny((await service.request(new())).id, "UBOB", "   ")
+
+
+async def test_expiry_by_the_scheduler_then_decisions_refused(approvals, store, clock):
+    approval = await approvals.request(new(expires_in=120))
+    scheduler = Scheduler(store, clock)
+    await clock.advance(119)
+    assert await scheduler.tick() == 0
+    await clock.advance(2)
+    assert await scheduler.tick() == 1
+    expired = await approvals.get(approval.id)
+    assert expired.status is ApprovalStatus.EXPIRED and expired.decided_by is None
+    with pytest.raises(AlreadyDone) as err:
+        await approvals.approve(approval.id, "UBOB")
+    assert "expired" in err.value.user_message
+    assert [e["type"] for e in await stream(store)][-1] == "approval.expired"
+    assert await store.redis.zcard(store.keys.timers()) == 0
+
+
+async def test_click_after_expiry_time_before_the_timer_fires_is_refused(approvals, clock):
+    approval = await approvals.request(new(expires_in=60))
+    await clock.advance(61)
+    with pytest.raises(AlreadyDone):
+        await approvals.approve(approval.id, "UBOB")
+    assert (await approvals.get(approval.id)).is_pending  # the timer still owns the expiry
+
+
+async def test_decision_with_callback_schedules_it_and_results_are_recorded(
+    approvals, store, clock
+):
+    approval = await approvals.request(new(callback_url="http://127.0.0.1:9/hook"))
+    await approvals.approve(approval.id, "UBOB")
+    timer_id = callback_timer_id(approval.id)
+    assert await store.redis.zscore(store.keys.timers(), timer_id) == clock.now()
+    timer = await store.timer(timer_id)
+    assert (timer["kind"], timer["attempt"]) == ("approval_callback", "1")
+    assert (await approvals.get(approval.id)).callback_status == "pending"
+    apr_store = ApprovalStore(store)
+    await apr_store.callback_result(
+        approval.id, "retry", next_due=clock.now() + 2, attempt=2, detail="HTTP 500"
+    )
+    assert await store.redis.zscore(store.keys.timers(), timer_id) == clock.now() + 2
+    assert (await store.timer(timer_id))["attempt"] == "2"
+    await apr_store.callback_result(approval.id, "delivered", detail="HTTP 200")
+    assert await store.redis.zscore(store.keys.timers(), timer_id) is None
+    assert (await approvals.get(approval.id)).callback_status == "delivered"
+
+
+async def test_signature_is_hmac_of_the_exact_body(approvals):
+    approval = await approvals.request(new())
+    body = callback_body(await approvals.deny(approval.id, "UBOB", "no"))
+    assert body == (
+        b'{"decided_at":1800000000.0,"decided_by":"UBOB","id":"APR-1",'
+        b'"reason":"no","status":"denied"}'
+    )
+    assert sign("k", body) == "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+
+
+# --- investigations and feedback ----------------------------------------------------------
+
+
+@pytest.fixture
+def investigations(store, config, clock) -> InvestigationService:
+    return InvestigationService(
+        InvestigationStore(store), IncidentService(store, config, clock), clock
+    )
+
+
+async def test_one_vote_per_person_and_changes_replace(investigations, store, clock):
+    inv = await investigations.post(
+        NewInvestigation(alert_summary="5xx spike", root_cause="pool"), "api:robot"
+    )
+    await investigations.vote(inv.id, "UALICE", Rating.ACCURATE)
+    await investigations.vote(inv.id, "UBOB", Rating.NEEDS_IMPROVEMENT)
+    await clock.advance(86400)  # Bob changes his mind the next day
+    after = await investigations.vote(inv.id, "UBOB", Rating.PARTIALLY_ACCURATE)
+    assert after.votes == {
+        Rating.ACCURATE: 1,
+        Rating.PARTIALLY_ACCURATE: 1,
+        Rating.NEEDS_IMPROVEMENT: 0,
+    }
+    with pytest.raises(AlreadyDone) as err:
+        await investigations.vote(inv.id, "UALICE", Rating.ACCURATE)
+    assert "already rated INV-1 *Accurate*" in err.value.user_message
+    stats = await investigations.stats(days=2)
+    assert stats["totals"] == {"accurate": 1, "partially_accurate": 1, "needs_improvement": 0}
+    assert (stats["total"], stats["accuracy_ratio"]) == (2, 0.5)
+    yesterday, today = stats["days"]
+    assert yesterday["totals"] == {"accurate": 1, "partially_accurate": 0, "needs_improvement": 0}
+    assert today["totals"] == {"accurate": 0, "partially_accurate": 1, "needs_improvement": 0}
+    types = [e["type"] for e in await stream(store)]
+    assert types == ["investigation.posted"] + ["investigation.voted"] * 3
+
+
+async def test_concurrent_vote_changes_keep_counts_exact(investigations):
+    inv = await investigations.post(NewInvestigation(alert_summary="x", root_cause="y"), "api")
+    ratings = [Rating.ACCURATE, Rating.NEEDS_IMPROVEMENT, Rating.PARTIALLY_ACCURATE] * 4
+    await asyncio.gather(
+        *(investigations.vote(inv.id, "UALICE", r) for r in ratings), return_exceptions=True
+    )
+    final = await investigations.get(inv.id)
+    assert sum(final.votes.values()) == 1
+    assert (await investigations.stats())["total"] == 1
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def _approval(risk: Risk, **kw) -> Approval:
+    base = {
+        "id": "APR-7",
+        "number": 7,
+        "operation": "Drop <!channel> table",
+        "risk": risk,
+        "rollback": "restore --from backup",
+        "requested_by": "deploy-bot",
+        "approvers": ("UBOB",),
+        "created_at": 1.8e9,
+        "expires_at": 1.8e9 + 600,
+        "status": ApprovalStatus.PENDING,
+    }
+    return Approval(**{**base, **kw})
+
+
+def _buttons(blocks: list[dict]) -> dict[str, dict]:
+    return {e["action_id"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def test_card_asks_confirmation_for_configured_risks_only():
+    policy = ApprovalsConfig()
+    high = _buttons(approval_blocks(_approval(Risk.HIGH), policy, now=1.8e9))
+    low = _buttons(approval_blocks(_approval(Risk.LOW), policy, now=1.8e9))
+    assert "confirm" in high[ActionId.APPROVE] and "confirm" not in high[ActionId.DENY]
+    assert high[ActionId.APPROVE]["confirm"]["confirm"]["text"] == "Approve"
+    assert "confirm" not in low[ActionId.APPROVE]
+
+
+def test_card_escapes_and_shows_rollback_as_code_then_outcome_without_buttons():
+    blocks = approval_blocks(_approval(Risk.LOW), ApprovalsConfig(), now=1.8e9)
+    text = str(blocks)
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert "```restore --from backup```" in text
+    denied = _approval(Risk.LOW, status=ApprovalStatus.DENIED, decided_by="UBOB", reason="<@U1> no")
+    blocks = approval_blocks(denied, ApprovalsConfig(), now=1.8e9)
+    assert not _buttons(blocks)
+    outcome = next(b for b in blocks if b.get("block_id") == BlockId.APPROVAL_OUTCOME)
+    assert outcome["text"]["text"] == "❌ Denied by <@UBOB>: &lt;@U1&gt; no"
+    assert deny_modal(denied)["blocks"][1]["block_id"] == BlockId.DENY_REASON
+
+
+def test_result_message_shows_commands_as_code_and_counts():
+    from app.domain.investigations import Investigation, RecommendedAction
+
+    inv = Investigation(
+        id="INV-1",
+        number=1,
+        alert_summary="5xx",
+        root_cause="pool",
+        affected_resources=("db",),
+        recommended_actions=(RecommendedAction("Roll back", "kubectl rollout undo x"),),
+        posted_by="api",
+        created_at=1.8e9,
+        votes={Rating.ACCURATE: 2, Rating.PARTIALLY_ACCURATE: 0, Rating.NEEDS_IMPROVEMENT: 1},
+    )
+    text = str(result_blocks(inv))
+    assert "```kubectl rollout undo x```" in text
+    assert "Accurate: 2" in text and "Needs improvement: 1" in text
