@@ -63,10 +63,17 @@ class Api:
 
 @asynccontextmanager
 async def api_world(
-    emu: SlackEmulator, redis: Redis, redis_url: str, config_path: Path, clock: FakeClock
+    emu: SlackEmulator,
+    redis: Redis,
+    redis_url: str,
+    config_path: Path,
+    clock: FakeClock,
+    **settings_extra: Any,
 ) -> AsyncIterator[tuple[World, Api]]:
     port = free_port()
-    settings = make_settings(emu, redis_url, config_path, api_port=port, beacon_api_token=TOKENS)
+    settings = make_settings(
+        emu, redis_url, config_path, api_port=port, beacon_api_token=TOKENS, **settings_extra
+    )
     runtime = await start_runtime(emu, settings, clock)
     await emu.wait_connected(1)
     world = World(
