@@ -100,6 +100,18 @@ class Metrics:
             ["error"],
             registry=r,
         )
+        self.sla_breaches = Counter(
+            "beacon_sla_breaches",
+            "Incidents that missed an SLA (counted once, by the instance that announced it)",
+            ["kind", "severity"],
+            registry=r,
+        )
+        self.pages = Counter(
+            "beacon_pages",
+            "People paged by escalation (DMs sent), by level",
+            ["level"],
+            registry=r,
+        )
         self.worker_errors = Counter(
             "beacon_worker_errors",
             "Unexpected failures of a worker loop pass, by worker",

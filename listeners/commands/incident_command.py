@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
 from app.domain.models import NewIncident
+from listeners.commands import oncall
 from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_from
 from listeners.context import beacon_of
 from views import incident as card
@@ -160,7 +161,17 @@ async def _severity(beacon, parsed, user, command, client) -> Reply:
     return f"*{incident_id}* is now {incident.severity}."
 
 
+async def _oncall(beacon, parsed, user, command, client) -> Reply:
+    return await oncall.oncall(beacon, parsed, user)
+
+
+async def _route(beacon, parsed, user, command, client) -> Reply:
+    return await oncall.route_test(beacon, parsed)
+
+
 _HANDLERS = {
+    "oncall": _oncall,
+    "route": _route,
     "create": _create,
     "declare": _create,
     "list": _list,

@@ -22,6 +22,8 @@ FLAG_ALIASES = {
     "d": "description",
 }
 SUBCOMMANDS = (
+    "oncall",
+    "route",
     "create",
     "declare",
     "list",

@@ -1,0 +1,250 @@
+"""On-call side of the notifier: arms SLA and escalation timers, pages people, SLA notices.
+
+Called by the Notifier for incident events; everything it posts carries the event id in
+message metadata and is recorded on the incident, like every other post.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from app.config import EventKind
+from app.config_oncall import EscalationPolicy, Override, Target
+from app.domain.escalation import Step, delay_s, next_step, start_levels
+from app.domain.models import Event, EventType, Incident, Status
+from app.domain.oncall import on_call
+from app.domain.routing import event_enabled
+from app.metrics import METRICS
+from views import incident as card
+from views.mrkdwn import duration, escape
+
+if TYPE_CHECKING:
+    from app.notifier import Notifier
+
+log = logging.getLogger("beacon.pager")
+
+
+class Pager:
+    def __init__(self, notifier: Notifier) -> None:
+        self.n = notifier
+        self.store = notifier.store
+        self.config = notifier.config
+        self.client = notifier.client
+        self.clock = notifier.clock
+
+    # --- entry points ----------------------------------------------------------------------
+    async def on_triggered(self, incident: Incident, event: Event) -> None:
+        timers = self._sla_timers(incident)
+        found = self.config.policy_for(incident.service)
+        fields: dict[str, object] = {}
+        first = 0
+        if found:
+            _, policy = found
+            first = start_levels(policy, incident.severity)
+            fields = {"esc_level": first, "esc_round": 0}
+            due = incident.created_at + delay_s(policy, first)
+            timers.append(self._esc_timer(incident.id, Step(first, 0), due))
+        await self.store.arm(incident.id, fields=fields, timers=timers)
+        if found:
+            fresh = await self.store.get(incident.id) or incident
+            await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
+
+    async def on_escalated(self, incident: Incident, event: Event) -> None:
+        found = self.config.policy_for(incident.service)
+        level = int(event.data["level"])
+        if found is None:
+            return
+        if incident.status is not Status.TRIGGERED or incident.snoozed_at(self.clock.now()):
+            # The escalation was decided just before an ack/snooze: page nobody now.
+            state = "acknowledged" if incident.is_open else "resolved"
+            if incident.snoozed_at(self.clock.now()):
+                state = "snoozed"
+            await self.thread(incident, event, f"Escalation to level {level} stopped: "
+                                               f"{incident.id} is already {state}.")
+            return
+        await self.page(incident, event, found[1], [level], escalated=True)
+
+    async def on_unsnoozed(self, incident: Incident, event: Event) -> None:
+        found = self.config.policy_for(incident.service)
+        if incident.status is not Status.TRIGGERED or found is None:
+            if incident.assignee:
+                await self.dm(incident, event, incident.assignee,
+                              f"⏰ Snooze is over: {incident.id} needs attention again.")
+            return
+        _, policy = found
+        level = incident.esc_level or 1
+        step = Step(level, incident.esc_round)
+        due = self.clock.now() + delay_s(policy, level)
+        timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}")
+        await self.store.arm(incident.id, fields={}, timers=[timer])
+        if incident.assignee:
+            await self.dm(incident, event, incident.assignee,
+                          f"⏰ Snooze is over: {incident.id} needs attention again.")
+        else:
+            await self.page(incident, event, policy, [level], escalated=False, repage=True)
+
+    async def on_sla_breached(self, incident: Incident, event: Event) -> None:
+        kind = event.data["kind"]
+        minutes = int(event.data.get("minutes", 0))
+        verb = "acknowledged" if kind == "ack" else "resolved"
+        text = (f"⚠️ SLA breached: {incident.id} was not {verb} within "
+                f"{duration(minutes * 60)}.")
+        METRICS.sla_breaches.labels(kind=kind, severity=incident.severity).inc()
+        await self.thread(incident, event, text, always=True)
+        ref, channel = await self.n._channel_for(incident)
+        if channel and event_enabled(self.config, ref or "", EventKind.SLA_BREACHED):
+            role = f"notice:{event.event_id}"
+            if await self.store.message_ref(incident.id, role):
+                return
+            link = f"<{incident.permalink}|{incident.id}>" if incident.permalink else incident.id
+            await self.n.pacer.wait(channel)
+            resp = await self.client.chat_postMessage(
+                channel=channel, unfurl_links=False, metadata=_meta(event),
+                text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
+                     f"time to be {verb} ({duration(minutes * 60)}).",
+            )
+            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+
+    # --- paging ----------------------------------------------------------------------------
+    async def page(
+        self, incident: Incident, event: Event, policy: EscalationPolicy, levels: object,
+        *, escalated: bool, repage: bool = False,
+    ) -> None:
+        paged: list[str] = []
+        skipped: list[str] = []
+        for level in levels:  # type: ignore[attr-defined]
+            for target in policy.levels[level - 1].targets:
+                for user in await self.resolve(target):
+                    profile = await self.n.directory.profile(user)
+                    if profile.get("deleted") or not profile.get("known", True):
+                        skipped.append(user)
+                        continue
+                    if user not in paged:
+                        paged.append(user)
+        last = max(levels)  # type: ignore[type-var]
+        for user in paged:
+            lead = f"📟 You are paged for {incident.id} (level {last})."
+            if await self.dm(incident, event, user, lead):
+                METRICS.pages.labels(level=str(last)).inc()
+        who = ", ".join(f"<@{u}>" for u in paged)
+        if skipped:
+            gone = ", ".join(f"<@{u}>" for u in skipped)
+            await self.thread(incident, event, f"Skipped {gone}: no longer in the workspace.",
+                              role_suffix=":skipped")
+        if not paged:
+            nxt = next_step(policy, Step(last, incident.esc_round))
+            note = f"Level {last} has nobody to page"
+            note += ": escalating on at once." if nxt else "; nobody is left to escalate to."
+            await self.thread(incident, event, note)
+            timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0)
+            await self.store.advance_timer(timer["id"], self.clock.now())
+            return
+        if escalated:
+            text = f"⬆️ Escalated to {who} (level {last})."
+        elif repage:
+            text = f"📟 Paged {who} again after the snooze (level {last})."
+        else:
+            text = f"📟 Paged {who} (level {', '.join(str(x) for x in levels)})."  # type: ignore[attr-defined]
+        await self.thread(incident, event, text)
+
+    async def resolve(self, target: Target) -> list[str]:
+        """Slack user ids behind a target, now."""
+        try:
+            if target.user:
+                uid = await self.n.directory.user_id(target.user)
+                return [uid] if uid else []
+            if target.schedule:
+                schedule = self.config.schedules[target.schedule]
+                extra = await self.overrides(target.schedule)
+                current = on_call(schedule, self.clock.now(), extra).user
+                uid = await self.n.directory.user_id(current) if current else None
+                return [uid] if uid else []
+            if target.group:
+                resp = await self.client.usergroups_users_list(usergroup=target.group)
+                return list(resp.get("users") or [])
+        except SlackApiError as exc:
+            log.warning("cannot resolve %s: %s", target, exc.response.get("error"))
+        return []
+
+    async def overrides(self, schedule: str) -> tuple[Override, ...]:
+        rows = await self.store.overrides(schedule, self.clock.now())
+        return tuple(Override.model_validate(json.loads(r)) for r in rows)
+
+    # --- posting helpers -------------------------------------------------------------------
+    async def dm(self, incident: Incident, event: Event, user: str, lead: str) -> bool:
+        role = f"page:{event.event_id}:{user}"
+        if await self.store.message_ref(incident.id, role):
+            return False
+        try:
+            resp = await self.client.chat_postMessage(
+                channel=user, text=lead, metadata=_meta(event),
+                attachments=card.card_attachments(incident, self.config, now=self.clock.now()),
+            )
+        except SlackApiError as exc:
+            log.warning("could not page %s for %s: %s", user, incident.id,
+                        exc.response.get("error"))
+            return False
+        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        return True
+
+    async def thread(
+        self, incident: Incident, event: Event, text: str, *, always: bool = False,
+        role_suffix: str = "",
+    ) -> None:
+        if not incident.channel or not incident.card_ts:
+            return
+        ref, _ = await self.n._channel_for(incident)
+        if not always and not event_enabled(self.config, ref or incident.channel,
+                                            EventKind.ESCALATED):
+            return
+        role = f"oncall:{event.event_id}{role_suffix}"
+        if await self.store.message_ref(incident.id, role):
+            return
+        await self.n.pacer.wait(incident.channel)
+        resp = await self.client.chat_postMessage(
+            channel=incident.channel, thread_ts=incident.card_ts, text=text,
+            metadata=_meta(event), unfurl_links=False,
+        )
+        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+
+    # --- timers ----------------------------------------------------------------------------
+    def _sla_timers(self, incident: Incident) -> list[dict[str, object]]:
+        sev = self.config.severity(incident.severity)
+        out: list[dict[str, object]] = []
+        for kind, minutes in (("ack", sev.sla_ack_minutes), ("resolve", sev.sla_resolve_minutes)):
+            if minutes:
+                out.append({
+                    "id": f"sla:{incident.id}:{kind}",
+                    "due": incident.created_at + minutes * 60,
+                    "fields": {"kind": "sla", "incident_id": incident.id, "sla": kind,
+                               "minutes": minutes},
+                })
+        return out
+
+    @staticmethod
+    def _esc_timer(incident_id: str, step: Step, due: float, suffix: str = "") -> dict[str, object]:
+        return {
+            "id": f"esc:{incident_id}:{step.round}:{step.level}{suffix}",
+            "due": due,
+            "fields": {"kind": "escalate", "incident_id": incident_id,
+                       "from_level": step.level, "from_round": step.round},
+        }
+
+
+def _meta(event: Event) -> dict[str, object]:
+    return {
+        "event_type": "beacon_event",
+        "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
+    }
+
+
+def sla_deadline(incident: Incident, minutes: int) -> datetime:
+    return datetime.fromtimestamp(incident.created_at + minutes * 60, UTC)
+
+
+__all__ = ["EventType", "Pager"]

@@ -1,0 +1,239 @@
+"""Issue 6: on-call, escalation, snooze, SLA — through the emulator, time moved by FakeClock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from app.clock import FakeClock
+from app.domain.models import EventType, NewIncident
+from app.main import Runtime
+from slack_emulator import SlackEmulator
+from tests.e2e.conftest import World, make_settings, start_runtime
+from tests.redis_proc import RedisProcess
+
+ONCALL_CONFIG = """\
+default_channel: "#incidents"
+services:
+  payments: {name: Payments, channel: "#payments-oncall", escalation_policy: standard}
+  legacy: {name: Legacy, escalation_policy: ghost}
+channels:
+  "#payments-oncall": {min_severity: P4}
+schedules:
+  primary:
+    timezone: Europe/London
+    layers:
+      - {name: weekly, users: [UALICE, bob@example.com], rotation: 7d, handoff: "09:00",
+         start: 2027-01-04}
+    admins: [UCAROL]
+escalation_policies:
+  standard:
+    levels:
+      - {targets: [{schedule: primary}], delay_minutes: 5}
+      - {targets: [{user: UCAROL}, {group: SOPS}], delay_minutes: 10}
+    repeat: 1
+    page_at_once: {P1: 2}
+  ghost:
+    levels:
+      - {targets: [{user: UGONE}], delay_minutes: 5}
+      - {targets: [{user: UCAROL}], delay_minutes: 5}
+default_escalation_policy: standard
+"""
+# The clock starts Friday 2027-01-15 08:00 UTC: week of 2027-01-11 09:00 → bob (index 1).
+ON_CALL = "UBOB"
+
+
+@pytest.fixture
+def oncall_config(tmp_path: Path) -> Path:
+    path = tmp_path / "oncall.yml"
+    path.write_text(ONCALL_CONFIG)
+    return path
+
+
+@pytest.fixture
+async def ow(emu: SlackEmulator, redis: Redis, redis_server: RedisProcess, oncall_config: Path,
+             clock: FakeClock) -> AsyncIterator[World]:
+    emu.add_user("UDAN", "dan", "Dan Example", "dan@example.com")
+    emu.add_user("UGONE", "gone", "Gone Person", "gone@example.com", deleted=True)
+    emu.add_usergroup(["UDAN"], "SOPS")
+    runtime = await start_runtime(emu, make_settings(emu, redis_server.url, oncall_config), clock)
+    await emu.wait_connected(1)
+    yield World(emu, runtime, clock, redis, emu.user("UALICE"), emu.user("UBOB"),
+                emu.user("UCAROL"))
+    await runtime.stop()
+
+
+async def declare(world: World, title: str, severity: str = "P3",
+                  service: str = "payments") -> str:
+    incident = await world.runtime.beacon.incidents.declare(
+        NewIncident(title=title, severity=severity, reporter="UALICE", service=service)
+    )
+    return incident.id
+
+
+def pages(world: World, user: str) -> list[str]:
+    return [m.text for m in world.emu.dms(user) if "You are paged" in m.text]
+
+
+async def escalations(world: World) -> int:
+    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    return sum(1 for _, f in entries if f["type"] == EventType.ESCALATED)
+
+
+async def test_escalates_level_by_level_until_acknowledged(ow: World):
+    await declare(ow, "Card payments failing")
+    card = await ow.card("payments-oncall")
+    await ow.reply("payments-oncall", card, f"📟 Paged <@{ON_CALL}> (level 1)")
+    assert pages(ow, ON_CALL) == ["📟 You are paged for INC-1 (level 1)."]
+    dm = ow.emu.dms(ON_CALL)[-1]
+    assert "Acknowledge" in dm.buttons()  # the page carries the card and its buttons
+    await ow.clock.advance(5 * 60)
+    await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2)")
+    assert pages(ow, "UCAROL") and pages(ow, "UDAN")
+    await ow.settle()
+    assert "*Escalation*\nLevel 2" in ow.fresh(card).all_text()
+    await ow.carol.click(ow.fresh(card), "Acknowledge")
+    await ow.settle()
+    for _ in range(4):  # well past every remaining delay and the repeat
+        await ow.clock.advance(10 * 60)
+        await ow.settle()
+    assert await escalations(ow) == 1
+    assert len(pages(ow, ON_CALL)) == 1
+    assert "Acknowledged ✓ by <@UCAROL>" in ow.fresh(card).all_text()
+
+
+async def test_p1_pages_two_levels_at_once_and_repeats(ow: World):
+    await declare(ow, "Everything down", severity="P1")
+    card = await ow.card("payments-oncall")
+    await ow.reply("payments-oncall", card,
+                   f"📟 Paged <@{ON_CALL}>, <@UCAROL>, <@UDAN> (level 1, 2)")
+    await ow.clock.advance(10 * 60)  # level 2's delay: the policy starts again (repeat: 1)
+    await ow.reply("payments-oncall", card, f"⬆️ Escalated to <@{ON_CALL}> (level 1)")
+    assert len(pages(ow, ON_CALL)) == 2
+
+
+async def test_ack_racing_a_due_escalation_pages_nobody(ow: World):
+    beacon = ow.runtime.beacon
+    await declare(ow, "Race")
+    await ow.card("payments-oncall")
+    await ow.settle()
+    # Case 1: the ack lands between the timer's claim and its transition.
+    await beacon.stop_workers()
+    await ow.clock.advance(5 * 60)
+    claimed = await beacon.store.claim_timers(ow.clock.now(), 60)
+    assert any(t.startswith("esc:INC-1") for t in claimed)
+    await beacon.incidents.acknowledge("INC-1", "UBOB")
+    for timer_id in claimed:
+        await beacon.scheduler._handlers["escalate"](timer_id, await beacon.store.timer(timer_id)) \
+            if timer_id.startswith("esc:") else None
+    beacon.start_workers()
+    await ow.settle()
+    assert await escalations(ow) == 0 and not pages(ow, "UCAROL")
+    # Case 2: the escalation is decided first, the ack arrives before it is announced.
+    await declare(ow, "Race two")
+    await ow.card("payments-oncall", "INC-2")
+    await ow.settle()
+    await beacon.stop_workers()
+    await ow.clock.advance(5 * 60)
+    assert await beacon.scheduler.tick() >= 1
+    assert await escalations(ow) == 1
+    await beacon.incidents.acknowledge("INC-2", "UBOB")
+    beacon.start_workers()
+    card2 = await ow.card("payments-oncall", "INC-2")
+    await ow.reply("payments-oncall", card2, "Escalation to level 2 stopped: INC-2 is already")
+    assert not pages(ow, "UCAROL") and not pages(ow, "UDAN")
+
+
+async def test_snooze_pauses_escalation_and_wake_up_repages(ow: World):
+    await declare(ow, "Snoozy")
+    card = await ow.card("payments-oncall")
+    await ow.settle()
+    await ow.bob.select(card, "30 minutes", placeholder="Snooze")
+    await ow.reply("payments-oncall", card, "💤 Snoozed by <@UBOB>")
+    await ow.clock.advance(10 * 60)  # the level-1 delay passes while snoozed
+    await ow.settle()
+    assert await escalations(ow) == 0
+    await ow.clock.advance(20 * 60 + 1)
+    await ow.reply("payments-oncall", card, "📟 Paged <@UBOB> again after the snooze (level 1)")
+    assert len(pages(ow, ON_CALL)) == 2
+    await ow.clock.advance(5 * 60)
+    await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2)")
+
+
+async def test_sla_breach_is_announced_once(ow: World):
+    await declare(ow, "Slow ack", severity="P2")  # P2: acknowledge within 15 min
+    card = await ow.card("payments-oncall")
+    await ow.clock.advance(16 * 60)
+    await ow.reply("payments-oncall", card, "⚠️ SLA breached: INC-1 was not acknowledged "
+                                           "within 15m.")
+    notice = await ow.emu.wait_message(ow.channel("payments-oncall"), "missed its time to be")
+    assert notice.thread_ts is None
+    await ow.clock.advance(60 * 60)
+    await ow.settle()
+    breaches = [m for m in ow.emu.thread(card.channel, card.ts) if "SLA breached" in m.text]
+    assert len(breaches) == 1
+
+
+async def test_deleted_user_skipped_and_empty_level_escalates_at_once(ow: World):
+    await declare(ow, "Legacy batch", service="legacy")
+    card = await ow.card("incidents")
+    await ow.reply("incidents", card, "Skipped <@UGONE>: no longer in the workspace.")
+    await ow.reply("incidents", card, "Level 1 has nobody to page: escalating on at once.")
+    await ow.reply("incidents", card, "⬆️ Escalated to <@UCAROL> (level 2)")
+    assert not ow.emu.dms("UGONE")
+
+
+async def test_oncall_override_and_route_test_commands(ow: World):
+    ch = ow.channel("incidents")
+    await ow.alice.slash_command("/incident", "oncall", channel=ch)
+    msg = await ow.alice.wait_ephemeral("*On call now*", ch)
+    assert f"*primary*: <@{ON_CALL}> until <!date^" in msg.text and "then <@UALICE>" in msg.text
+    await ow.alice.slash_command("/incident", "oncall override <@UDAN|dan> until 2h", channel=ch)
+    await ow.alice.wait_ephemeral("Only the admins of schedule primary", ch)
+    await ow.carol.slash_command("/incident", "oncall override <@UDAN|dan> until 2h", channel=ch)
+    await ow.carol.wait_ephemeral("<@UDAN> is on call for *primary* until", ch)
+    await ow.alice.slash_command("/incident", "oncall payments", channel=ch)
+    msg = await ow.alice.wait_ephemeral("*primary*: <@UDAN>", ch)
+    assert f"then <@{ON_CALL}>" in msg.text
+    await ow.alice.slash_command("/incident", "route test service=payments severity=P2",
+                                 channel=ch)
+    dry = await ow.alice.wait_ephemeral("*Dry run*", ch)
+    assert "#payments-oncall (rule: service payments)" in dry.text
+    assert "policy *standard*" in dry.text and "primary (now <@UDAN>)" in dry.text
+    assert "acknowledge within 15 min" in dry.text
+    assert await ow.runtime.beacon.incidents.list_open() == []
+
+
+async def test_sla_breach_once_across_three_instances(
+    emu: SlackEmulator, redis: Redis, redis_server: RedisProcess, oncall_config: Path,
+    clock: FakeClock,
+):
+    emu.add_user("UDAN", "dan", "Dan Example", "dan@example.com")
+    emu.add_usergroup(["UDAN"], "SOPS")
+    runtimes: list[Runtime] = []
+    for n in range(3):
+        settings = make_settings(emu, redis_server.url, oncall_config,
+                                 beacon_instance_id=f"sla-{n}")
+        runtimes.append(await start_runtime(emu, settings, clock))
+    try:
+        world = World(emu, runtimes[0], clock, redis, emu.user("UALICE"), emu.user("UBOB"),
+                      emu.user("UCAROL"))
+        await declare(world, "Three instances", severity="P1")
+        card = await world.card("payments-oncall")
+        await clock.advance(6 * 60)
+        await world.reply("payments-oncall", card, "SLA breached")
+        await clock.advance(5 * 60)
+        await world.settle()
+        breaches = [m for m in emu.thread(card.channel, card.ts) if "SLA breached" in m.text]
+        assert len(breaches) == 1
+        counted = sum(
+            r.metrics.sla_breaches.labels(kind="ack", severity="P1")._value.get()
+            for r in runtimes
+        )
+        assert counted == 1
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
