@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Beacon")
     sub = parser.add_subparsers(dest="command", required=True)
     sandbox = sub.add_parser("sandbox", help="try Beacon in a browser, with no Slack workspace")
-    sandbox.add_argument("--port", type=int, default=None, help="web page port (default 8765)")
+    sandbox.add_argument(
+        "--port", type=int, default=None, help="web page port (default: BEACON_SANDBOX_PORT, 8765)"
+    )
     sandbox.add_argument("--config", type=Path, default=None, help="config file to use")
     doctor = sub.add_parser("doctor", help="check tokens, scopes, channels, users and Redis")
     doctor.add_argument(
@@ -43,14 +45,16 @@ def run_sandbox(
     port: int | None = None, config: Path | None = None, reason: str | None = None
 ) -> int:
     from app.logs import configure_logging
-    from app.sandbox.world import DEFAULT_PORT, SANDBOX_CONFIG, serve_sandbox
+    from app.sandbox.world import SANDBOX_CONFIG, serve_sandbox
     from app.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(
         serve_sandbox(
-            port if port is not None else DEFAULT_PORT, config or SANDBOX_CONFIG, reason=reason
+            settings.beacon_sandbox_port if port is None else port,
+            config or SANDBOX_CONFIG,
+            reason=reason,
         )
     )
     return 0

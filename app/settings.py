@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # /healthz and /metrics; 0 = off. Loopback by default: set 0.0.0.0 to let Prometheus in.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    # The sandbox's web page (python -m app sandbox, or no Slack tokens); 0 = any free port.
+    beacon_sandbox_port: int = Field(default=8765, ge=0, le=65535)
     # Intake HTTP API (app/intake); 0 = off. Needs BEACON_API_TOKEN: 'secret' or 'name:secret',
     # comma-separated (the name attributes actions as api:<name>).
     api_port: int = Field(default=0, ge=0, le=65535)

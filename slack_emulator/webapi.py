@@ -612,6 +612,18 @@ async def users_info(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     return {"user": user.to_api("users:read.email" in call.scopes)}
 
 
+@method("users.list")
+async def users_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+    call.need("users:read")
+    email = "users:read.email" in call.scopes  # profile.email is omitted without the scope
+    members = [u.to_api(email) for u in emu.users.values()]
+    return {
+        "members": members,
+        "cache_ts": int(time.time()),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
 @method("users.lookupByEmail")
 async def users_lookup_by_email(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     call.need("users:read.email")

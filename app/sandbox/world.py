@@ -21,7 +21,7 @@ from aiohttp import web
 from app.config import BeaconConfig, load_config
 from app.main import Runtime
 from app.redis_embedded import free_port
-from app.settings import Mode, Settings, load_settings
+from app.settings import Mode, Settings, StartupError, load_settings
 from slack_emulator import SlackEmulator
 
 log = logging.getLogger("beacon.sandbox")
@@ -146,7 +146,14 @@ class Sandbox:
         self.runner = web.AppRunner(build_web(self), handle_signals=False, shutdown_timeout=0.5)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            raise StartupError(
+                f"the sandbox page cannot use port {self.port} ({exc.strerror}): set "
+                "BEACON_SANDBOX_PORT to a free port (or 0 for any)"
+            ) from None
         server = site._server
         if server is not None and getattr(server, "sockets", None):
             self.port = server.sockets[0].getsockname()[1]
@@ -178,6 +185,7 @@ async def serve_sandbox(port: int, config_path: Path, *, reason: str | None = No
     """Run until SIGINT/SIGTERM, printing where to open the page."""
     import signal
 
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the emulator's requests
     sandbox = Sandbox(config_path=config_path, port=port, settings=load_settings())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
