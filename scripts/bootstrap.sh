@@ -2,8 +2,11 @@
 # Installs what Beacon needs on a Debian-like machine: redis-server and redis-sentinel (Debian
 # packages; the tests run Sentinel failovers) and a virtualenv in .venv with the Python
 # dependencies. Safe to run again; skips what is there.
+# --browser (scripts/test.sh): also Debian's chromium and an emoji font, for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+browser=""
+if [ "${1:-}" = "--browser" ]; then browser=1; fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -17,6 +20,10 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
+if [ -n "$browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} with apt-get"
   apt_install "${missing[@]}"

@@ -2,7 +2,7 @@
 # Runs the whole test suite (real redis-server processes, the local Slack emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+scripts/bootstrap.sh --browser  # the browser test needs chromium
 .venv/bin/python -m ruff check .
 workers="${PYTEST_WORKERS:-$(nproc)}"
 exec .venv/bin/python -m pytest -n "$workers" -p no:cacheprovider "$@"
