@@ -24,9 +24,13 @@ MAX_ATTEMPTS = 5
 TIMEOUT_S = 10.0
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The X-Beacon-Signature value: 'sha256=' + hex HMAC-SHA256 of the exact body bytes."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """X-Beacon-Signature: 'sha256=' + hex HMAC-SHA256 of '<timestamp>.' + the body bytes.
+
+    Signing the timestamp too lets receivers refuse replays (reject old timestamps).
+    """
+    message = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def callback_body(approval: Approval) -> bytes:
@@ -58,11 +62,12 @@ class CallbackSender:
             return
         approval = Approval.from_redis(*found)
         body = callback_body(approval)
+        timestamp = str(int(self.clock.now()))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Beacon",
-            "X-Beacon-Signature": sign(self.secret, body),
-            "X-Beacon-Timestamp": str(int(self.clock.now())),
+            "X-Beacon-Signature": sign(self.secret, timestamp, body),
+            "X-Beacon-Timestamp": timestamp,
             "X-Beacon-Attempt": str(attempt),
         }
         try:

@@ -202,7 +202,9 @@ async def test_signature_is_hmac_of_the_exact_body(approvals):
         b'{"decided_at":1800000000.0,"decided_by":"UBOB","id":"APR-1",'
         b'"reason":"no","status":"denied"}'
     )
-    assert sign("k", body) == "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+    assert sign("k", "1800000000", body) == (
+        "sha256=" + hmac.new(b"k", b"1800000000." + body, hashlib.sha256).hexdigest()
+    )
 
 
 # --- investigations and feedback ----------------------------------------------------------

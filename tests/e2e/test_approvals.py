@@ -160,7 +160,8 @@ async def test_callback_is_signed_and_retried_with_backoff(world: ApiWorld):
         await runner.cleanup()
     body, headers = hits[1]
     assert body == hits[0][0]
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    signed = headers["X-Beacon-Timestamp"].encode() + b"." + body
+    expected = "sha256=" + hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["X-Beacon-Signature"], expected)
     assert headers["X-Beacon-Timestamp"] == str(int(world.clock.now()))
     assert json.loads(body) == {
