@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.config_alertmanager import AlertmanagerConfig
+from app.config_channels import IncidentChannelsConfig
 from app.config_oncall import EscalationPolicy, Schedule
 from app.settings import StartupError
 
@@ -109,6 +110,7 @@ class BeaconConfig(_Strict):
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
     default_escalation_policy: str | None = None
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)
 
     @field_validator("severities")
     @classmethod

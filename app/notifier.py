@@ -21,6 +21,7 @@ from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled, route
 from app.metrics import METRICS
 from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
+from app.notifier_channels import IncidentChannels
 from app.notifier_oncall import Pager
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
@@ -204,6 +205,7 @@ class Notifier:
         else:
             await self.reply(incident, event, redelivered=redelivered)
         await self.oncall(incident, event)
+        await IncidentChannels(self).apply(incident, event, redelivered=redelivered)  # issue 7
         if event.type is not EventType.TRIGGERED:
             await self.update_card(await self.store.get(event.incident_id) or incident)
         if event.type in (EventType.TRIGGERED, EventType.ASSIGNED):

@@ -120,6 +120,8 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
     context = f"Reported by {user(incident.reporter)}"
     if incident.source_permalink:
         context += f" · from <{incident.source_permalink}|this message>"
+    if incident.incident_channel:  # issue 7: the dedicated channel
+        context += f" · Channel <#{incident.incident_channel}>"
     blocks.append(
         {
             "type": "context",

@@ -83,6 +83,7 @@ class Incident:
     esc_round: int = 0
     sla_ack_breached: bool = False
     sla_resolve_breached: bool = False
+    incident_channel: str | None = None  # issue 7: the dedicated channel's id
     seq: int = 0
 
     @property
@@ -125,6 +126,7 @@ class Incident:
             esc_round=int(raw.get("esc_round") or 0),
             sla_ack_breached=raw.get("sla_ack_breached") == "1",
             sla_resolve_breached=raw.get("sla_resolve_breached") == "1",
+            incident_channel=_s(raw, "incident_channel"),
             seq=int(raw.get("seq", "0")),
         )
 

@@ -73,6 +73,7 @@ class IncidentStore:
         "approval_callback_result",
         "investigation_create",
         "feedback_vote",
+        "incident_channel",  # issue 7: the incident's dedicated channel, recorded once
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -227,6 +228,11 @@ class IncidentStore:
     ) -> None:
         keys = [self.keys.incident(incident_id), self.keys.incident_messages(incident_id)]
         await self._run("record_message", keys, [role, channel, ts, "1" if card else "", permalink])
+
+    async def set_incident_channel(self, incident_id: str, channel: str) -> str:
+        """Record the dedicated channel once; returns the one recorded ('' if no incident)."""
+        keys = [self.keys.incident(incident_id), self.keys.incident_messages(incident_id)]
+        return str(await self._run("incident_channel", keys, [channel]))
 
     async def message_ref(self, incident_id: str, role: str) -> tuple[str, str] | None:
         raw = await self.redis.hget(self.keys.incident_messages(incident_id), role)

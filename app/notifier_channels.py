@@ -1,0 +1,267 @@
+"""Incident channels (issue 7): the notifier's side of a dedicated channel per incident.
+
+Called by Notifier.apply for every incident event. On `triggered` it creates the channel (when
+the declarer asked for one, or the severity is in `incident_channels.auto_for`), invites
+people, sets topic and purpose, bookmarks the card and posts and pins a summary; later events
+keep the topic and purpose current. Every step is idempotent (the channel id is recorded on the
+incident once, each post under its own role), so a redelivered event finishes the work instead
+of doing it twice. Slack's refusals are told in the card thread with the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from app.config_oncall import Target
+from app.domain.channel_names import channel_name
+from app.domain.escalation import start_levels
+from app.domain.models import Event, EventType, Incident, is_api_actor
+from app.notifier_oncall import Pager
+from views import incident_channel as views
+
+if TYPE_CHECKING:
+    from app.notifier import Notifier
+
+log = logging.getLogger("beacon.incident_channels")
+
+# Worth another try later (the event stays pending and is replayed); anything else is reported.
+TRANSIENT = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+# Events that change what topic and purpose say.
+STATUS_EVENTS = {
+    EventType.ACKNOWLEDGED,
+    EventType.RESOLVED,
+    EventType.ASSIGNED,
+    EventType.SEVERITY_CHANGED,
+    EventType.SNOOZED,
+    EventType.UNSNOOZED,
+}
+MAX_ATTEMPTS = 20
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, code: str) -> None:
+        super().__init__(f"{step}: {code}")
+        self.step = step
+        self.code = code
+
+
+class IncidentChannels:
+    def __init__(self, notifier: Notifier) -> None:
+        self.n = notifier
+        self.store = notifier.store
+        self.config = notifier.config
+        self.cfg = notifier.config.incident_channels
+        self.client = notifier.client
+
+    def wanted(self, incident: Incident) -> bool:
+        return incident.wants_channel or incident.severity in self.cfg.auto_for
+
+    # --- entry point -------------------------------------------------------------------------
+    async def apply(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
+        if event.type is EventType.TRIGGERED and self.wanted(incident):
+            await self.open_channel(incident, event, redelivered=redelivered)
+        elif incident.incident_channel and event.type in STATUS_EVENTS:
+            await self._guard(incident, event, "topic", self.set_topic(incident))
+
+    async def _guard(self, incident: Incident, event: Event, step: str, work: Any) -> bool:
+        """Run one step; a permanent Slack refusal is told in the thread. True when it worked."""
+        try:
+            await work
+            return True
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", ""))
+            if code in TRANSIENT:
+                raise
+            await self.report(incident, event, step, code)
+        except StepFailed as exc:
+            await self.report(incident, event, exc.step, exc.code)
+        return False
+
+    # --- opening a channel -------------------------------------------------------------------
+    async def open_channel(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
+        channel = incident.incident_channel
+        if channel is None:
+            try:
+                channel = await self.create(incident, redelivered=redelivered)
+            except SlackApiError as exc:
+                code = str(exc.response.get("error", ""))
+                if code in TRANSIENT:
+                    raise
+                # Nothing else can happen without the channel: say so and stop here.
+                await self.report(incident, event, "create", code)
+                return
+            channel = await self.store.set_incident_channel(incident.id, channel) or channel
+        fresh = await self.store.get(incident.id) or incident
+        await self._guard(fresh, event, "invite", self.invite(fresh, channel))
+        await self._guard(fresh, event, "topic", self.set_topic(fresh))
+        await self._guard(fresh, event, "bookmark", self.bookmark(fresh, channel))
+        await self._guard(
+            fresh,
+            event,
+            "summary",
+            self.post_summary(fresh, event, channel, redelivered=redelivered),
+        )
+        await self.n.update_card(fresh)  # the card now links the channel
+
+    async def create(self, incident: Incident, *, redelivered: bool) -> str:
+        if redelivered:  # created before a crash, not yet recorded: adopt it
+            found = await self._find_created(incident)
+            if found:
+                return found
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            name = channel_name(self.cfg.prefix, incident.number, incident.title, attempt)
+            try:
+                resp = await self.client.conversations_create(
+                    name=name, is_private=self.cfg.private
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") == "name_taken":
+                    continue
+                raise
+            log.info("created #%s for %s", name, incident.id)
+            return str(resp["channel"]["id"])
+        raise StepFailed("create", "name_taken")
+
+    async def _find_created(self, incident: Incident) -> str | None:
+        names = {
+            channel_name(self.cfg.prefix, incident.number, incident.title, a)
+            for a in range(1, MAX_ATTEMPTS + 1)
+        }
+        bot = await self._bot_id()
+        cursor = None
+        while True:
+            resp = await self.client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for ch in resp.get("channels", []):
+                if ch.get("name") in names and ch.get("creator") == bot:
+                    return str(ch["id"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    async def _bot_id(self) -> str:
+        cached = getattr(self.n, "_bot_user_id", None)
+        if cached is None:
+            cached = str((await self.client.auth_test())["user_id"])
+            self.n._bot_user_id = cached  # type: ignore[attr-defined]
+        return cached
+
+    # --- steps -------------------------------------------------------------------------------
+    async def invitees(self, incident: Incident) -> list[str]:
+        wanted: list[str] = []
+        for uid in (incident.reporter, incident.assignee):
+            if uid and not is_api_actor(uid) and uid != "beacon":
+                wanted.append(uid)
+        pager = Pager(self.n)
+        found = self.config.policy_for(incident.service) if self.cfg.invite_oncall else None
+        if found:
+            _, policy = found
+            for level in range(1, start_levels(policy, incident.severity) + 1):
+                for target in policy.levels[level - 1].targets:
+                    wanted += await pager.resolve(target)
+        for group in self.cfg.invite_groups:
+            wanted += await pager.resolve(Target(group=group))
+        bot = await self._bot_id()
+        out: list[str] = []
+        for uid in wanted:
+            if uid in out or uid == bot:
+                continue
+            profile = await self.n.directory.profile(uid)
+            if profile.get("deleted") or not profile.get("known", True):
+                continue  # inviting them would fail the whole call
+            out.append(uid)
+        return out
+
+    async def invite(self, incident: Incident, channel: str) -> None:
+        wanted = await self.invitees(incident)
+        members = set((await self.client.conversations_members(channel=channel))["members"])
+        missing = [u for u in wanted if u not in members]
+        if missing:
+            await self.client.conversations_invite(channel=channel, users=",".join(missing))
+
+    async def set_topic(self, incident: Incident) -> None:
+        if not incident.incident_channel:
+            return
+        channel = incident.incident_channel
+        await self.client.conversations_setTopic(
+            channel=channel, topic=views.topic_text(incident, self.config)
+        )
+        await self.client.conversations_setPurpose(
+            channel=channel, purpose=views.purpose_text(incident, self.config)
+        )
+
+    async def bookmark(self, incident: Incident, channel: str) -> None:
+        if not incident.permalink or await self.store.message_ref(incident.id, "ic:bookmark"):
+            return
+        resp = await self.client.bookmarks_add(
+            channel_id=channel, title=f"{incident.id} card", type="link", link=incident.permalink
+        )
+        await self.store.record_message(
+            incident.id, "ic:bookmark", channel, str(resp["bookmark"]["id"])
+        )
+
+    async def post_summary(
+        self, incident: Incident, event: Event, channel: str, *, redelivered: bool
+    ) -> None:
+        role = "ic:summary"
+        if not await self.n._already_posted(incident.id, role, event, channel, None, redelivered):
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                text=views.summary_text(incident, self.config),
+                blocks=views.summary_blocks(incident, self.config),
+                metadata=_meta(event),
+                unfurl_links=False,
+            )
+            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        if await self.store.message_ref(incident.id, "ic:pin"):
+            return
+        ref = await self.store.message_ref(incident.id, role)
+        assert ref is not None
+        try:
+            await self.client.pins_add(channel=ref[0], timestamp=ref[1])
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_pinned":
+                raise StepFailed("pin", str(exc.response.get("error", ""))) from exc
+        await self.store.record_message(incident.id, "ic:pin", ref[0], ref[1])
+
+    # --- reporting ---------------------------------------------------------------------------
+    async def report(self, incident: Incident, event: Event, step: str, code: str) -> None:
+        log.warning("%s: could not %s: %s", incident.id, step, code)
+        text = views.failure_text(step, re.sub(r"[^a-z_]", "", code))
+        fresh = await self.store.get(incident.id) or incident
+        if not fresh.channel or not fresh.card_ts:
+            await self.n.report_failure(event, code)
+            return
+        role = f"ic-fail:{event.event_id}:{step}"
+        if await self.store.message_ref(incident.id, role):
+            return
+        await self.n.pacer.wait(fresh.channel)
+        resp = await self.client.chat_postMessage(
+            channel=fresh.channel,
+            thread_ts=fresh.card_ts,
+            text=text,
+            metadata=_meta(event),
+            unfurl_links=False,
+        )
+        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+
+
+def _meta(event: Event) -> dict[str, object]:
+    return {
+        "event_type": "beacon_event",
+        "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
+    }
