@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app import redis_connect
 from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
+from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
 
@@ -441,8 +442,8 @@ def run_doctor(*, send_test_message: str | None = None) -> int:
 # --- config check --------------------------------------------------------------------------
 
 
-def routing_table(config: BeaconConfig) -> list[tuple[str, str, str, str, str]]:
-    """(service, severity, channel, rule, events) for every service x severity."""
+def routing_table(config: BeaconConfig) -> list[tuple[str, str, str, str, str, str]]:
+    """(service, severity, channel, rule, policy, events) for every service x severity."""
     rows = []
     services: list[str | None] = [*config.services, None]
     for service in services:
@@ -454,7 +455,12 @@ def routing_table(config: BeaconConfig) -> list[tuple[str, str, str, str, str]]:
                 channel = r.channel
                 on = [k.value for k in EventKind if event_enabled(config, r.channel, k)]
                 events = "all" if len(on) == len(EventKind) else ", ".join(on) or "none"
-            rows.append((service or "(no service)", severity, channel, r.rule, events))
+            found = config.policy_for(service)
+            policy = "-"
+            if found:
+                name, pol = found
+                policy = f"{name} ({start_levels(pol, severity)} of {len(pol.levels)} at once)"
+            rows.append((service or "(no service)", severity, channel, r.rule, policy, events))
     return rows
 
 
@@ -462,8 +468,9 @@ def config_check() -> int:
     settings = load_settings()
     config = load_config(settings.beacon_config)  # StartupError: the caller prints it
     print(f"✓ config file {settings.beacon_config} is valid")
-    rows = [("service", "severity", "channel", "rule", "events on"), *routing_table(config)]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("service", "severity", "channel", "rule", "escalation", "events on")
+    rows = [header, *routing_table(config)]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
     return 0
