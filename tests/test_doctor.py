@@ -221,7 +221,7 @@ async def test_config_check_prints_the_routing_table(config_path):
     # payments P4 is below #payments-oncall's min_severity P3: it falls through to the default.
     assert ["payments", "P1", "#payments-oncall", "service", "payments"] == rows[2][:5]
     assert ["payments", "P4", "#incidents", "default", "channel"] == rows[5][:5]
-    assert ["(no", "service)", "P1", "#incidents-critical", "severity", "P1", "all"] in rows
+    assert ["(no", "service)", "P1", "#incidents-critical", "severity", "P1", "-", "all"] in rows
     assert any(r[:2] == ["checkout", "P2"] and r[2] == "#incidents" for r in rows)
 
 
