@@ -17,7 +17,8 @@ class IncidentChannelsConfig(BaseModel):
     prefix: str = "inc"
     invite_groups: tuple[str, ...] = ()  # user group ids (S...) invited to every channel
     invite_oncall: bool = True  # the level-1 targets of the incident's escalation policy
-    archive_after_hours: float = Field(default=24, ge=0)
+    archive_after_hours: float = Field(default=24, ge=0)  # 0: never archive
+    archive_warning_minutes: int = Field(default=60, ge=0)  # the warning comes this long before
     # reminders to post a status update while open, per severity (minutes; 0 = off)
     update_reminder_minutes: dict[str, int] = Field(default_factory=lambda: {"P1": 30, "P2": 60})
 

@@ -21,6 +21,7 @@ from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident, is_api_actor
 from app.notifier_oncall import Pager
+from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ STATUS_EVENTS = {
     EventType.SEVERITY_CHANGED,
     EventType.SNOOZED,
     EventType.UNSNOOZED,
+    EventType.REOPENED,
 }
 MAX_ATTEMPTS = 20
 
@@ -68,10 +70,44 @@ class IncidentChannels:
 
     # --- entry point -------------------------------------------------------------------------
     async def apply(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
-        if event.type is EventType.TRIGGERED and self.wanted(incident):
-            await self.open_channel(incident, event, redelivered=redelivered)
-        elif incident.incident_channel and event.type in STATUS_EVENTS:
+        if event.type is EventType.TRIGGERED:
+            await self.arm_reminder(incident, incident.created_at)
+            if self.wanted(incident):
+                await self.open_channel(incident, event, redelivered=redelivered)
+            return
+        if incident.incident_channel and event.type in STATUS_EVENTS:
             await self._guard(incident, event, "topic", self.set_topic(incident))
+        match event.type:
+            case EventType.STATUS_UPDATE:
+                text = views.status_update_text(event.actor, str(event.data.get("text", "")))
+                await self.both(incident, event, text, "update")
+            case EventType.UPDATE_REMINDER:
+                text = views.reminder_text(incident, float(event.data.get("since", 0)))
+                await self.one(incident, event, text, "reminder")
+            case EventType.RESOLVED:
+                timeline = await self.store.timeline(incident.id)
+                text = views.resolution_text(incident, timeline, self.config)
+                await self.both(incident, event, text, "resolved")
+                await self.arm_archive(incident)
+            case EventType.REOPENED:
+                await self.both(
+                    incident,
+                    event,
+                    f"🔄 {incident.id} was reopened by {views.user(event.actor)}.",
+                    "reopened",
+                )
+                await self.arm_reminder(incident, event.at)
+            case EventType.CHANNEL_ARCHIVE_WARNING:
+                left = self.cfg.archive_warning_minutes * 60
+                await self.one(
+                    incident,
+                    event,
+                    views.archive_warning_text(incident, left),
+                    "archive-warning",
+                    thread=False,
+                )
+            case EventType.CHANNEL_ARCHIVED:
+                await self._guard(incident, event, "archive", self.archive(incident, event))
 
     async def _guard(self, incident: Incident, event: Event, step: str, work: Any) -> bool:
         """Run one step; a permanent Slack refusal is told in the thread. True when it worked."""
@@ -237,6 +273,128 @@ class IncidentChannels:
             if exc.response.get("error") != "already_pinned":
                 raise StepFailed("pin", str(exc.response.get("error", ""))) from exc
         await self.store.record_message(incident.id, "ic:pin", ref[0], ref[1])
+
+    # --- during and after ---------------------------------------------------------------------
+    async def arm_reminder(self, incident: Incident, since: float) -> None:
+        minutes = self.cfg.update_reminder_minutes.get(incident.severity, 0)
+        if not minutes or not incident.is_open:
+            return
+        timer = {
+            "id": reminder_timer_id(incident.id, since),
+            "due": since + minutes * 60,
+            "fields": {"kind": "update_reminder", "incident_id": incident.id, "minutes": minutes},
+        }
+        await self.store.arm(incident.id, fields={}, timers=[timer])
+
+    async def arm_archive(self, incident: Incident) -> None:
+        hours = self.cfg.archive_after_hours
+        if not incident.incident_channel or not hours or incident.resolved_at is None:
+            return
+        end = incident.resolved_at + hours * 3600
+        warn = max(incident.resolved_at, end - self.cfg.archive_warning_minutes * 60)
+        timers = []
+        for stage, due in (("warn", warn), ("archive", end)):
+            timers.append(
+                {
+                    "id": archive_timer_id(incident.id, stage, incident.resolved_at),
+                    "due": due,
+                    "fields": {
+                        "kind": "channel_archive",
+                        "incident_id": incident.id,
+                        "stage": stage,
+                        "resolved_at": repr(incident.resolved_at),
+                    },
+                }
+            )
+        await self.store.arm(incident.id, fields={}, timers=timers)
+
+    async def archive(self, incident: Incident, event: Event) -> None:
+        channel = str(event.data.get("channel") or incident.incident_channel)
+        try:
+            await self.client.conversations_archive(channel=channel)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_archived":
+                raise
+        await self.post(
+            incident,
+            event,
+            incident.channel,
+            incident.card_ts,
+            f"🗄️ Archived <#{channel}>.",
+            "ic:archived",
+        )
+
+    async def both(self, incident: Incident, event: Event, text: str, name: str) -> None:
+        """The card thread and the incident channel."""
+        await self.post(
+            incident,
+            event,
+            incident.channel,
+            incident.card_ts,
+            text,
+            f"ic:{name}:thread:{event.event_id}",
+        )
+        await self.post(
+            incident,
+            event,
+            incident.incident_channel,
+            None,
+            text,
+            f"ic:{name}:channel:{event.event_id}",
+        )
+
+    async def one(
+        self, incident: Incident, event: Event, text: str, name: str, *, thread: bool = True
+    ) -> None:
+        """The incident channel if there is one, else the card thread."""
+        if incident.incident_channel:
+            await self.post(
+                incident,
+                event,
+                incident.incident_channel,
+                None,
+                text,
+                f"ic:{name}:channel:{event.event_id}",
+            )
+        elif thread:
+            await self.post(
+                incident,
+                event,
+                incident.channel,
+                incident.card_ts,
+                text,
+                f"ic:{name}:thread:{event.event_id}",
+            )
+
+    async def post(
+        self,
+        incident: Incident,
+        event: Event,
+        channel: str | None,
+        thread_ts: str | None,
+        text: str,
+        role: str,
+    ) -> None:
+        if not channel or (channel == incident.channel and not thread_ts):
+            return
+        if await self.store.message_ref(incident.id, role):
+            return
+        await self.n.pacer.wait(channel)
+        try:
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                metadata=_meta(event),
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", ""))
+            if code in TRANSIENT or channel == incident.channel:
+                raise
+            await self.report(incident, event, "post", code)  # the incident channel refused
+            return
+        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- reporting ---------------------------------------------------------------------------
     async def report(self, incident: Incident, event: Event, step: str, code: str) -> None:

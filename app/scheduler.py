@@ -12,6 +12,7 @@ from app.domain.escalation import Step, delay_s, next_step
 from app.metrics import METRICS
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore
+from app.store.incident_channels import ChannelStore
 
 log = logging.getLogger("beacon.scheduler")
 
@@ -33,6 +34,8 @@ class Scheduler:
             "approval_expire": self._approval_expire,
             "escalate": self._escalate,
             "sla": self._sla,
+            "update_reminder": self._update_reminder,  # issue 7
+            "channel_archive": self._channel_archive,  # issue 7
         }
 
     async def _wake(self, timer_id: str, timer: dict[str, str]) -> None:
@@ -71,6 +74,16 @@ class Scheduler:
         await self.store.sla_breach(
             timer["incident_id"], timer_id, timer["sla"], int(timer.get("minutes", 0)),
             self.clock.now(),
+        )
+
+    async def _update_reminder(self, timer_id: str, timer: dict[str, str]) -> None:
+        await ChannelStore(self.store).update_reminder(
+            timer["incident_id"], timer_id, int(timer["minutes"]), self.clock.now()
+        )
+
+    async def _channel_archive(self, timer_id: str, timer: dict[str, str]) -> None:
+        await ChannelStore(self.store).channel_archive(
+            timer["incident_id"], timer_id, timer["stage"], timer["resolved_at"], self.clock.now()
         )
 
     async def tick(self) -> int:

@@ -281,6 +281,8 @@ HELP_TEXT = "\n".join(
         "`/incident note INC-42 <text>` — add a note to the timeline",
         "`/incident assign INC-42 @user` — change the assignee",
         "`/incident severity INC-42 P2` — change the severity",
+        "`/incident update INC-42 <text>` — status update to the card thread and incident channel",
+        "`/incident reopen INC-42` — reopen a resolved incident",
         "`/incident oncall [service|schedule]` — who is on call now, until when, who is next",
         "`/incident oncall override @user until 2h [schedule]` — take the pager (schedule admins)",
         "`/incident route test service=payments severity=P2` — where a card would go, and who "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import BeaconConfig
-from app.domain.models import Incident, Status
-from views.mrkdwn import escape, truncate, user
+from app.domain.models import EventType, Incident, Status, TimelineEntry
+from views.mrkdwn import duration, escape, truncate, user
 
 TOPIC_MAX = 250  # Slack's limit for topic and purpose
 
@@ -37,6 +37,8 @@ STEP_LABEL = {
     "bookmark": "bookmark the card in the incident channel",
     "summary": "post the summary in the incident channel",
     "pin": "pin the summary in the incident channel",
+    "post": "post in the incident channel",
+    "archive": "archive the incident channel",
 }
 
 
@@ -79,3 +81,106 @@ def summary_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, A
 def failure_text(step: str, code: str) -> str:
     fix = FIXES.get(code, "see the Beacon logs for details")
     return f"⚠️ I couldn't {STEP_LABEL.get(step, step)} (Slack said `{code}`): {fix}."
+
+
+# --- during and after (issue 7) --------------------------------------------------------------
+
+_TIMELINE_WORDS = {
+    EventType.TRIGGERED: "declared",
+    EventType.ACKNOWLEDGED: "acknowledged",
+    EventType.RESOLVED: "resolved",
+    EventType.SNOOZED: "snoozed",
+    EventType.UNSNOOZED: "snooze ended",
+    EventType.NOTE_ADDED: "note",
+    EventType.ASSIGNED: "assigned",
+    EventType.SEVERITY_CHANGED: "changed severity",
+    EventType.ESCALATED: "escalated",
+    EventType.SLA_BREACHED: "SLA breached",
+    EventType.REFIRED: "alert fired again",
+    EventType.INVESTIGATION: "investigation update",
+    EventType.STATUS_UPDATE: "status update",
+    EventType.REOPENED: "reopened",
+}
+# Machine events that say nothing a reader needs in the record.
+_QUIET = {EventType.UPDATE_REMINDER, EventType.CHANNEL_ARCHIVE_WARNING, EventType.CHANNEL_ARCHIVED}
+
+
+def _who(actor: str) -> str:
+    return "Beacon" if not actor or actor == "beacon" else user(actor)
+
+
+def _detail(entry: TimelineEntry) -> str:
+    data = entry.data
+    text = data.get("text") or data.get("note") or ""
+    if entry.type is EventType.ASSIGNED:
+        text = f"to {user(data.get('assignee'))}"
+    elif entry.type is EventType.SEVERITY_CHANGED:
+        text = f"{data.get('previous')} → {data.get('severity')}"
+    elif entry.type is EventType.TRIGGERED:
+        text = str(data.get("severity") or "")
+    return f": {escape(truncate(str(text), 300))}" if text else ""
+
+
+def timeline_lines(incident: Incident, timeline: list[TimelineEntry]) -> list[str]:
+    """`+12m · acknowledged by @bob` per entry, offsets from the declaration."""
+    lines = []
+    for entry in timeline:
+        if entry.type in _QUIET:
+            continue
+        offset = duration(max(0.0, entry.at - incident.created_at))
+        word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
+        lines.append(f"+{offset} · {word} by {_who(entry.actor)}{_detail(entry)}")
+    return lines
+
+
+def resolution_text(incident: Incident, timeline: list[TimelineEntry], config: BeaconConfig) -> str:
+    """The post-incident summary: duration, time to acknowledge, who did what, note, timeline."""
+    end = incident.resolved_at or incident.created_at
+    tta = (
+        duration(incident.acknowledged_at - incident.created_at)
+        if incident.acknowledged_at
+        else "never acknowledged"
+    )
+    lines = [
+        f"*{incident.id} resolved: {escape(incident.title)}*",
+        f"*Duration:* {duration(end - incident.created_at)}   *Time to acknowledge:* {tta}   "
+        f"*Severity:* {incident.severity}",
+    ]
+    if incident.resolution_note:
+        lines.append(f"*Resolution:* {escape(truncate(incident.resolution_note, 1000))}")
+    did: dict[str, list[str]] = {}
+    for entry in timeline:
+        if entry.type in _QUIET or not entry.actor or entry.actor == "beacon":
+            continue
+        word = _TIMELINE_WORDS.get(entry.type, entry.type.value)
+        words = did.setdefault(entry.actor, [])
+        if word not in words:
+            words.append(word)
+    if did:
+        lines.append("*Who did what:*")
+        lines += [f"• {user(actor)}: {', '.join(words)}" for actor, words in did.items()]
+    lines.append("*Timeline:*")
+    entries = timeline_lines(incident, timeline)
+    if len(entries) > 25:  # keep the message short; /incident timeline has all of it
+        entries = [*entries[:12], f"… {len(entries) - 24} more …", *entries[-12:]]
+    lines += entries
+    return truncate("\n".join(lines), 3900)
+
+
+def status_update_text(actor: str, text: str) -> str:
+    return f"📣 *Status update* from {user(actor)}:\n>{escape(truncate(text, 2500))}"
+
+
+def reminder_text(incident: Incident, since_s: float) -> str:
+    who = f"<@{incident.assignee}>, " if incident.assignee else ""
+    return (
+        f"⏰ {who}no status update on {incident.id} for {duration(since_s)}. "
+        f"Post one with `/incident update {incident.id} <what is happening>`."
+    )
+
+
+def archive_warning_text(incident: Incident, in_s: float) -> str:
+    return (
+        f"🗄️ {incident.id} is resolved: this channel will be archived in {duration(in_s)}. "
+        f"To keep it open, reopen the incident with `/incident reopen {incident.id}`."
+    )

@@ -23,10 +23,16 @@ class EventType(StrEnum):
     NOTE_ADDED = "incident.note_added"
     ASSIGNED = "incident.assigned"
     SEVERITY_CHANGED = "incident.severity_changed"
+    DIGEST_DUE = "digest.due"  # issue 8: the daily digest (stream id DIGEST-<date>)
     ESCALATED = "incident.escalated"  # issue 6: moved to the next escalation level
     SLA_BREACHED = "incident.sla_breached"  # issue 6: missed time to acknowledge / resolve
     REFIRED = "incident.refired"  # an alert with the same dedup key fired again while open
     INVESTIGATION = "incident.investigation"  # an investigator's progress (intake API)
+    STATUS_UPDATE = "incident.status_update"  # issue 7: /incident update
+    UPDATE_REMINDER = "incident.update_reminder"  # issue 7: no update for a while
+    REOPENED = "incident.reopened"  # issue 7
+    CHANNEL_ARCHIVE_WARNING = "incident.channel_archive_warning"  # issue 7
+    CHANNEL_ARCHIVED = "incident.channel_archived"  # issue 7
     # Approval and investigation events share the outbox; their stream `incident_id` field
     # holds the approval / investigation id, so ordering and dedupe work per request.
     APPROVAL_REQUESTED = "approval.requested"

@@ -61,6 +61,7 @@ class IncidentStore:
         "unlock",
         "lock",
         "extend_lock",
+        "digest_due",  # issue 8: the daily digest, once across instances
         "arm",  # issue 6: escalation and SLA timers
         "escalate",
         "sla_breach",
@@ -74,6 +75,10 @@ class IncidentStore:
         "investigation_create",
         "feedback_vote",
         "incident_channel",  # issue 7: the incident's dedicated channel, recorded once
+        "status_update",  # issue 7 (wrapped by app/store/incident_channels.py)
+        "update_reminder",
+        "reopen",
+        "channel_archive",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -333,6 +338,22 @@ class IncidentStore:
     ) -> Transition | Refused:
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
         return _result(await self._run("sla_breach", keys, [now, timer_id, kind, minutes]))
+
+    async def digest_due(self, digest_id: str, timer_id: str, now: float) -> Transition | Refused:
+        keys = [*self._inc3(digest_id), self.keys.timers(), self.keys.timer(timer_id)]
+        return _result(await self._run("digest_due", keys, [now, timer_id, digest_id]))
+
+    async def arm_timer(self, timer_id: str, due: float, fields: dict[str, str]) -> bool:
+        """Arm a timer that belongs to no incident (ZADD NX: arming twice is a no-op)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self.keys.timers(), {timer_id: due}, nx=True)
+            pipe.hset(self.keys.timer(timer_id), mapping={**fields, "due": str(due)})
+            added, _ = await pipe.execute()
+        return bool(added)
+
+    async def incidents_since(self, start: float) -> list[Incident]:
+        ids = await self.redis.zrangebyscore(self.keys.incidents_all(), start, "+inf")
+        return await self._many(list(ids))
 
     async def advance_timer(self, timer_id: str, due: float) -> None:
         """Bring an armed timer forward (never back): an empty level escalates at once."""

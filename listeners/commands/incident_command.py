@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
 from app.domain.models import NewIncident
-from listeners.commands import oncall
+from listeners.commands import incident_updates, oncall
 from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_from
 from listeners.context import beacon_of
 from views import incident as card
@@ -184,4 +184,6 @@ _HANDLERS = {
     "assign": _assign,
     "severity": _severity,
     "sev": _severity,
+    "update": incident_updates.update,  # issue 7
+    "reopen": incident_updates.reopen,
 }

@@ -36,6 +36,8 @@ SUBCOMMANDS = (
     "assign",
     "severity",
     "sev",
+    "update",  # issue 7
+    "reopen",
     "help",
 )
 

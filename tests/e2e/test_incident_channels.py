@@ -148,3 +148,85 @@ async def test_missing_scope_on_bookmark_does_not_stop_the_summary(cw: World):
     assert "`missing_scope`" in reply.text and "reinstall the app" in reply.text
     ch = await incident_channel(cw)
     assert ch.bookmarks == [] and len(ch.pins) == 1
+
+
+async def declare_p1(world: World, title: str = "DB on fire") -> None:
+    await world.runtime.beacon.incidents.declare(
+        NewIncident(title=title, severity="P1", reporter="UALICE", assignee="UBOB")
+    )
+
+
+async def test_status_update_goes_to_thread_and_channel_and_resets_reminders(cw: World):
+    await declare_p1(cw)
+    card = await cw.card("incidents")
+    ch = await incident_channel(cw)
+    await cw.clock.advance(20 * 60)
+    await cw.bob.slash_command("/incident", "update INC-1 Failover <!channel> done", channel=ch.id)
+    await cw.bob.wait_ephemeral("Status update posted on *INC-1*", ch.id)
+    reply = await cw.reply("incidents", card, "Status update")
+    assert "Failover &lt;!channel&gt; done" in reply.text and "<@UBOB>" in reply.text
+    await cw.emu.wait_message(ch.id, "Status update", timeout=10)
+    # 30 min after the declaration: the update 10 min ago counts, no reminder yet
+    await cw.clock.advance(10 * 60)
+    await cw.settle()
+    assert not [m for m in cw.emu.messages(ch.id) if "no status update" in m.text]
+    # 30 min after the update: reminded in the incident channel
+    await cw.clock.advance(20 * 60)
+    reminder = await cw.emu.wait_message(ch.id, "no status update on INC-1 for 30m", timeout=10)
+    assert "<@UBOB>" in reminder.text and "/incident update INC-1" in reminder.text
+
+
+async def test_resolve_summary_then_warning_then_archive(cw: World):
+    await declare_p1(cw)
+    card = await cw.card("incidents")
+    ch = await incident_channel(cw)
+    await cw.clock.advance(4 * 60)
+    await cw.bob.click(cw.fresh(card), "Acknowledge")
+    await cw.settle()
+    await cw.clock.advance(60)
+    await cw.alice.slash_command("/incident", "note INC-1 Replica promoted", channel=ch.id)
+    await cw.settle()
+    await cw.clock.advance(55 * 60)
+    await cw.bob.slash_command("/incident", "resolve INC-1 Rolled back <b>", channel=ch.id)
+    summary = await cw.emu.wait_message(ch.id, "INC-1 resolved", timeout=10)
+    text = summary.text
+    for part in (
+        "*Duration:* 1h",
+        "*Time to acknowledge:* 4m",
+        "*Resolution:* Rolled back &lt;b&gt;",
+        "• <@UBOB>: acknowledged, resolved",
+        "• <@UALICE>: declared, note",
+        "+0s · declared by <@UALICE>: P1",
+        "+5m · note by <@UALICE>: Replica promoted",
+    ):
+        assert part in text, part
+    assert await cw.reply("incidents", card, "INC-1 resolved")
+    assert ch.topic["value"].startswith("P1 Critical · Resolved")
+    # 23 h later: the warning, not yet archived
+    await cw.clock.advance(23 * 3600)
+    warning = await cw.emu.wait_message(ch.id, "will be archived in 1h", timeout=10)
+    assert "/incident reopen INC-1" in warning.text
+    assert not ch.is_archived
+    await cw.clock.advance(3600)
+    await cw.emu.wait_for(lambda: ch.is_archived or None, timeout=10)
+    await cw.reply("incidents", card, f"Archived <#{ch.id}>")
+
+
+async def test_reopened_incident_keeps_its_channel(cw: World):
+    await declare_p1(cw)
+    card = await cw.card("incidents")
+    ch = await incident_channel(cw)
+    await cw.bob.slash_command("/incident", "resolve INC-1", channel=ch.id)
+    await cw.settle()
+    await cw.alice.slash_command("/incident", "reopen INC-1", channel=ch.id)
+    await cw.alice.wait_ephemeral("You reopened *INC-1*", ch.id)
+    await cw.reply("incidents", card, "INC-1 was reopened by <@UALICE>")
+    await cw.settle()
+    assert "Resolve" in cw.fresh(card).buttons()
+    assert ch.topic["value"].startswith("P1 Critical · Triggered")
+    await cw.clock.advance(25 * 3600)
+    await cw.settle()
+    assert not ch.is_archived
+    assert not [m for m in cw.emu.messages(ch.id) if "will be archived" in m.text]
+    await cw.alice.slash_command("/incident", "reopen INC-1", channel=ch.id)
+    await cw.alice.wait_ephemeral("INC-1 is not resolved, so there is nothing to reopen.", ch.id)

@@ -1,0 +1,33 @@
+"""Issue 7: status updates and reopening, the calls `/incident update|reopen` make."""
+
+from __future__ import annotations
+
+from app.domain.errors import AlreadyDone, InvalidInput
+from app.domain.incidents import IncidentService
+from app.domain.models import NOTE_MAX, Incident
+from app.store import Refused
+from app.store.incident_channels import ChannelStore
+
+
+class IncidentUpdates:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+        self.store = ChannelStore(incidents.store)
+        self.clock = incidents.clock
+
+    async def post_update(self, incident_id: str, actor: str, text: str) -> Incident:
+        text = text.strip()
+        if not text:
+            raise InvalidInput("Write the update after the id: `/incident update INC-42 <text>`.")
+        if len(text) > NOTE_MAX:
+            raise InvalidInput(f"Keep the update to {NOTE_MAX} characters (it has {len(text)}).")
+        outcome = await self.store.status_update(incident_id, actor, text, self.clock.now())
+        self.incidents._check(incident_id, outcome)
+        return await self.incidents.get(incident_id)
+
+    async def reopen(self, incident_id: str, actor: str) -> Incident:
+        outcome = await self.store.reopen(incident_id, actor, self.clock.now())
+        if isinstance(outcome, Refused) and outcome.code == "not_resolved":
+            raise AlreadyDone(f"{incident_id} is not resolved, so there is nothing to reopen.")
+        self.incidents._check(incident_id, outcome)
+        return await self.incidents.get(incident_id)

@@ -1,0 +1,54 @@
+"""Issue 7 transitions: status updates, update reminders, reopen, channel archive timers.
+
+The scripts are registered in IncidentStore.SCRIPTS; this wrapper only names their keys.
+"""
+
+from __future__ import annotations
+
+from app.store.store import IncidentStore, Refused, Transition, _result
+
+
+def reminder_timer_id(incident_id: str, at: float) -> str:
+    return f"update_reminder:{incident_id}:{int(at)}"
+
+
+def archive_timer_id(incident_id: str, stage: str, resolved_at: float) -> str:
+    return f"channel_archive:{incident_id}:{stage}:{int(resolved_at)}"
+
+
+class ChannelStore:
+    def __init__(self, base: IncidentStore) -> None:
+        self.base = base
+        self.keys = base.keys
+
+    def _inc3(self, incident_id: str) -> list[str]:
+        return self.base._inc3(incident_id)
+
+    async def status_update(
+        self, incident_id: str, actor: str, text: str, now: float
+    ) -> Transition | Refused:
+        args = [now, actor, text]
+        return _result(await self.base._run("status_update", self._inc3(incident_id), args))
+
+    async def update_reminder(
+        self, incident_id: str, timer_id: str, minutes: int, now: float
+    ) -> Transition | Refused:
+        next_id = reminder_timer_id(incident_id, now)
+        if next_id == timer_id:
+            next_id += "b"
+        k = self.keys
+        keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id), k.timer(next_id)]
+        raw = await self.base._run("update_reminder", keys, [now, timer_id, next_id, minutes])
+        return _result(raw)
+
+    async def reopen(self, incident_id: str, actor: str, now: float) -> Transition | Refused:
+        keys = [*self._inc3(incident_id), self.keys.incidents_open()]
+        return _result(await self.base._run("reopen", keys, [now, actor]))
+
+    async def channel_archive(
+        self, incident_id: str, timer_id: str, stage: str, resolved_at: str, now: float
+    ) -> Transition | Refused:
+        k = self.keys
+        keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id)]
+        args = [now, timer_id, stage, resolved_at]
+        return _result(await self.base._run("channel_archive", keys, args))
