@@ -106,6 +106,8 @@ class IncidentChannels:
                     "archive-warning",
                     thread=False,
                 )
+            case EventType.TIMELINE_REQUESTED:
+                await self.upload_timeline(incident, event)
             case EventType.CHANNEL_ARCHIVED:
                 await self._guard(incident, event, "archive", self.archive(incident, event))
 
@@ -322,6 +324,40 @@ class IncidentChannels:
             incident.card_ts,
             f"🗄️ Archived <#{channel}>.",
             "ic:archived",
+        )
+
+    async def upload_timeline(self, incident: Incident, event: Event) -> None:
+        role = f"ic:timeline:{event.event_id}"
+        if await self.store.message_ref(incident.id, role):
+            return
+        timeline = await self.store.timeline(incident.id)
+        actors = {e.actor for e in timeline} | {incident.reporter, incident.resolved_by or ""}
+        names = {}
+        for actor in actors:
+            if actor and not is_api_actor(actor) and actor != "beacon":
+                profile = await self.n.directory.profile(actor)
+                names[actor] = str(profile.get("real_name") or profile.get("name") or actor)
+        document = views.timeline_markdown(incident, timeline, names)
+        target = str(event.data.get("channel") or event.actor)
+        try:
+            await self._upload(incident, target, document)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", ""))
+            if code in TRANSIENT or code not in {"not_in_channel", "channel_not_found"}:
+                raise
+            # Beacon is not in that channel: hand the file to the person in a DM instead.
+            dm = await self.client.conversations_open(users=event.actor)
+            target = str(dm["channel"]["id"])
+            await self._upload(incident, target, document)
+        await self.store.record_message(incident.id, role, target, "-")
+
+    async def _upload(self, incident: Incident, channel: str, document: str) -> None:
+        await self.client.files_upload_v2(
+            channel=channel,
+            content=document,
+            filename=f"{incident.id}-timeline.md",
+            title=f"{incident.id} timeline",
+            initial_comment=f"Timeline of {incident.id}.",
         )
 
     async def both(self, incident: Incident, event: Event, text: str, name: str) -> None:

@@ -92,6 +92,7 @@ class Message:
     reactions: list[dict[str, Any]] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
     deleted: bool = False
+    files: list[dict[str, Any]] = field(default_factory=list)  # shared with files upload v2
 
     @property
     def is_reply(self) -> bool:
@@ -118,6 +119,8 @@ class Message:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.attachments:
             out["attachments"] = copy.deepcopy(self.attachments)
+        if self.files:
+            out["files"] = copy.deepcopy(self.files)
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
         if self.reply_broadcast:

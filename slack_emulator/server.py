@@ -131,6 +131,7 @@ class SlackEmulator:
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group id (S...) -> member ids
+        self.files: dict[str, dict[str, Any]] = {}  # files upload v2: id -> name, content, ...
         self.view_stacks: dict[str, list[View]] = {}
         self.home_views: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
@@ -164,6 +165,7 @@ class SlackEmulator:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._on_api)
         app.router.add_post("/response/{rid}", self._on_response_url)
+        app.router.add_post("/upload/{file_id}", self._on_upload)
         app.router.add_get("/link/", self._on_link)
         app.router.add_get("/link", self._on_link)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
@@ -543,6 +545,14 @@ class SlackEmulator:
                 form = await request.post()
                 args.update({k: v for k, v in form.items() if isinstance(v, str)})
         return args
+
+    async def _on_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files upload v2: the bytes, posted to the URL getUploadURLExternal gave."""
+        entry = self.files.get(request.match_info["file_id"])
+        if entry is None or entry.get("content") is not None:
+            return web.Response(status=404, text="unknown or used upload URL")
+        entry["content"] = await request.read()
+        return web.Response(status=200, text="OK - " + str(len(entry["content"])))
 
     async def _on_api(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]

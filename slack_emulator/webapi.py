@@ -713,3 +713,49 @@ async def pins_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     ch.pins.append(msg.ts)
     emu.notify()
     return {}
+
+
+# --- files upload v2 -----------------------------------------------------------------------
+
+
+@method("files.getUploadURLExternal")
+async def files_get_upload_url_external(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+    call.need("files:write")
+    filename = str(call.req("filename", "invalid_arguments"))
+    length = int(call.req("length", "invalid_arguments"))
+    if length < 1:
+        raise ApiError("invalid_arguments")
+    file_id = emu.new_id("F")
+    emu.files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
+    return {"upload_url": f"{emu.base_url.removesuffix('/api/')}/upload/{file_id}",
+            "file_id": file_id}
+
+
+@method("files.completeUploadExternal")
+async def files_complete_upload_external(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+    call.need("files:write")
+    items = call.json("files")
+    if not isinstance(items, list) or not items:
+        raise ApiError("invalid_arguments")
+    shared: list[dict[str, Any]] = []
+    for item in items:
+        entry = emu.files.get(str(item.get("id")))
+        if entry is None or entry["content"] is None:
+            raise ApiError("file_not_found")
+        if len(entry["content"]) != entry["length"]:
+            raise ApiError("file_size_mismatch")
+        entry["title"] = item.get("title") or entry["name"]
+        shared.append({"id": entry["id"], "name": entry["name"], "title": entry["title"],
+                       "size": entry["length"], "mimetype": "text/plain"})
+    cid = call.opt("channel_id")
+    if cid:
+        ch = _writable_channel(emu, call, cid)
+        if not ch.is_im and emu.bot_user_id not in ch.members:
+            raise ApiError("not_in_channel")  # sharing a file needs membership, unlike posts
+        thread_ts = call.opt("thread_ts")
+        if thread_ts:
+            _find_message(ch, thread_ts)
+        msg = emu.post_message(ch, emu.bot_user_id, str(call.opt("initial_comment", "") or ""),
+                               thread_ts=thread_ts or None)
+        msg.files = shared
+    return {"files": shared}

@@ -283,10 +283,13 @@ HELP_TEXT = "\n".join(
         "`/incident severity INC-42 P2` — change the severity",
         "`/incident update INC-42 <text>` — status update to the card thread and incident channel",
         "`/incident reopen INC-42` — reopen a resolved incident",
+        "`/incident timeline INC-42` — the timeline as a Markdown file",
         "`/incident oncall [service|schedule]` — who is on call now, until when, who is next",
         "`/incident oncall override @user until 2h [schedule]` — take the pager (schedule admins)",
         "`/incident route test service=payments severity=P2` — where a card would go, and who "
         "would be paged (dry run)",
+        "`/incident status` — open incidents, who is on call, Redis and Slack connection",
+        "`/incident digest` — the daily digest, now",
         "`/incident help` — this help",
     ]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from app.config import BeaconConfig
@@ -102,7 +103,12 @@ _TIMELINE_WORDS = {
     EventType.REOPENED: "reopened",
 }
 # Machine events that say nothing a reader needs in the record.
-_QUIET = {EventType.UPDATE_REMINDER, EventType.CHANNEL_ARCHIVE_WARNING, EventType.CHANNEL_ARCHIVED}
+_QUIET = {
+    EventType.UPDATE_REMINDER,
+    EventType.CHANNEL_ARCHIVE_WARNING,
+    EventType.CHANNEL_ARCHIVED,
+    EventType.TIMELINE_REQUESTED,
+}
 
 
 def _who(actor: str) -> str:
@@ -184,3 +190,39 @@ def archive_warning_text(incident: Incident, in_s: float) -> str:
         f"🗄️ {incident.id} is resolved: this channel will be archived in {duration(in_s)}. "
         f"To keep it open, reopen the incident with `/incident reopen {incident.id}`."
     )
+
+
+def timeline_markdown(
+    incident: Incident, timeline: list[TimelineEntry], names: dict[str, str]
+) -> str:
+    """The timeline as a Markdown document; `names` maps user ids to display names."""
+
+    def who(actor: str) -> str:
+        if not actor or actor == "beacon":
+            return "Beacon"
+        return names.get(actor) or actor
+
+    lines = [
+        f"# {incident.id}: {incident.title}",
+        "",
+        f"- Severity: {incident.severity}",
+        f"- Status: {_STATUS[incident.status]}",
+        f"- Declared: {_utc(incident.created_at)} by {who(incident.reporter)}",
+    ]
+    if incident.resolved_at:
+        lines.append(
+            f"- Resolved: {_utc(incident.resolved_at)} by {who(incident.resolved_by or '')}"
+        )
+    lines += ["", "| time (UTC) | what | who | details |", "|---|---|---|---|"]
+    for entry in timeline:
+        if entry.type in _QUIET:
+            continue
+        word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
+        detail = str(entry.data.get("text") or entry.data.get("note") or "")
+        detail = detail.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {_utc(entry.at)} | {word} | {who(entry.actor)} | {detail} |")
+    return "\n".join(lines) + "\n"
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -31,3 +31,7 @@ class IncidentUpdates:
             raise AlreadyDone(f"{incident_id} is not resolved, so there is nothing to reopen.")
         self.incidents._check(incident_id, outcome)
         return await self.incidents.get(incident_id)
+
+    async def request_timeline(self, incident_id: str, actor: str, channel: str) -> None:
+        outcome = await self.store.timeline_request(incident_id, actor, channel, self.clock.now())
+        self.incidents._check(incident_id, outcome)

@@ -33,6 +33,7 @@ class EventType(StrEnum):
     REOPENED = "incident.reopened"  # issue 7
     CHANNEL_ARCHIVE_WARNING = "incident.channel_archive_warning"  # issue 7
     CHANNEL_ARCHIVED = "incident.channel_archived"  # issue 7
+    TIMELINE_REQUESTED = "incident.timeline_requested"  # issue 7: /incident timeline
     # Approval and investigation events share the outbox; their stream `incident_id` field
     # holds the approval / investigation id, so ordering and dedupe work per request.
     APPROVAL_REQUESTED = "approval.requested"

@@ -52,3 +52,9 @@ class ChannelStore:
         keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id)]
         args = [now, timer_id, stage, resolved_at]
         return _result(await self.base._run("channel_archive", keys, args))
+
+    async def timeline_request(
+        self, incident_id: str, actor: str, channel: str, now: float
+    ) -> Transition | Refused:
+        args = [now, actor, channel]
+        return _result(await self.base._run("timeline_request", self._inc3(incident_id), args))

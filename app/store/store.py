@@ -79,6 +79,7 @@ class IncidentStore:
         "update_reminder",
         "reopen",
         "channel_archive",
+        "timeline_request",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:

@@ -13,6 +13,7 @@ from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
 from app.domain.models import NewIncident
 from listeners.commands import incident_updates, oncall
+from listeners.commands import status as status_cmd
 from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_from
 from listeners.context import beacon_of
 from views import incident as card
@@ -169,7 +170,17 @@ async def _route(beacon, parsed, user, command, client) -> Reply:
     return await oncall.route_test(beacon, parsed)
 
 
+async def _status(beacon, parsed, user, command, client) -> Reply:
+    return await status_cmd.status(beacon)
+
+
+async def _digest(beacon, parsed, user, command, client) -> Reply:
+    return await status_cmd.digest(beacon)
+
+
 _HANDLERS = {
+    "status": _status,
+    "digest": _digest,
     "oncall": _oncall,
     "route": _route,
     "create": _create,
@@ -186,4 +197,5 @@ _HANDLERS = {
     "sev": _severity,
     "update": incident_updates.update,  # issue 7
     "reopen": incident_updates.reopen,
+    "timeline": incident_updates.timeline,
 }

@@ -1,4 +1,4 @@
-"""`/incident update|reopen` (issue 7): parse, call the domain, answer the person."""
+"""`/incident update|reopen|timeline` (issue 7): parse, call the domain, answer the person."""
 
 from __future__ import annotations
 
@@ -27,3 +27,10 @@ async def reopen(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
     incident_id, _ = _id_and_rest(parsed, "/incident reopen INC-42")
     await IncidentUpdates(beacon.incidents).reopen(incident_id, user)
     return f"You reopened *{incident_id}*."
+
+
+async def timeline(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_: Any) -> str:
+    incident_id, _ = _id_and_rest(parsed, "/incident timeline INC-42")
+    channel = str(command.get("channel_id") or user)
+    await IncidentUpdates(beacon.incidents).request_timeline(incident_id, user, channel)
+    return f"The timeline of *{incident_id}* is on its way as a file."

@@ -22,6 +22,8 @@ FLAG_ALIASES = {
     "d": "description",
 }
 SUBCOMMANDS = (
+    "status",
+    "digest",
     "oncall",
     "route",
     "create",
@@ -38,6 +40,7 @@ SUBCOMMANDS = (
     "sev",
     "update",  # issue 7
     "reopen",
+    "timeline",
     "help",
 )
 

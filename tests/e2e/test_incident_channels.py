@@ -230,3 +230,32 @@ async def test_reopened_incident_keeps_its_channel(cw: World):
     assert not [m for m in cw.emu.messages(ch.id) if "will be archived" in m.text]
     await cw.alice.slash_command("/incident", "reopen INC-1", channel=ch.id)
     await cw.alice.wait_ephemeral("INC-1 is not resolved, so there is nothing to reopen.", ch.id)
+
+
+async def test_timeline_uploads_as_markdown_file(cw: World):
+    await declare_p1(cw, "Disk | full")
+    ch = await incident_channel(cw)
+    await cw.clock.advance(90)
+    await cw.alice.slash_command("/incident", "note INC-1 Freed 20GB | more", channel=ch.id)
+    await cw.settle()
+    await cw.alice.slash_command("/incident", "timeline INC-1", channel=ch.id)
+    await cw.alice.wait_ephemeral("The timeline of *INC-1* is on its way", ch.id)
+    shared = await cw.emu.wait_for(
+        lambda: next((m for m in cw.emu.messages(ch.id) if m.files), None), timeout=10
+    )
+    assert shared.text == "Timeline of INC-1." and shared.files[0]["name"] == "INC-1-timeline.md"
+    document = cw.emu.files[shared.files[0]["id"]]["content"].decode()
+    assert document.startswith("# INC-1: Disk | full\n")
+    assert "| declared | Alice Example |" in document
+    assert "| note | Alice Example | Freed 20GB \\| more |" in document
+    assert [c.method for c in cw.emu.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+    # from a channel Beacon is not in, the file comes as a DM
+    cw.emu.add_channel("lobby", members=["UBOB"], bot_is_member=False)
+    await cw.bob.slash_command("/incident", "timeline INC-1", channel=cw.channel("lobby"))
+    dm = await cw.emu.wait_for(
+        lambda: next((m for m in cw.emu.dms("UBOB") if m.files), None), timeout=10
+    )
+    assert dm.files[0]["title"] == "INC-1 timeline"
