@@ -99,6 +99,37 @@ class ApprovalsConfig(_Strict):
     )
 
 
+class DigestConfig(_Strict):
+    """The daily digest: where and when (local time in `timezone`)."""
+
+    enabled: bool = True
+    channel: str | None = None  # default: default_channel
+    time: str = "09:00"
+    timezone: str = "UTC"
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        from datetime import time as _time
+
+        try:
+            _time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a time: write it like \"09:00\"") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}': use an IANA name like UTC") from None
+        return value
+
+
 class BeaconConfig(_Strict):
     default_channel: str | None = None
     severities: dict[str, SeverityConfig] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
@@ -109,6 +140,7 @@ class BeaconConfig(_Strict):
     schedules: dict[str, Schedule] = Field(default_factory=dict)
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
     default_escalation_policy: str | None = None
+    digest: DigestConfig = Field(default_factory=DigestConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -15,8 +17,10 @@ from app.approval_callbacks import CallbackSender
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.approvals import ApprovalService
+from app.domain.digest import DigestService
 from app.domain.incidents import IncidentService
 from app.domain.investigations import InvestigationService
+from app.home import HomePublisher
 from app.keys import Keys
 from app.notifier import Notifier
 from app.notifier_oncall import Pager
@@ -26,6 +30,8 @@ from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
+
+log = logging.getLogger("beacon")
 
 
 @dataclass
@@ -44,6 +50,9 @@ class Beacon:
     instance_id: str
     approvals: ApprovalService
     investigations: InvestigationService
+    digest: DigestService | None = None
+    # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
+    slack_connected: Callable[[], Awaitable[bool]] | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -104,13 +113,31 @@ class Beacon:
         if callback_secret:
             sender = CallbackSender(ApprovalStore(store), clock, callback_secret)
             beacon.scheduler.register("approval_callback", sender.fire)
+        beacon.digest = DigestService(store, config, clock, beacon.investigations)
+        beacon.notifier.digest = beacon.digest
+        beacon.notifier.home = HomePublisher(beacon)
+        beacon.scheduler.register("digest", beacon._digest_due)
         return beacon
+
+    async def _digest_due(self, timer_id: str, timer: dict[str, str]) -> None:
+        """Announce today's digest once, and arm tomorrow's."""
+        now = self.clock.now()
+        await self.store.digest_due(timer["digest_id"], timer_id, now)
+        await self.digest.arm_next(after=now)
+
+    async def _arm_digest(self) -> None:
+        try:
+            await self.digest.arm_next()  # type: ignore[union-attr]
+        except Exception:
+            log.exception("could not arm the daily digest; it is armed again at the next start")
 
     def notifier_pager(self) -> Pager:
         return Pager(self.notifier)
 
     def start_workers(self) -> None:
         self._stop.clear()
+        if self.digest is not None:
+            asyncio.get_running_loop().create_task(self._arm_digest())
         self._tasks = [
             asyncio.create_task(self.notifier.run(self._stop), name="beacon-notifier"),
             asyncio.create_task(self.scheduler.run(self._stop), name="beacon-scheduler"),

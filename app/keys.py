@@ -132,6 +132,14 @@ class Keys:
         """zset of JSON overrides added from Slack, scored by their end time."""
         return self._k("oncall", schedule, "overrides", "zset")
 
+    def home_viewers(self) -> str:
+        """zset of users who opened Beacon's App Home, scored by when."""
+        return self._k("home", "viewers", "zset")
+
+    def home_pages(self) -> str:
+        """hash: user -> the page of 'All open incidents' they are on."""
+        return self._k("home", "pages", "hash")
+
     # people
     def user_profile(self, user_id: str) -> str:
         """string JSON cache of users.info (email, name)."""

@@ -117,6 +117,8 @@ class Runtime:
         if s.beacon_mode is Mode.SOCKET:
             self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)
             await self.handler.connect_async()
+            client = self.handler.client
+            self.beacon.slack_connected = client.is_connected
             log.info("Beacon is up over Socket Mode (instance %s)", self.beacon.instance_id)
         else:
             self.http_runner = web.AppRunner(self.app.web_app(path="/slack/events"))

@@ -19,9 +19,11 @@ from app.clock import Clock
 from app.config import BeaconConfig, EventKind
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled, route
+from app.home import HomePublisher
 from app.metrics import METRICS
 from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
 from app.notifier_channels import IncidentChannels
+from app.notifier_digest import post_digest
 from app.notifier_oncall import Pager
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
@@ -118,6 +120,8 @@ class Notifier:
         self.consumer = consumer
         self.reclaim_idle_ms = reclaim_idle_ms
         self.applied = 0
+        self.digest: object | None = None  # DigestService, set by the container
+        self.home: HomePublisher | None = None  # set by the container
         self.pacer = ChannelPacer(store, clock, posts_per_second)
 
     # --- loop ----------------------------------------------------------------------------
@@ -148,6 +152,11 @@ class Notifier:
         wait = block_ms if not retry else (0 if done else min(block_ms, 50))
         for event in await self.store.read_events(GROUP, self.consumer, 100, wait):
             done += await self.handle(event, redelivered=False)
+        if done and self.home is not None:
+            try:
+                await self.home.republish_viewers()
+            except Exception:  # a stale Home tab must never hold events back
+                log.exception("App Home republish failed")
         return done
 
     async def handle(self, event: Event, *, redelivered: bool) -> int:
@@ -193,6 +202,10 @@ class Notifier:
 
     # --- applying one event --------------------------------------------------------------
     async def apply(self, event: Event, *, redelivered: bool) -> None:
+        if event.type is EventType.DIGEST_DUE:
+            if self.digest is not None:
+                await post_digest(self, event, self.digest)
+            return
         if event.type.startswith(("approval.", "investigation.")):
             await self._extension(event).apply(event, redelivered=redelivered)
             return

@@ -1,55 +1,92 @@
-"""App Home: what is open right now, and what is yours."""
+"""App Home: yours, everything open by severity, who is on call, approvals waiting for you."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.config import BeaconConfig
-from app.domain.models import Incident
+from app.config import SEVERITY_ORDER, BeaconConfig
+from app.domain.approvals import Approval
+from app.domain.models import Incident, Status
+from views.approvals import approval_blocks
+from views.context import IncidentRef
+from views.ids import ActionId, BlockId
 from views.incident import incident_line
+from views.mrkdwn import escape, truncate
+
+PAGE_SIZE = 25  # incidents per page of "All open": keeps the view far below 100 blocks
+MINE_MAX = 10
+APPROVALS_MAX = 5
+
+
+def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _act_button(incident: Incident) -> dict[str, Any] | None:
+    ref = IncidentRef(incident_id=incident.id).dump()
+    if incident.status is Status.TRIGGERED:
+        label, action = "Acknowledge", ActionId.ACK
+    elif incident.is_open:
+        label, action = "Resolve", ActionId.RESOLVE
+    else:
+        return None
+    return {"type": "button", "text": {"type": "plain_text", "text": label},
+            "action_id": action, "value": ref}
 
 
 def home_view(
-    incidents: list[Incident], config: BeaconConfig, *, user_id: str, now: float
+    incidents: list[Incident], config: BeaconConfig, *, user_id: str, now: float,
+    oncall: list[str] | None = None, approvals: list[Approval] | None = None, page: int = 0,
 ) -> dict[str, Any]:
     mine = [i for i in incidents if i.assignee == user_id]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Beacon — incidents"}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Declare with `/incident` or the ⚡ *Declare incident* shortcut.",
-                }
-            ],
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Assigned to you ({len(mine)})*"}},
+        _context("Declare with `/incident` or the ⚡ *Declare incident* shortcut."),
+        _section(f"*Assigned to you ({len(mine)})*"),
     ]
-    blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(i, config)}}
-        for i in mine[:20]
-    ]
+    blocks += [_section(incident_line(i, config), _act_button(i)) for i in mine[:MINE_MAX]]
+    if len(mine) > MINE_MAX:
+        blocks.append(_context(f"…and {len(mine) - MINE_MAX} more assigned to you"))
     if not mine:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": "Nothing assigned to you."}],
-            }
-        )
-    blocks.append({"type": "divider"})
-    blocks.append(
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*All open incidents ({len(incidents)})*"},
-        }
-    )
-    blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(i, config)}}
-        for i in incidents[:60]
-    ]
+        blocks.append(_context("Nothing assigned to you."))
+    if oncall:
+        blocks += [{"type": "divider"}, _section("*On call now*\n" + "\n".join(oncall))]
+    waiting = [a for a in approvals or [] if user_id in a.approvers]
+    if waiting:
+        blocks += [{"type": "divider"}, _section(f"*Approvals waiting for you ({len(waiting)})*")]
+        for approval in waiting[:APPROVALS_MAX]:
+            card = approval_blocks(approval, config.approvals, now=now)
+            blocks.append(_section(f"*{approval.id}* · {approval.risk.value} · "
+                                   f"{escape(truncate(approval.operation, 200))}"))
+            actions = [b for b in card if b.get("block_id") == BlockId.APPROVAL_ACTIONS]
+            if actions:  # same buttons as the card; block ids left to Slack (unique per view)
+                blocks.append({"type": "actions", "elements": actions[0]["elements"]})
+    counts = {sev: sum(1 for i in incidents if i.severity == sev) for sev in SEVERITY_ORDER}
+    summary = " · ".join(f"{sev}: {n}" for sev, n in counts.items())
+    blocks += [{"type": "divider"},
+               _section(f"*All open incidents ({len(incidents)})*  {summary}")]
+    ordered = sorted(incidents, key=lambda i: (SEVERITY_ORDER.index(i.severity), -i.created_at))
+    pages = max(1, -(-len(ordered) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = ordered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    blocks += [_section(incident_line(i, config), _act_button(i)) for i in shown]
     if not incidents:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "No open incidents. 🎉"}]}
-        )
-    return {"type": "home", "blocks": blocks[:100]}
+        blocks.append(_context("No open incidents. 🎉"))
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append({"type": "button", "text": {"type": "plain_text", "text": "← Previous"},
+                        "action_id": ActionId.HOME_PAGE, "value": str(page - 1)})
+        if page < pages - 1:
+            nav.append({"type": "button", "text": {"type": "plain_text", "text": "Next →"},
+                        "action_id": ActionId.HOME_NEXT, "value": str(page + 1)})
+        blocks.append(_context(f"Page {page + 1} of {pages}"))
+        blocks.append({"type": "actions", "block_id": BlockId.HOME_PAGES, "elements": nav})
+    return {"type": "home", "blocks": blocks}

@@ -13,6 +13,8 @@ class CallbackId(StrEnum):
 
 
 class ActionId(StrEnum):
+    HOME_PAGE = "home-page"
+    HOME_NEXT = "home-next"
     ACK = "incident-ack"
     RESOLVE = "incident-resolve"
     SNOOZE = "incident-snooze"
@@ -34,6 +36,7 @@ class ActionId(StrEnum):
 
 
 class BlockId(StrEnum):
+    HOME_PAGES = "home-pages"
     HEADER = "incident-header"
     SUMMARY = "incident-summary"
     FIELDS = "incident-fields"

@@ -104,8 +104,9 @@ class IncidentService:
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         return await self.store.timeline(incident_id)
 
-    async def list_open(self) -> list[Incident]:
-        return await self.store.list_open()
+    async def list_open(self, limit: int = 1000) -> list[Incident]:
+        """Open incidents, newest first (views page or cut them to Slack's limits)."""
+        return await self.store.list_open(limit)
 
     async def acknowledge(self, incident_id: str, actor: str) -> Incident:
         self._check(incident_id, await self.store.acknowledge(incident_id, actor, self.clock.now()))

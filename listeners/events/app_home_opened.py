@@ -3,18 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
+from app.home import HomePublisher
 from listeners.context import beacon_of
-from views.home import home_view
 
 
-async def handle_app_home_opened(
-    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
     if event.get("tab") != "home":
         return
-    beacon = beacon_of(context)
-    incidents = await beacon.incidents.list_open()
-    view = home_view(incidents, beacon.config, user_id=event["user"], now=beacon.clock.now())
-    await client.views_publish(user_id=event["user"], view=view)
+    await HomePublisher(beacon_of(context)).opened(event["user"])

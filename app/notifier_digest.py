@@ -1,0 +1,33 @@
+"""Posts the daily digest when its event comes through the outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.domain.models import Event
+from views.digest import digest_blocks, digest_text
+
+if TYPE_CHECKING:
+    from app.notifier import Notifier
+
+
+async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:
+    config = notifier.config
+    ref = config.digest.channel or config.default_channel
+    if not ref:
+        return
+    if await notifier.store.message_ref(event.incident_id, "post"):
+        return  # posted before a crash; the event came round again
+    channel = await notifier.channels.resolve(ref)
+    built = await digest.build()  # type: ignore[attr-defined]
+    await notifier.pacer.wait(channel)
+    resp = await notifier.client.chat_postMessage(
+        channel=channel,
+        text=digest_text(built),
+        blocks=digest_blocks(built),
+        metadata={
+            "event_type": "beacon_event",
+            "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
+        },
+    )
+    await notifier.store.record_message(event.incident_id, "post", resp["channel"], resp["ts"])
