@@ -7,11 +7,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app.config_alertmanager import AlertmanagerConfig
 from app.config_channels import IncidentChannelsConfig
 from app.config_oncall import EscalationPolicy, Schedule
+from app.config_roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
+from app.config_runbooks import Runbook, TemplatesConfig, attach
 from app.settings import StartupError
 
 
@@ -143,6 +153,19 @@ class BeaconConfig(_Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)
+    # issue 7: runbooks (a folder of YAML files) and Block Kit templates, loaded by load_config
+    runbooks_dir: str | None = None
+    templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
+    _runbooks: tuple[Runbook, ...] = PrivateAttr(default=())
+    _templates: dict[str, list[dict[str, Any]]] = PrivateAttr(default_factory=dict)
+    # issue 7: roles per incident, the nudge for unclaimed ones, the timeline capture emoji
+    roles: tuple[RoleConfig, ...] = DEFAULT_ROLES
+    role_nudge_minutes: int = Field(default=10, ge=0)  # 0: never nudge
+    role_nudge_for: frozenset[Literal["P1", "P2", "P3", "P4"]] = frozenset({"P1", "P2"})
+    timeline_emoji: str = "pushpin"
+
+    _roles = field_validator("roles")(classmethod(lambda cls, v: check_roles(v)))
+    _emoji = field_validator("timeline_emoji")(classmethod(lambda cls, v: check_emoji(v)))
 
     @field_validator("severities")
     @classmethod
@@ -196,6 +219,14 @@ class BeaconConfig(_Strict):
         name = (svc.escalation_policy if svc else None) or self.default_escalation_policy
         return (name, self.escalation_policies[name]) if name else None
 
+    @property
+    def runbooks(self) -> tuple[Runbook, ...]:
+        return self._runbooks
+
+    @property
+    def loaded_templates(self) -> dict[str, list[dict[str, Any]]]:
+        return self._templates
+
     def severity(self, key: str) -> SeverityConfig:
         return self.severities[key]
 
@@ -225,7 +256,7 @@ def load_config(path: Path) -> BeaconConfig:
     if not isinstance(raw, dict):
         raise StartupError(f"{path}: the top level must be a mapping (key: value lines)")
     try:
-        return BeaconConfig.model_validate(raw)
+        config = BeaconConfig.model_validate(raw)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -237,3 +268,4 @@ def load_config(path: Path) -> BeaconConfig:
                 where = f"{_path_of(err['loc'])}: " if err["loc"] else ""
                 lines.append(f"{path}: {where}{part}")
         raise StartupError("\n".join(lines)) from None
+    return attach(config, path)  # runbooks and templates, each problem with file and line

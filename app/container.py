@@ -18,8 +18,10 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
+from app.domain.incident_record import IncidentRecord
 from app.domain.incidents import IncidentService
 from app.domain.investigations import InvestigationService
+from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
 from app.keys import Keys
 from app.notifier import Notifier
@@ -117,6 +119,8 @@ class Beacon:
         beacon.notifier.digest = beacon.digest
         beacon.notifier.home = HomePublisher(beacon)
         beacon.scheduler.register("digest", beacon._digest_due)
+        beacon.scheduler.register("runbook_resume", RunbookService(incidents).on_timer)  # issue 7
+        beacon.scheduler.register("role_nudge", IncidentRecord(incidents).nudge_due)  # issue 7
         return beacon
 
     async def _digest_due(self, timer_id: str, timer: dict[str, str]) -> None:

@@ -31,6 +31,10 @@ class Keys:
         """hash: role or event id -> 'channel ts' of every Slack message posted for it."""
         return self._k("incident", incident_id, "messages", "hash")
 
+    def incident_runbooks(self, incident_id: str) -> str:
+        """hash: run id -> JSON state of one runbook run on the incident (issue 7)."""
+        return self._k("incident", incident_id, "runbooks", "hash")
+
     def incidents_open(self) -> str:
         """zset of open incident ids scored by creation time."""
         return self._k("incidents", "open", "zset")
@@ -38,6 +42,31 @@ class Keys:
     def incidents_all(self) -> str:
         """zset of every incident id scored by creation time."""
         return self._k("incidents", "all", "zset")
+
+    # issue 7: follow-ups (F-<n>), the channel -> incident index, messages pinned to the record
+    def followup_seq(self) -> str:
+        """string counter behind F-<n>."""
+        return self._k("followup", "seq", "counter")
+
+    def followup(self, followup_id: str) -> str:
+        """hash of one follow-up item (incident_id, text, status, who and when)."""
+        return self._k("followup", followup_id, "hash")
+
+    def incident_followups(self, incident_id: str) -> str:
+        """zset of the incident's follow-up ids scored by their number."""
+        return self._k("incident", incident_id, "followups", "zset")
+
+    def followups_open(self) -> str:
+        """zset of open follow-up ids across incidents, scored by their number."""
+        return self._k("followups", "open", "zset")
+
+    def channel_incident(self, channel: str) -> str:
+        """string: the incident whose dedicated channel this is."""
+        return self._k("channel", channel, "incident", "string")
+
+    def incident_pinned(self, incident_id: str) -> str:
+        """set of 'channel ts' of messages already added to the timeline by reaction."""
+        return self._k("incident", incident_id, "pinned", "set")
 
     def dedup(self, dedup_key: str) -> str:
         """string: open incident id for an alert's dedup key."""

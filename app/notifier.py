@@ -25,10 +25,13 @@ from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
 from app.notifier_channels import IncidentChannels
 from app.notifier_digest import post_digest
 from app.notifier_oncall import Pager
+from app.notifier_record import RecordNotifier
+from app.notifier_runbooks import RUNBOOK_EVENTS, RunbookRunner
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import IncidentStore
 from views import incident as card
+from views import templates
 from views.mrkdwn import user
 
 log = logging.getLogger("beacon.notifier")
@@ -212,6 +215,9 @@ class Notifier:
         incident = await self.store.get(event.incident_id)
         if incident is None:
             return
+        if event.type in RUNBOOK_EVENTS:  # issue 7: a runbook step does its own Slack work
+            await RunbookRunner(self).apply(incident, event, redelivered=redelivered)
+            return
         if event.type is EventType.TRIGGERED:
             await self.post_card(incident, event, redelivered=redelivered)
             incident = await self.store.get(event.incident_id) or incident
@@ -219,6 +225,10 @@ class Notifier:
             await self.reply(incident, event, redelivered=redelivered)
         await self.oncall(incident, event)
         await IncidentChannels(self).apply(incident, event, redelivered=redelivered)  # issue 7
+        await RunbookRunner(self).start_matching(incident, event)  # issue 7: runbook triggers
+        await RecordNotifier(self).apply(  # issue 7: follow-ups, retro, roles, pins
+            await self.store.get(event.incident_id) or incident, event
+        )
         if event.type is not EventType.TRIGGERED:
             await self.update_card(await self.store.get(event.incident_id) or incident)
         if event.type in (EventType.TRIGGERED, EventType.ASSIGNED):
@@ -354,6 +364,9 @@ class Notifier:
             channel=incident.channel,
             thread_ts=incident.card_ts,
             text=text,
+            blocks=templates.render(  # issue 7: a configured template, else plain text
+                "thread_reply", self.config, incident=incident, message_text=text
+            ),
             metadata=_metadata(event),
             unfurl_links=False,
         )
@@ -374,10 +387,14 @@ class Notifier:
             if event.type is EventType.ASSIGNED
             else f"You are the assignee of {incident.id}, declared by {user(incident.reporter)}."
         )
+        blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
         resp = await self.client.chat_postMessage(
             channel=assignee,
             text=lead,
-            attachments=card.card_attachments(incident, self.config, now=self.clock.now()),
+            blocks=blocks,  # issue 7: a configured DM template replaces the card
+            attachments=None
+            if blocks
+            else card.card_attachments(incident, self.config, now=self.clock.now()),
             metadata=_metadata(event),
         )
         await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])

@@ -23,6 +23,7 @@ from app.domain.models import Event, EventType, Incident, is_api_actor
 from app.notifier_oncall import Pager
 from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
+from views import incident_record as record_views
 
 if TYPE_CHECKING:
     from app.notifier import Notifier
@@ -87,7 +88,8 @@ class IncidentChannels:
             case EventType.RESOLVED:
                 timeline = await self.store.timeline(incident.id)
                 text = views.resolution_text(incident, timeline, self.config)
-                await self.both(incident, event, text, "resolved")
+                blocks = record_views.resolution_blocks(text, incident)  # Schedule retrospective
+                await self.both(incident, event, text, "resolved", blocks=blocks)
                 await self.arm_archive(incident)
             case EventType.REOPENED:
                 await self.both(
@@ -360,7 +362,9 @@ class IncidentChannels:
             initial_comment=f"Timeline of {incident.id}.",
         )
 
-    async def both(self, incident: Incident, event: Event, text: str, name: str) -> None:
+    async def both(
+        self, incident: Incident, event: Event, text: str, name: str, *, blocks: Any = None
+    ) -> None:
         """The card thread and the incident channel."""
         await self.post(
             incident,
@@ -369,6 +373,7 @@ class IncidentChannels:
             incident.card_ts,
             text,
             f"ic:{name}:thread:{event.event_id}",
+            blocks=blocks,
         )
         await self.post(
             incident,
@@ -377,6 +382,7 @@ class IncidentChannels:
             None,
             text,
             f"ic:{name}:channel:{event.event_id}",
+            blocks=blocks,
         )
 
     async def one(
@@ -410,6 +416,8 @@ class IncidentChannels:
         thread_ts: str | None,
         text: str,
         role: str,
+        *,
+        blocks: Any = None,
     ) -> None:
         if not channel or (channel == incident.channel and not thread_ts):
             return
@@ -421,6 +429,7 @@ class IncidentChannels:
                 channel=channel,
                 thread_ts=thread_ts,
                 text=text,
+                blocks=blocks,
                 metadata=_meta(event),
                 unfurl_links=False,
             )

@@ -73,6 +73,25 @@ class DenyForm:
         return cls(reason=_text(view, BlockId.DENY_REASON, ActionId.DENY_REASON))
 
 
+@dataclass(frozen=True)
+class RetroForm:
+    """The Schedule retrospective modal (issue 7)."""
+
+    date: str
+    owner: str
+    notes: str
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> RetroForm:
+        date = _element(view, BlockId.RETRO_DATE, ActionId.RETRO_DATE).get("selected_date")
+        owner = _element(view, BlockId.RETRO_OWNER, ActionId.RETRO_OWNER).get("selected_user")
+        return cls(
+            date=date or "",
+            owner=owner or "",
+            notes=_text(view, BlockId.RETRO_NOTES, ActionId.RETRO_NOTES),
+        )
+
+
 def first_input_block(view: dict[str, Any]) -> str | None:
     for block in view.get("blocks") or []:
         if block.get("type") == "input":

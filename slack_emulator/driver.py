@@ -493,6 +493,51 @@ class SlackUser:
         payload = {**self._common("view_closed"), "view": view.to_api(), "is_cleared": False}
         return await self.emu.deliver("interactive", payload)
 
+    # --- reactions -------------------------------------------------------------------------
+
+    async def react(self, message: Message, name: str) -> Ack | None:
+        """Add an emoji reaction; the app gets `reaction_added` (if it has reactions:read)."""
+        name = name.strip(":")
+        msg = self.emu.message(message.channel, message.ts)
+        if msg is None:
+            raise DriverError(f"no message {message.ts} in {message.channel}")
+        if not self.emu.add_reaction(msg, self.id, name):
+            raise DriverError(f"{self.name} already reacted :{name}: to that message")
+        if "reactions:read" not in self.emu.scopes:
+            return None  # Slack sends reaction events only to apps with the scope
+        now = time.time()
+        event: dict[str, Any] = {
+            "type": "reaction_added",
+            "user": self.id,
+            "reaction": name,
+            "item": {"type": "message", "channel": msg.channel, "ts": msg.ts},
+            "event_ts": f"{now:.6f}",
+        }
+        if msg.user:
+            event["item_user"] = msg.user
+        return await self.emu.deliver("events_api", self._event_callback(event, now))
+
+    def _event_callback(self, event: dict[str, Any], now: float) -> dict[str, Any]:
+        return {
+            "token": "verification-token",
+            "team_id": self.emu.team_id,
+            "api_app_id": self.emu.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
+            "event_time": int(now),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.emu.team_id,
+                    "user_id": self.emu.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+
     # --- App Home --------------------------------------------------------------------------
 
     async def open_app_home(self) -> Ack | None:

@@ -37,6 +37,7 @@ DEFAULT_SCOPES = (
     "users:read",
     "users:read.email",
     "bookmarks:write",
+    "reactions:read",
     "reactions:write",
     "pins:write",
 )
@@ -354,6 +355,19 @@ class SlackEmulator:
         ch.messages.append(msg)
         self.notify()
         return msg
+
+    def add_reaction(self, msg: Message, user_id: str, name: str) -> bool:
+        """Record `user_id`'s reaction on `msg`; False when they had already reacted so."""
+        entry = next((r for r in msg.reactions if r["name"] == name), None)
+        if entry is None:
+            entry = {"name": name, "users": [], "count": 0}
+            msg.reactions.append(entry)
+        if user_id in entry["users"]:
+            return False
+        entry["users"].append(user_id)
+        entry["count"] += 1
+        self.notify()
+        return True
 
     def add_ephemeral(
         self,

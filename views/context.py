@@ -62,3 +62,10 @@ class FeedbackVote(_Ctx):
 
     investigation_id: str
     rating: str
+
+
+class RoleClaim(_Ctx):
+    """A Claim <role> button's value on the incident channel summary (issue 7)."""
+
+    incident_id: str
+    role: str

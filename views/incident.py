@@ -6,6 +6,7 @@ from typing import Any
 
 from app.config import URGENCY_COLOUR, BeaconConfig
 from app.domain.models import Event, EventType, Incident, Status, is_api_actor
+from views import templates
 from views.context import IncidentRef, SnoozeChoice
 from views.ids import ActionId, BlockId, OptionValue
 from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
@@ -129,6 +130,8 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
             "elements": [{"type": "mrkdwn", "text": context}],
         }
     )
+    # issue 7: a configured card template replaces the blocks above (the buttons stay)
+    blocks = templates.render("card", config, incident=incident) or blocks
     ref = IncidentRef(incident_id=incident.id).dump()
     actions: list[dict[str, Any]] = []
     if incident.status is Status.TRIGGERED:
@@ -284,6 +287,11 @@ HELP_TEXT = "\n".join(
         "`/incident update INC-42 <text>` — status update to the card thread and incident channel",
         "`/incident reopen INC-42` — reopen a resolved incident",
         "`/incident timeline INC-42` — the timeline as a Markdown file",
+        "`/incident runbooks` — the runbooks Beacon has loaded, and what starts them",
+        "`/incident followup add INC-42 <text>` · `followup list [INC-42]` · "
+        "`followup done F-3` — follow-up items",
+        "`/incident role commander [INC-42] [@user]` — give a role (yourself when no one is "
+        "named; the id can go inside the incident channel)",
         "`/incident oncall [service|schedule]` — who is on call now, until when, who is next",
         "`/incident oncall override @user until 2h [schedule]` — take the pager (schedule admins)",
         "`/incident route test service=payments severity=P2` — where a card would go, and who "

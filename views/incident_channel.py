@@ -7,6 +7,7 @@ from typing import Any
 
 from app.config import BeaconConfig
 from app.domain.models import EventType, Incident, Status, TimelineEntry
+from views import incident_record as record
 from views.mrkdwn import duration, escape, truncate, user
 
 TOPIC_MAX = 250  # Slack's limit for topic and purpose
@@ -76,7 +77,9 @@ def summary_text(incident: Incident, config: BeaconConfig) -> str:
 
 
 def summary_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": summary_text(incident, config)}}]
+    text = summary_text(incident, config)
+    summary = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return [summary, *record.role_blocks(incident, config)]  # roles: issue 7
 
 
 def failure_text(step: str, code: str) -> str:
@@ -101,6 +104,11 @@ _TIMELINE_WORDS = {
     EventType.INVESTIGATION: "investigation update",
     EventType.STATUS_UPDATE: "status update",
     EventType.REOPENED: "reopened",
+    EventType.FOLLOWUP_ADDED: "follow-up added",
+    EventType.FOLLOWUP_DONE: "follow-up done",
+    EventType.RETRO_SCHEDULED: "retrospective scheduled",
+    EventType.ROLE_ASSIGNED: "role",
+    EventType.MESSAGE_PINNED: "pinned",
 }
 # Machine events that say nothing a reader needs in the record.
 _QUIET = {
@@ -108,6 +116,7 @@ _QUIET = {
     EventType.CHANNEL_ARCHIVE_WARNING,
     EventType.CHANNEL_ARCHIVED,
     EventType.TIMELINE_REQUESTED,
+    EventType.ROLES_UNCLAIMED,
 }
 
 
@@ -124,6 +133,14 @@ def _detail(entry: TimelineEntry) -> str:
         text = f"{data.get('previous')} → {data.get('severity')}"
     elif entry.type is EventType.TRIGGERED:
         text = str(data.get("severity") or "")
+    elif entry.type is EventType.MESSAGE_PINNED:
+        return record.pinned_detail(data)
+    elif entry.type is EventType.ROLE_ASSIGNED:
+        return f": {escape(str(data.get('role')))} to {user(data.get('user'))}"
+    elif entry.type in (EventType.FOLLOWUP_ADDED, EventType.FOLLOWUP_DONE):
+        text = f"{data.get('followup_id')} {data.get('text', '')}"
+    elif entry.type is EventType.RETRO_SCHEDULED:
+        return f": {escape(str(data.get('date')))}, owner {user(data.get('owner'))}"
     return f": {escape(truncate(str(text), 300))}" if text else ""
 
 
@@ -219,6 +236,9 @@ def timeline_markdown(
             continue
         word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
         detail = str(entry.data.get("text") or entry.data.get("note") or "")
+        if entry.type is EventType.MESSAGE_PINNED:  # issue 7: who wrote it, and where
+            author = who(str(entry.data.get("author") or ""))
+            detail = f"{author}: {detail} ({entry.data.get('permalink') or ''})"
         detail = detail.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {_utc(entry.at)} | {word} | {who(entry.actor)} | {detail} |")
     return "\n".join(lines) + "\n"

@@ -34,6 +34,16 @@ class EventType(StrEnum):
     CHANNEL_ARCHIVE_WARNING = "incident.channel_archive_warning"  # issue 7
     CHANNEL_ARCHIVED = "incident.channel_archived"  # issue 7
     TIMELINE_REQUESTED = "incident.timeline_requested"  # issue 7: /incident timeline
+    # issue 7: runbooks. A step to run, its result, its failure (the run stops until retried)
+    RUNBOOK_STEP = "incident.runbook_step"
+    RUNBOOK_STEP_DONE = "incident.runbook_step_done"
+    RUNBOOK_STEP_FAILED = "incident.runbook_step_failed"
+    FOLLOWUP_ADDED = "incident.followup_added"  # issue 7: /incident followup add
+    FOLLOWUP_DONE = "incident.followup_done"
+    RETRO_SCHEDULED = "incident.retro_scheduled"  # issue 7: the Schedule retrospective modal
+    ROLE_ASSIGNED = "incident.role_assigned"  # issue 7: /incident role, or a Claim button
+    ROLES_UNCLAIMED = "incident.roles_unclaimed"  # issue 7: the nudge for unclaimed roles
+    MESSAGE_PINNED = "incident.message_pinned"  # issue 7: a 📌 reaction in the channel
     # Approval and investigation events share the outbox; their stream `incident_id` field
     # holds the approval / investigation id, so ordering and dedupe work per request.
     APPROVAL_REQUESTED = "approval.requested"
@@ -92,6 +102,7 @@ class Incident:
     sla_resolve_breached: bool = False
     incident_channel: str | None = None  # issue 7: the dedicated channel's id
     seq: int = 0
+    roles: dict[str, str] = field(default_factory=dict)  # issue 7: role name -> holder
 
     @property
     def is_open(self) -> bool:
@@ -135,6 +146,7 @@ class Incident:
             sla_resolve_breached=raw.get("sla_resolve_breached") == "1",
             incident_channel=_s(raw, "incident_channel"),
             seq=int(raw.get("seq", "0")),
+            roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
         )
 
 

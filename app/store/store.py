@@ -80,6 +80,19 @@ class IncidentStore:
         "reopen",
         "channel_archive",
         "timeline_request",
+        # issue 7: runbook runs (wrapped by app/store/runbooks.py)
+        "runbook_start",
+        "runbook_step_done",
+        "runbook_resume",
+        "runbook_fail",
+        "runbook_retry",
+        # issue 7: follow-ups, retrospective, roles, timeline capture (app/store/incident_record.py)
+        "followup_add",
+        "followup_done",
+        "retro_schedule",
+        "role_assign",
+        "role_nudge",
+        "message_pin",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -238,6 +251,7 @@ class IncidentStore:
     async def set_incident_channel(self, incident_id: str, channel: str) -> str:
         """Record the dedicated channel once; returns the one recorded ('' if no incident)."""
         keys = [self.keys.incident(incident_id), self.keys.incident_messages(incident_id)]
+        keys.append(self.keys.channel_incident(channel))
         return str(await self._run("incident_channel", keys, [channel]))
 
     async def message_ref(self, incident_id: str, role: str) -> tuple[str, str] | None:

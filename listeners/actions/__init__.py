@@ -7,6 +7,9 @@ from listeners.actions.feedback import handle_feedback
 from listeners.actions.home_page import handle_home_page
 from listeners.actions.open_link import handle_open_link
 from listeners.actions.resolve import handle_resolve_click
+from listeners.actions.retro import handle_retro_click
+from listeners.actions.role_claim import handle_role_claim
+from listeners.actions.runbook_retry import handle_runbook_retry
 from listeners.actions.snooze import handle_snooze_choice
 from views.ids import ActionId
 
@@ -20,6 +23,9 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.VIEW)(handle_open_link)
     app.action(ActionId.APPROVE)(handle_approve)
     app.action(ActionId.DENY)(handle_deny_click)
+    app.action(ActionId.RUNBOOK_RETRY)(handle_runbook_retry)  # issue 7
+    app.action(ActionId.ROLE_CLAIM)(handle_role_claim)  # issue 7
+    app.action(ActionId.RETRO_SCHEDULE)(handle_retro_click)
     for feedback in (
         ActionId.FEEDBACK_ACCURATE,
         ActionId.FEEDBACK_PARTIAL,

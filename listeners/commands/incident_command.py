@@ -12,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
 from app.domain.models import NewIncident
-from listeners.commands import incident_updates, oncall
+from listeners.commands import incident_record, incident_updates, oncall
+from listeners.commands import runbooks as runbooks_cmd
 from listeners.commands import status as status_cmd
 from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_from
 from listeners.context import beacon_of
@@ -198,4 +199,7 @@ _HANDLERS = {
     "update": incident_updates.update,  # issue 7
     "reopen": incident_updates.reopen,
     "timeline": incident_updates.timeline,
+    "runbooks": runbooks_cmd.runbooks,  # issue 7
+    "followup": incident_record.followup,  # issue 7
+    "role": incident_record.role,
 }

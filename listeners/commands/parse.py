@@ -22,6 +22,7 @@ FLAG_ALIASES = {
     "d": "description",
 }
 SUBCOMMANDS = (
+    "runbooks",  # issue 7
     "status",
     "digest",
     "oncall",
@@ -41,6 +42,8 @@ SUBCOMMANDS = (
     "update",  # issue 7
     "reopen",
     "timeline",
+    "followup",  # issue 7
+    "role",
     "help",
 )
 

@@ -3,6 +3,7 @@ from slack_bolt.async_app import AsyncApp
 from listeners.views.declare_submission import handle_declare_submission
 from listeners.views.deny_submission import handle_deny_submission
 from listeners.views.resolve_submission import handle_resolve_submission
+from listeners.views.retro_submission import handle_retro_submission
 from listeners.views.snooze_submission import handle_snooze_submission
 from views.ids import CallbackId
 
@@ -12,3 +13,4 @@ def register(app: AsyncApp) -> None:
     app.view(CallbackId.RESOLVE_MODAL)(handle_resolve_submission)
     app.view(CallbackId.SNOOZE_MODAL)(handle_snooze_submission)
     app.view(CallbackId.DENY_MODAL)(handle_deny_submission)
+    app.view(CallbackId.RETRO_MODAL)(handle_retro_submission)  # issue 7

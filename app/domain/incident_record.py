@@ -1,0 +1,170 @@
+"""Issue 7, the incident record: follow-ups, the retrospective, roles, messages pinned by
+reaction. The calls listeners and the scheduler make; no Slack here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from app.config import BeaconConfig
+from app.config_roles import RoleConfig
+from app.domain.errors import AlreadyDone, InvalidInput
+from app.domain.incidents import IncidentService, _who
+from app.domain.models import NOTE_MAX, Incident
+from app.store import Refused, Transition
+from app.store.incident_record import FollowUp, RecordStore, role_nudge_timer_id
+
+FOLLOWUP_MAX = 500
+
+
+def normalise_followup_id(raw: str) -> str:
+    """Accept 'F-3', 'f-3', '#3' or '3'."""
+    text = raw.strip().upper().lstrip("#")
+    if text.startswith("F-"):
+        text = text[2:]
+    if not text.isdigit():
+        raise InvalidInput(f"`{raw}` is not a follow-up id. Ids look like F-3.")
+    return f"F-{int(text)}"
+
+
+def role_nudge_timer(config: BeaconConfig, incident: Incident) -> dict[str, Any] | None:
+    """The one-off 'roles unclaimed' timer for a new incident, or None when not wanted."""
+    minutes = config.role_nudge_minutes
+    if not minutes or not config.roles or incident.severity not in config.role_nudge_for:
+        return None
+    return {
+        "id": role_nudge_timer_id(incident.id),
+        "due": incident.created_at + minutes * 60,
+        "fields": {"kind": "role_nudge", "incident_id": incident.id},
+    }
+
+
+class IncidentRecord:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+        self.store = RecordStore(incidents.store)
+        self.config = incidents.config
+        self.clock = incidents.clock
+
+    # --- follow-ups --------------------------------------------------------------------------
+    async def add_followup(self, incident_id: str, actor: str, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise InvalidInput(
+                "Write the follow-up after the id: `/incident followup add INC-42 <text>`."
+            )
+        if len(text) > FOLLOWUP_MAX:
+            raise InvalidInput(
+                f"Keep a follow-up to {FOLLOWUP_MAX} characters (it has {len(text)})."
+            )
+        fid, outcome = await self.store.add_followup(incident_id, actor, text, self.clock.now())
+        self.incidents._check(incident_id, outcome)
+        return fid
+
+    async def finish_followup(self, raw_id: str, actor: str) -> FollowUp:
+        fid = normalise_followup_id(raw_id)
+        outcome = await self.store.finish_followup(fid, actor, self.clock.now())
+        if isinstance(outcome, Refused):
+            if outcome.code == "not_found":
+                raise InvalidInput(
+                    f"I can't find follow-up {fid}. See them with `/incident followup list`."
+                )
+            if outcome.code == "done":
+                by = outcome.details[0] if outcome.details else None
+                raise AlreadyDone(f"{fid} was already done (by {_who(by)}).")
+        item = await self.store.followup(fid)
+        assert item is not None
+        self.incidents._check(item.incident_id, outcome)
+        return item
+
+    async def followups(self, incident_id: str | None) -> list[FollowUp]:
+        if incident_id:
+            await self.incidents.get(incident_id)  # an unknown id is said, not listed as empty
+        return await self.store.followups(incident_id)
+
+    # --- retrospective -----------------------------------------------------------------------
+    async def schedule_retro(
+        self, incident_id: str, actor: str, day: str, owner: str, notes: str
+    ) -> None:
+        try:
+            when = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput("Pick a date for the retrospective.", field="retro-date") from None
+        today = datetime.fromtimestamp(self.clock.now(), UTC).date()
+        if when < today:
+            raise InvalidInput("That date has passed: pick today or later.", field="retro-date")
+        if not owner:
+            raise InvalidInput("Pick who owns the retrospective.", field="retro-owner")
+        notes = notes.strip()
+        if len(notes) > NOTE_MAX:
+            raise InvalidInput(f"Keep the notes to {NOTE_MAX} characters.", field="retro-notes")
+        outcome = await self.store.schedule_retro(
+            incident_id, actor, when.isoformat(), owner, notes, self.clock.now()
+        )
+        self.incidents._check(incident_id, outcome)
+
+    # --- roles -------------------------------------------------------------------------------
+    def role(self, name: str) -> RoleConfig:
+        wanted = name.strip().lower()
+        for role in self.config.roles:
+            if role.name == wanted:
+                return role
+        known = ", ".join(r.name for r in self.config.roles)
+        raise InvalidInput(f"`{name}` is not a role here. Roles: {known}.")
+
+    async def assign_role(self, incident_id: str, actor: str, role: str, user: str) -> Incident:
+        name = self.role(role).name
+        outcome = await self.store.assign_role(incident_id, actor, name, user, self.clock.now())
+        if isinstance(outcome, Refused) and outcome.code == "holder":
+            who = "You are" if user == actor else f"<@{user}> is"
+            raise AlreadyDone(f"{who} already the {name} of {incident_id}.")
+        self.incidents._check(incident_id, outcome)
+        return await self.incidents.get(incident_id)
+
+    async def nudge_due(self, timer_id: str, timer: dict[str, str]) -> Transition | Refused:
+        """The scheduler's handler for `role_nudge` timers."""
+        return await self.store.role_nudge(
+            timer["incident_id"],
+            timer_id,
+            sorted(self.config.role_nudge_for),
+            [r.name for r in self.config.roles],
+            self.clock.now(),
+        )
+
+    async def incident_for_channel(self, channel: str | None) -> str | None:
+        return await self.store.incident_for_channel(channel) if channel else None
+
+    # --- timeline capture --------------------------------------------------------------------
+    async def pin_message(
+        self,
+        incident_id: str,
+        actor: str,
+        *,
+        channel: str,
+        ts: str,
+        author: str,
+        text: str,
+        permalink: str,
+        thread_ts: str = "",
+    ) -> bool:
+        """Add a message to the timeline; False when it was added before (a second 📌)."""
+        text = re.sub(r"\s+", " ", text).strip()
+        if len(text) > NOTE_MAX:
+            text = text[: NOTE_MAX - 1] + "…"
+        outcome = await self.store.pin_message(
+            incident_id,
+            actor,
+            channel=channel,
+            ts=ts,
+            author=author,
+            text=text,
+            permalink=permalink,
+            thread_ts=thread_ts,
+            now=self.clock.now(),
+        )
+        if isinstance(outcome, Refused) and outcome.code == "pinned":
+            return False
+        self.incidents._check(incident_id, outcome)
+        return True

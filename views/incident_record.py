@@ -1,0 +1,229 @@
+"""Texts, blocks and the modal of the incident record (issue 7): follow-ups, the
+retrospective, roles, messages pinned to the timeline. Pure functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.config import BeaconConfig
+from app.config_roles import RoleConfig
+from app.domain.models import Incident
+from app.store.incident_record import FollowUp
+from views.context import IncidentModalContext, IncidentRef, RoleClaim
+from views.ids import ActionId, BlockId, CallbackId
+from views.mrkdwn import escape, truncate, user
+
+SECTION_MAX = 3000  # Slack's limit for a section's text
+PINNED_NOTE = "📌 Added to the timeline"
+
+
+def _pt(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def role_title(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").capitalize()
+
+
+# --- the incident channel's summary: who holds which role ------------------------------------
+
+
+def role_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, Any]]:
+    """One section per role with its holder and a Claim button."""
+    if not config.roles:
+        return []
+    blocks: list[dict[str, Any]] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "*Roles*"}]}
+    ]
+    for role in config.roles:
+        holder = incident.roles.get(role.name)
+        who = f"<@{holder}>" if holder else "_unclaimed_"
+        section = _section(f"*{role_title(role.name)}:* {who}")
+        if incident.is_open:
+            section["accessory"] = {
+                "type": "button",
+                "action_id": ActionId.ROLE_CLAIM,
+                "text": _pt(truncate(f"Claim {role.name}", 75)),
+                "value": RoleClaim(incident_id=incident.id, role=role.name).dump(),
+            }
+        blocks.append(section)
+    return blocks
+
+
+def role_assigned_text(incident_id: str, role: str, holder: str, actor: str, previous: str) -> str:
+    how = "claimed it" if actor == holder else f"assigned by {user(actor)}"
+    was = f", taking over from {user(previous)}" if previous else ""
+    return f"🎖️ {user(holder)} is now the *{role}* of {incident_id} ({how}{was})."
+
+
+def role_dm_text(incident: Incident, role: RoleConfig | None, name: str, actor: str) -> str:
+    how = (
+        "You claimed" if actor and actor == incident.roles.get(name) else f"{user(actor)} gave you"
+    )
+    lines = [f"{how} the *{name}* role of *{incident.id}*: {escape(incident.title)}."]
+    if role and role.duties:
+        lines.append(f"*Your duties:* {role.duties}")
+    where = f"<#{incident.incident_channel}>" if incident.incident_channel else "the card thread"
+    lines.append(f"The incident is worked on in {where}.")
+    return "\n".join(lines)
+
+
+def roles_unclaimed_text(incident: Incident, roles: list[str], minutes: int) -> str:
+    names = ", ".join(f"*{r}*" for r in roles)
+    first = roles[0] if roles else "commander"
+    return (
+        f"🎖️ {incident.id} has had no {names} for {minutes} minutes. Claim a role with the "
+        f"buttons on the pinned summary, or `/incident role {first} @someone`."
+    )
+
+
+# --- the resolve summary: Schedule retrospective ---------------------------------------------
+
+
+def resolution_blocks(text: str, incident: Incident) -> list[dict[str, Any]]:
+    """The resolve summary as sections (Slack caps each at 3000) and the retrospective button."""
+    blocks: list[dict[str, Any]] = []
+    chunk = ""
+    for line in text.split("\n"):
+        line = truncate(line, SECTION_MAX)
+        if chunk and len(chunk) + 1 + len(line) > SECTION_MAX:
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(_section(chunk))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": BlockId.RESOLUTION_ACTIONS,
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ActionId.RETRO_SCHEDULE,
+                    "text": _pt("Schedule retrospective"),
+                    "value": IncidentRef(incident_id=incident.id).dump(),
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def retro_modal(incident: Incident, *, context: IncidentModalContext, today: str) -> dict[str, Any]:
+    date_el: dict[str, Any] = {
+        "type": "datepicker",
+        "action_id": ActionId.RETRO_DATE,
+        "initial_date": today,
+        "placeholder": _pt("Pick a date"),
+    }
+    owner_el: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": ActionId.RETRO_OWNER,
+        "placeholder": _pt("Who runs it"),
+    }
+    if incident.assignee:
+        owner_el["initial_user"] = incident.assignee
+    notes_el = {
+        "type": "plain_text_input",
+        "action_id": ActionId.RETRO_NOTES,
+        "multiline": True,
+        "max_length": 2000,
+        "placeholder": _pt("Agenda, people to invite, documents (optional)"),
+    }
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETRO_MODAL,
+        "title": _pt("Retrospective"),
+        "submit": _pt("Schedule"),
+        "close": _pt("Cancel"),
+        "private_metadata": context.dump(),
+        "blocks": [
+            {
+                "type": "section",
+                "text": _pt(truncate(f"{incident.id}: {incident.title}", 2000)),
+            },
+            {
+                "type": "input",
+                "block_id": BlockId.RETRO_DATE,
+                "label": _pt("Date"),
+                "element": date_el,
+            },
+            {
+                "type": "input",
+                "block_id": BlockId.RETRO_OWNER,
+                "label": _pt("Owner"),
+                "element": owner_el,
+            },
+            {
+                "type": "input",
+                "block_id": BlockId.RETRO_NOTES,
+                "label": _pt("Notes"),
+                "element": notes_el,
+                "optional": True,
+            },
+        ],
+    }
+
+
+def retro_text(incident_id: str, actor: str, data: dict[str, Any]) -> str:
+    again = " (moved from {})".format(data["previous_date"]) if data.get("previous_date") else ""
+    lines = [
+        f"🗓️ Retrospective of {incident_id} scheduled for *{data.get('date')}*{again}, "
+        f"owner {user(str(data.get('owner') or ''))} (by {user(actor)})."
+    ]
+    if data.get("notes"):
+        lines.append(">" + escape(truncate(str(data["notes"]), 1500)).replace("\n", "\n>"))
+    return "\n".join(lines)
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+
+def followup_added_text(incident_id: str, actor: str, data: dict[str, Any]) -> str:
+    text = escape(truncate(str(data.get("text", "")), 1000))
+    return (
+        f"📝 Follow-up *{data.get('followup_id')}* added by {user(actor)}: {text}\n"
+        f"Mark it done with `/incident followup done {data.get('followup_id')}`."
+    )
+
+
+def followup_done_text(actor: str, data: dict[str, Any]) -> str:
+    text = escape(truncate(str(data.get("text", "")), 1000))
+    return f"✅ Follow-up *{data.get('followup_id')}* done by {user(actor)}: {text}"
+
+
+def followup_list_text(items: list[FollowUp], incident_id: str | None) -> str:
+    if not items:
+        if incident_id:
+            return (
+                f"{incident_id} has no follow-ups. Add one with "
+                f"`/incident followup add {incident_id} <text>`."
+            )
+        return "No open follow-ups."
+    head = f"*Follow-ups of {incident_id}*" if incident_id else "*Open follow-ups*"
+    lines = [head]
+    for item in items[:50]:
+        mark = "✅" if item.done else "◻️"
+        where = "" if incident_id else f" ({item.incident_id})"
+        text = escape(truncate(item.text, 200))
+        done = f" — done by {user(item.done_by)}" if item.done and item.done_by else ""
+        lines.append(f"{mark} *{item.id}*{where} {text}{done}")
+    if len(items) > 50:
+        lines.append(f"… and {len(items) - 50} more.")
+    return truncate("\n".join(lines), SECTION_MAX)
+
+
+# --- messages pinned to the timeline ---------------------------------------------------------
+
+
+def pinned_detail(data: dict[str, Any]) -> str:
+    """': <link|message> from @author: text' for the timeline."""
+    link = str(data.get("permalink") or "")
+    what = f"<{link}|message>" if link.startswith("https://") else "message"
+    text = escape(truncate(str(data.get("text") or ""), 300))
+    return f": {what} from {user(str(data.get('author') or '') or None)}: {text}"
