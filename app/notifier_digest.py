@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from app.domain.models import Event
 from views.digest import digest_blocks, digest_text
+from views.templates import render
 
 if TYPE_CHECKING:
     from app.notifier import Notifier
@@ -24,7 +25,8 @@ async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:
     resp = await notifier.client.chat_postMessage(
         channel=channel,
         text=digest_text(built),
-        blocks=digest_blocks(built),
+        # issue 7: a configured digest template first
+        blocks=render("digest", config, message_text=digest_text(built)) or digest_blocks(built),
         metadata={
             "event_type": "beacon_event",
             "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
