@@ -116,7 +116,10 @@ class RunbookRunner:
             await self.runs.fail(incident.id, run_id, index, step.type, str(exc), self.now())
             return
         text = f"Runbook {rb.name}, step {index + 1} ({step.type}): {result}"
-        await self.runs.step_done(incident.id, run_id, index, text, self.now(), delay)
+        await self.runs.step_done(
+            incident.id, run_id, index, text, self.now(), delay,
+            step_type=step.type, outcome=str(result),
+        )
 
     def now(self) -> float:
         return self.clock.now()

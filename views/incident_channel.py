@@ -109,7 +109,9 @@ _TIMELINE_WORDS = {
     EventType.RETRO_SCHEDULED: "retrospective scheduled",
     EventType.ROLE_ASSIGNED: "role",
     EventType.MESSAGE_PINNED: "pinned",
+    EventType.RUNBOOK_STEP: "retried a runbook step",  # only a person's retry is listed
 }
+_RUNBOOK = {EventType.RUNBOOK_STEP, EventType.RUNBOOK_STEP_DONE, EventType.RUNBOOK_STEP_FAILED}
 # Machine events that say nothing a reader needs in the record.
 _QUIET = {
     EventType.UPDATE_REMINDER,
@@ -118,6 +120,39 @@ _QUIET = {
     EventType.TIMELINE_REQUESTED,
     EventType.ROLES_UNCLAIMED,
 }
+
+
+def runbook_words(entry: TimelineEntry, *, mrkdwn: bool = True) -> str | None:
+    """A runbook entry in plain words ("Runbook *x*: step 2 (send_message) done"); None when
+    the entry is not a runbook one or says nothing a reader needs (a step merely starting)."""
+    if entry.type not in _RUNBOOK:
+        return None
+    data = entry.data
+    name = str(data.get("runbook") or "?")
+    head = f"Runbook *{escape(name) if mrkdwn else name}*"
+    number = int(data.get("step") or 0) + 1
+    kind = str(data.get("step_type") or "")
+    step = f"step {number} ({kind})" if kind else f"step {number}"
+    if entry.type is EventType.RUNBOOK_STEP:
+        # Only a retry is someone's act; the automatic start of a step is implied by its result.
+        return f"{head}: {step} retried" if data.get("retry") else None
+    if entry.type is EventType.RUNBOOK_STEP_FAILED:
+        return f"{head}: {step} failed"
+    if data.get("skipped"):
+        return f"{head}: not run, the incident was {_skipped_status(data)}"
+    return f"{head}: {step} done"
+
+
+def _skipped_status(data: dict[str, Any]) -> str:
+    return str(data.get("text") or "").rpartition(" ")[2] or "closed"
+
+
+def _runbook_detail(entry: TimelineEntry) -> str:
+    if entry.type is EventType.RUNBOOK_STEP_FAILED:
+        return str(entry.data.get("error") or "")
+    if entry.type is EventType.RUNBOOK_STEP_DONE and not entry.data.get("skipped"):
+        return str(entry.data.get("outcome") or "")
+    return ""
 
 
 def _who(actor: str) -> str:
@@ -151,6 +186,15 @@ def timeline_lines(incident: Incident, timeline: list[TimelineEntry]) -> list[st
         if entry.type in _QUIET:
             continue
         offset = duration(max(0.0, entry.at - incident.created_at))
+        if entry.type in _RUNBOOK:
+            words = runbook_words(entry)
+            if words is None:
+                continue
+            by = f" by {_who(entry.actor)}" if entry.actor and entry.actor != "beacon" else ""
+            detail = _runbook_detail(entry)
+            detail = f": {escape(truncate(detail, 300))}" if detail else ""
+            lines.append(f"+{offset} · {words}{by}{detail}")
+            continue
         word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
         lines.append(f"+{offset} · {word} by {_who(entry.actor)}{_detail(entry)}")
     return lines
@@ -236,6 +280,11 @@ def timeline_markdown(
             continue
         word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
         detail = str(entry.data.get("text") or entry.data.get("note") or "")
+        if entry.type in _RUNBOOK:  # plain words, not the raw event name
+            said = runbook_words(entry, mrkdwn=False)
+            if said is None:
+                continue
+            word, detail = said.replace("|", "\\|"), _runbook_detail(entry)
         if entry.type is EventType.MESSAGE_PINNED:  # issue 7: who wrote it, and where
             author = who(str(entry.data.get("author") or ""))
             detail = f"{author}: {detail} ({entry.data.get('permalink') or ''})"

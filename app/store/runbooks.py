@@ -45,10 +45,19 @@ class RunbookStore:
         return _result(raw)
 
     async def step_done(
-        self, incident_id: str, run_id: str, step: int, result: str, now: float, delay: float = 0
+        self,
+        incident_id: str,
+        run_id: str,
+        step: int,
+        result: str,
+        now: float,
+        delay: float = 0,
+        *,
+        step_type: str = "",
+        outcome: str = "",
     ) -> Transition | Refused:
         timer_id = resume_timer_id(incident_id, run_id, step + 1)
-        args = [now, run_id, step, result, delay, timer_id]
+        args = [now, run_id, step, result, delay, timer_id, step_type, outcome]
         raw = await self.base._run("runbook_step_done", self._timed(incident_id, timer_id), args)
         return _result(raw)
 
