@@ -24,6 +24,7 @@ from app.metrics import METRICS
 from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
 from app.notifier_channels import IncidentChannels
 from app.notifier_digest import post_digest
+from app.notifier_investigations import post_investigation_update
 from app.notifier_oncall import Pager
 from app.notifier_record import RecordNotifier
 from app.notifier_runbooks import RUNBOOK_EVENTS, RunbookRunner
@@ -221,6 +222,8 @@ class Notifier:
         if event.type is EventType.TRIGGERED:
             await self.post_card(incident, event, redelivered=redelivered)
             incident = await self.store.get(event.incident_id) or incident
+        elif event.type is EventType.INVESTIGATION and self.config.investigations.updates_channel:
+            await post_investigation_update(self, incident, event, redelivered=redelivered)
         else:
             await self.reply(incident, event, redelivered=redelivered)
         await self.oncall(incident, event)
@@ -246,6 +249,8 @@ class Notifier:
                 await pager.on_unsnoozed(incident, event)
             case EventType.SLA_BREACHED:
                 await pager.on_sla_breached(incident, event)
+            case EventType.REOPENED:  # issue 7: SLA and escalation start over
+                await pager.on_reopened(incident, event)
 
     def _extension(self, event: Event) -> ApprovalNotifier | InvestigationNotifier:
         if event.type.startswith("approval."):

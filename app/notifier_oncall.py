@@ -21,6 +21,7 @@ from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.metrics import METRICS
 from views import incident as card
+from views import templates
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:
@@ -54,6 +55,30 @@ class Pager:
             fresh = await self.store.get(incident.id) or incident
             await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
 
+    async def on_reopened(self, incident: Incident, event: Event) -> None:
+        """Reopened (issue 7): the resolve SLA and, with a policy, escalation start over from the
+        reopen, in a round of their own (timer ids carry the reopen's seq, so they are the same
+        when the event is replayed and differ from every earlier round's)."""
+        epoch = str(event.seq)
+        sev = self.config.severity(incident.severity)
+        timers: list[dict[str, object]] = []
+        if sev.sla_ack_minutes and incident.status is Status.TRIGGERED:
+            timers.append(self._sla_timer(incident.id, "ack", sev.sla_ack_minutes, event.at,
+                                          epoch))
+        if sev.sla_resolve_minutes:
+            timers.append(self._sla_timer(incident.id, "resolve", sev.sla_resolve_minutes,
+                                          event.at, epoch))
+        found = self.config.policy_for(incident.service)
+        first = int(event.data.get("esc_start") or 0)
+        if found and first:
+            due = event.at + delay_s(found[1], first)
+            timers.append(self._esc_timer(incident.id, Step(first, 0), due, epoch=epoch))
+        if timers:
+            await self.store.arm(incident.id, fields={}, timers=timers)
+        if found and first and incident.status is Status.TRIGGERED:
+            await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
+                            reopened=True)
+
     async def on_escalated(self, incident: Incident, event: Event) -> None:
         found = self.config.policy_for(incident.service)
         level = int(event.data["level"])
@@ -80,7 +105,8 @@ class Pager:
         level = incident.esc_level or 1
         step = Step(level, incident.esc_round)
         due = self.clock.now() + delay_s(policy, level)
-        timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}")
+        timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}",
+                                epoch=incident.epoch)
         await self.store.arm(incident.id, fields={}, timers=[timer])
         if incident.assignee:
             await self.dm(incident, event, incident.assignee,
@@ -113,7 +139,7 @@ class Pager:
     # --- paging ----------------------------------------------------------------------------
     async def page(
         self, incident: Incident, event: Event, policy: EscalationPolicy, levels: object,
-        *, escalated: bool, repage: bool = False,
+        *, escalated: bool, repage: bool = False, reopened: bool = False,
     ) -> None:
         paged: list[str] = []
         skipped: list[str] = []
@@ -141,13 +167,16 @@ class Pager:
             note = f"Level {last} has nobody to page"
             note += ": escalating on at once." if nxt else "; nobody is left to escalate to."
             await self.thread(incident, event, note)
-            timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0)
+            timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
+                                    epoch=incident.epoch)
             await self.store.advance_timer(timer["id"], self.clock.now())
             return
         if escalated:
             text = f"⬆️ Escalated to {who} (level {last})."
         elif repage:
             text = f"📟 Paged {who} again after the snooze (level {last})."
+        elif reopened:
+            text = f"📟 {incident.id} was reopened: paged {who} (level {last})."
         else:
             text = f"📟 Paged {who} (level {', '.join(str(x) for x in levels)})."  # type: ignore[attr-defined]
         await self.thread(incident, event, text)
@@ -180,10 +209,13 @@ class Pager:
         role = f"page:{event.event_id}:{user}"
         if await self.store.message_ref(incident.id, role):
             return False
+        # A configured DM template replaces the card, as for the assignee DM (issue 7).
+        blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
         try:
             resp = await self.client.chat_postMessage(
-                channel=user, text=lead, metadata=_meta(event),
-                attachments=card.card_attachments(incident, self.config, now=self.clock.now()),
+                channel=user, text=lead, metadata=_meta(event), blocks=blocks,
+                attachments=None if blocks
+                else card.card_attachments(incident, self.config, now=self.clock.now()),
             )
         except SlackApiError as exc:
             log.warning("could not page %s for %s: %s", user, incident.id,
@@ -218,22 +250,33 @@ class Pager:
         out: list[dict[str, object]] = []
         for kind, minutes in (("ack", sev.sla_ack_minutes), ("resolve", sev.sla_resolve_minutes)):
             if minutes:
-                out.append({
-                    "id": f"sla:{incident.id}:{kind}",
-                    "due": incident.created_at + minutes * 60,
-                    "fields": {"kind": "sla", "incident_id": incident.id, "sla": kind,
-                               "minutes": minutes},
-                })
+                out.append(self._sla_timer(incident.id, kind, minutes, incident.created_at))
         return out
 
     @staticmethod
-    def _esc_timer(incident_id: str, step: Step, due: float, suffix: str = "") -> dict[str, object]:
-        return {
-            "id": f"esc:{incident_id}:{step.round}:{step.level}{suffix}",
-            "due": due,
-            "fields": {"kind": "escalate", "incident_id": incident_id,
-                       "from_level": step.level, "from_round": step.round},
-        }
+    def _sla_timer(
+        incident_id: str, kind: str, minutes: int, start: float, epoch: str = ""
+    ) -> dict[str, object]:
+        tail = f":o{epoch}" if epoch else ""
+        fields: dict[str, object] = {"kind": "sla", "incident_id": incident_id, "sla": kind,
+                                     "minutes": minutes}
+        if epoch:
+            fields["epoch"] = epoch
+        return {"id": f"sla:{incident_id}:{kind}{tail}", "due": start + minutes * 60,
+                "fields": fields}
+
+    @staticmethod
+    def _esc_timer(
+        incident_id: str, step: Step, due: float, suffix: str = "", epoch: str = ""
+    ) -> dict[str, object]:
+        # Timers of a reopened incident's round carry its epoch, in the id and for the script.
+        tail = f":o{epoch}" if epoch else ""
+        fields: dict[str, object] = {"kind": "escalate", "incident_id": incident_id,
+                                     "from_level": step.level, "from_round": step.round}
+        if epoch:
+            fields["epoch"] = epoch
+        return {"id": f"esc:{incident_id}:{step.round}:{step.level}{tail}{suffix}", "due": due,
+                "fields": fields}
 
 
 def _meta(event: Event) -> dict[str, object]:

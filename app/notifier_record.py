@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from app.domain.incident_record import role_nudge_timer
+from app.domain.incident_record import raised_nudge_timer, role_nudge_timer
 from app.domain.models import Event, EventType, Incident
 from app.notifier_channels import TRANSIENT, IncidentChannels
 from views import incident_channel as channel_views
@@ -41,6 +41,14 @@ class RecordNotifier:
         match event.type:
             case EventType.TRIGGERED:
                 await self.arm_nudge(incident)
+            case EventType.SEVERITY_CHANGED:  # raised into the nudged severities: nudge later
+                timer = raised_nudge_timer(
+                    self.config, incident.id, severity=str(data.get("severity") or ""),
+                    previous=str(data.get("previous") or ""),
+                    seq=event.seq, at=event.at,
+                )
+                if timer is not None:
+                    await self.store.arm(incident.id, fields={}, timers=[timer])
             case EventType.FOLLOWUP_ADDED:
                 text = views.followup_added_text(incident.id, event.actor, data)
                 await self.thread_note(incident, event, text, "followup")

@@ -61,19 +61,21 @@ class Scheduler:
         _, policy = found
         nxt = next_step(policy, current)
         next_timer = None
+        epoch = timer.get("epoch", "")  # a reopened incident's round: its own timer ids
         if nxt is not None:  # the timer that moves on from the new level in its turn
             due = self.clock.now() + delay_s(policy, nxt.level)
-            next_timer = (f"esc:{incident_id}:{nxt.round}:{nxt.level}", due)
+            tail = f":o{epoch}" if epoch else ""
+            next_timer = (f"esc:{incident_id}:{nxt.round}:{nxt.level}{tail}", due)
         await self.store.escalate(
             incident_id, timer_id, from_step=(current.level, current.round),
             to_step=(nxt.level, nxt.round) if nxt else None, next_timer=next_timer,
-            now=self.clock.now(),
+            now=self.clock.now(), epoch=epoch,
         )
 
     async def _sla(self, timer_id: str, timer: dict[str, str]) -> None:
         await self.store.sla_breach(
             timer["incident_id"], timer_id, timer["sla"], int(timer.get("minutes", 0)),
-            self.clock.now(),
+            self.clock.now(), epoch=timer.get("epoch", ""),
         )
 
     async def _update_reminder(self, timer_id: str, timer: dict[str, str]) -> None:

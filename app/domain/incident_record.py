@@ -41,6 +41,22 @@ def role_nudge_timer(config: BeaconConfig, incident: Incident) -> dict[str, Any]
     }
 
 
+def raised_nudge_timer(
+    config: BeaconConfig, incident_id: str, *, severity: str, previous: str, seq: int, at: float
+) -> dict[str, Any] | None:
+    """The nudge timer for a severity raised into `role_nudge_for` after declaration (P3 → P1),
+    or None. Its id carries the severity change's seq: a replayed event arms nothing new."""
+    minutes = config.role_nudge_minutes
+    wanted = config.role_nudge_for
+    if not minutes or not config.roles or severity not in wanted or previous in wanted:
+        return None
+    return {
+        "id": f"{role_nudge_timer_id(incident_id)}:s{seq}",
+        "due": at + minutes * 60,
+        "fields": {"kind": "role_nudge", "incident_id": incident_id},
+    }
+
+
 class IncidentRecord:
     def __init__(self, incidents: IncidentService) -> None:
         self.incidents = incidents

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.domain.errors import AlreadyDone, InvalidInput
+from app.domain.escalation import start_levels
 from app.domain.incidents import IncidentService
 from app.domain.models import NOTE_MAX, Incident
 from app.store import Refused
@@ -26,7 +27,11 @@ class IncidentUpdates:
         return await self.incidents.get(incident_id)
 
     async def reopen(self, incident_id: str, actor: str) -> Incident:
-        outcome = await self.store.reopen(incident_id, actor, self.clock.now())
+        # With an escalation policy, paging restarts where a new incident's would (issue 7).
+        current = await self.incidents.get(incident_id)
+        found = self.incidents.config.policy_for(current.service)
+        esc_start = start_levels(found[1], current.severity) if found else 0
+        outcome = await self.store.reopen(incident_id, actor, self.clock.now(), esc_start)
         if isinstance(outcome, Refused) and outcome.code == "not_resolved":
             raise AlreadyDone(f"{incident_id} is not resolved, so there is nothing to reopen.")
         self.incidents._check(incident_id, outcome)

@@ -103,6 +103,7 @@ class Incident:
     incident_channel: str | None = None  # issue 7: the dedicated channel's id
     seq: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # issue 7: role name -> holder
+    epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
 
     @property
     def is_open(self) -> bool:
@@ -147,6 +148,7 @@ class Incident:
             incident_channel=_s(raw, "incident_channel"),
             seq=int(raw.get("seq", "0")),
             roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
+            epoch=raw.get("epoch", ""),
         )
 
 

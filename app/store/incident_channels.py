@@ -41,9 +41,12 @@ class ChannelStore:
         raw = await self.base._run("update_reminder", keys, [now, timer_id, next_id, minutes])
         return _result(raw)
 
-    async def reopen(self, incident_id: str, actor: str, now: float) -> Transition | Refused:
+    async def reopen(
+        self, incident_id: str, actor: str, now: float, esc_start: int = 0
+    ) -> Transition | Refused:
+        """`esc_start`: the level escalation restarts at (0: no policy, nothing restarts)."""
         keys = [*self._inc3(incident_id), self.keys.incidents_open()]
-        return _result(await self.base._run("reopen", keys, [now, actor]))
+        return _result(await self.base._run("reopen", keys, [now, actor, esc_start]))
 
     async def channel_archive(
         self, incident_id: str, timer_id: str, stage: str, resolved_at: str, now: float

@@ -340,19 +340,23 @@ class IncidentStore:
     async def escalate(
         self, incident_id: str, timer_id: str, *, from_step: tuple[int, int],
         to_step: tuple[int, int] | None, next_timer: tuple[str, float] | None, now: float,
+        epoch: str = "",
     ) -> Transition | Refused:
         next_id, next_due = next_timer or ("", 0)
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id),
                 self.keys.timer(next_id or timer_id)]
         to_level, to_round = to_step or ("", "")
-        args = [now, timer_id, from_step[0], from_step[1], to_level, to_round, next_id, next_due]
+        args = [now, timer_id, from_step[0], from_step[1], to_level, to_round, next_id, next_due,
+                epoch]
         return _result(await self._run("escalate", keys, args))
 
     async def sla_breach(
-        self, incident_id: str, timer_id: str, kind: str, minutes: int, now: float
+        self, incident_id: str, timer_id: str, kind: str, minutes: int, now: float,
+        epoch: str = "",
     ) -> Transition | Refused:
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
-        return _result(await self._run("sla_breach", keys, [now, timer_id, kind, minutes]))
+        args = [now, timer_id, kind, minutes, epoch]
+        return _result(await self._run("sla_breach", keys, args))
 
     async def digest_due(self, digest_id: str, timer_id: str, now: float) -> Transition | Refused:
         keys = [*self._inc3(digest_id), self.keys.timers(), self.keys.timer(timer_id)]

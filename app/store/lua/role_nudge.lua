@@ -17,6 +17,9 @@ for i = 4, #ARGV do
   if not holder or holder == '' then free[#free + 1] = ARGV[i] end
 end
 if #free == 0 then return refuse('all_claimed') end
+-- the nudge comes once per incident, even when a raised severity armed a second timer
+if inc.roles_nudged == '1' then return refuse('nudged') end
+redis.call('HSET', KEYS[1], 'roles_nudged', '1')
 local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.roles_unclaimed', 'beacon', now,
   {roles = free})
 return {'ok', ev}

@@ -1,11 +1,13 @@
 -- Fires an SLA timer once. KEYS: incident, timeline, events, timers zset, timer hash
--- ARGV: now, timer_id, kind (ack|resolve), minutes
-local now, timer_id, kind = ARGV[1], ARGV[2], ARGV[3]
+-- ARGV: now, timer_id, kind (ack|resolve), minutes, epoch (the reopen it was armed for, or '')
+local now, timer_id, kind, epoch = ARGV[1], ARGV[2], ARGV[3], ARGV[5] or ''
+
 redis.call('ZREM', KEYS[4], timer_id)
 redis.call('DEL', KEYS[5])
 local inc = load_incident(KEYS[1])
 if not inc then return refuse('not_found') end
 local flag = 'sla_' .. kind .. '_breached'
+if (inc.epoch or '') ~= epoch then return refuse('stale', 'reopened') end
 if inc[flag] == '1' then return refuse('stale', 'already') end
 if inc.status == 'RESOLVED' or (kind == 'ack' and inc.status ~= 'TRIGGERED') then
   return refuse('stale', 'met')
