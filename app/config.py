@@ -19,6 +19,7 @@ from pydantic import (
 
 from app.config_alertmanager import AlertmanagerConfig
 from app.config_channels import IncidentChannelsConfig
+from app.config_investigations import InvestigationsConfig
 from app.config_oncall import EscalationPolicy, Schedule
 from app.config_roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
 from app.config_runbooks import Runbook, TemplatesConfig, attach
@@ -152,6 +153,7 @@ class BeaconConfig(_Strict):
     default_escalation_policy: str | None = None
     digest: DigestConfig = Field(default_factory=DigestConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    investigations: InvestigationsConfig = Field(default_factory=InvestigationsConfig)
     incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)
     # issue 7: runbooks (a folder of YAML files) and Block Kit templates, loaded by load_config
     runbooks_dir: str | None = None

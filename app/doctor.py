@@ -174,6 +174,7 @@ def configured_channels(config: BeaconConfig) -> list[str]:
     refs += list(config.channels)
     approvals = getattr(config, "approvals", None)
     refs.append(getattr(approvals, "channel", None))
+    refs.append(config.investigations.updates_channel)
     out: list[str] = []
     for ref in refs:
         if ref and ref not in out:
