@@ -20,10 +20,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app import redis_connect
+from app.clock import SystemClock
 from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
 from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
+from views import doctor as doctor_views
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 MIN_REDIS = (6, 2)  # XAUTOCLAIM, used by the notifier to take over a dead instance's events
@@ -373,7 +375,10 @@ async def check_redis(settings: Settings) -> list[Check]:
     return out
 
 
-async def send_test_message(client: AsyncWebClient, channel: str) -> Check:
+async def send_test_message(
+    client: AsyncWebClient, channel: str, config: BeaconConfig | None = None
+) -> Check:
+    """Posts a test card (a sample incident marked TEST, no buttons) and deletes nothing."""
     ref = channel if _CHANNEL_ID.match(channel) else channel.lstrip("#")
     shown = channel if _CHANNEL_ID.match(channel) else "#" + ref
     try:
@@ -389,20 +394,18 @@ async def send_test_message(client: AsyncWebClient, channel: str) -> Check:
                     f"create it, or if it is private, type /invite @Beacon in {shown}",
                 )
             ref = found
-        text = "Beacon doctor: test message. Beacon can post here; nothing to do."
+        sample = config or BeaconConfig(default_channel=shown)
         resp = await client.chat_postMessage(
             channel=ref,
-            text=text,
-            blocks=[
-                {"type": "header", "text": {"type": "plain_text", "text": "✅ Beacon doctor"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            ],
+            text=doctor_views.TEST_TEXT,
+            blocks=doctor_views.test_message_blocks(),
+            attachments=doctor_views.test_card_attachments(sample, now=SystemClock().now()),
         )
     except SlackApiError as exc:
         code = _slack_error(exc)
         fix = f"type /invite @Beacon in {shown}" if code == "not_in_channel" else REINSTALL
         return Check(False, f"test message to {shown} failed ({code})", fix)
-    return Check(True, f"posted a test message to {shown} (ts {resp.get('ts')})")
+    return Check(True, f"posted a test card to {shown} (ts {resp.get('ts')}); delete it by hand")
 
 
 async def diagnose(settings: Settings, *, send_to: str | None = None) -> list[Check]:
@@ -420,7 +423,7 @@ async def diagnose(settings: Settings, *, send_to: str | None = None) -> list[Ch
                 checks += await check_channels(client, configured_channels(config))
             checks += await check_people(client, settings.beacon_config)
             if send_to:
-                checks.append(await send_test_message(client, send_to))
+                checks.append(await send_test_message(client, send_to, config))
     else:
         checks.append(Check(False, "Slack checks skipped: fix SLACK_BOT_TOKEN first"))
     checks += await check_redis(settings)

@@ -74,11 +74,16 @@ async def test_a_healthy_install_passes_every_check(emu, durable_redis, config_p
         "✓ user emails visible (2 of 2 people)",
         "✓ Redis persistence: appendonly yes",
         "✓ Redis maxmemory-policy noeviction",
-        "✓ posted a test message to #incidents",
+        "✓ posted a test card to #incidents",
     ):
         assert expected in text, text
     posted = emu.messages(emu.channel_by_name("incidents").id)
     assert "Beacon doctor: test message" in posted[-1].all_text()
+    # the real card of a sample incident marked TEST, with no buttons that could act
+    test_card = posted[-1]
+    assert "*INC-TEST*" in test_card.all_text() and "*TEST* card" in test_card.all_text()
+    assert test_card.attachments and test_card.buttons() == []
+    assert not [c for c in emu.calls if c.method == "chat.delete"]  # deletes nothing
 
 
 async def test_missing_scope_is_named_with_the_fix(emu, durable_redis, config_path):
