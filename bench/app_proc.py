@@ -60,42 +60,15 @@ async def run(args: argparse.Namespace) -> None:
         slack_api_url=args.api_url,
         redis_url=args.redis_url,
         beacon_config=Path(args.config),
-        log_level="WARNING",
+        log_level=args.log_level,
         **overrides(args.setting, set(Settings.model_fields)),
     )
-    if int(args.blocking_pool or 0) > 0:
-        patch_blocking_pool(int(args.blocking_pool))
     runtime = Runtime(settings)
     try:
         await runtime.start()
         await stop.wait()
     finally:
         await runtime.stop()
-
-
-def patch_blocking_pool(size: int) -> None:
-    """Experiment: Beacon's Redis client on a BlockingConnectionPool of `size` connections.
-
-    redis-py's asyncio ConnectionPool raises MaxConnectionsError ("Too many connections")
-    once more than max_connections (default 100) commands are in flight; a blocking pool
-    makes the 101st command wait for a free connection instead. Patched in this process
-    only, so the benchmark can show the effect of the fix proposed in bench/README.md.
-    """
-    from redis.asyncio import BlockingConnectionPool, Redis
-
-    import app.redis_connect as rc
-
-    def url_client(settings, url):  # type: ignore[no-untyped-def]
-        options = rc.client_options()
-        retry = options.pop("retry", None)
-        pool = BlockingConnectionPool.from_url(
-            url, max_connections=size, timeout=5, db=settings.redis_db, **options
-        )
-        return Redis(connection_pool=pool, retry=retry)
-
-    if not hasattr(rc, "url_client"):
-        raise SystemExit("bench: app.redis_connect.url_client is gone; cannot patch the pool")
-    rc.url_client = url_client
 
 
 def overrides(pairs: list[str], known: set[str]) -> dict[str, str]:
@@ -119,11 +92,30 @@ def main() -> int:
     parser.add_argument("--pbr", default="0", help="bare: process_before_response (0/1)")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--config", default="")
-    parser.add_argument("--blocking-pool", default="0", help="beacon: pool size experiment")
+    parser.add_argument(
+        "--log-level", default="INFO", help="beacon: LOG_LEVEL (INFO, Beacon's default)"
+    )
+    parser.add_argument("--profile", default="", help="write a cProfile of the run here")
     parser.add_argument("--setting", action="append", default=[], help="Settings name=value")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(run(args))
+    if args.kind == "beacon":
+        # As `python -m app` does: one text line per envelope at INFO, to stderr (the .log).
+        from app.logs import configure_logging
+
+        configure_logging(args.log_level)
+    else:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if not args.profile:
+        asyncio.run(run(args))
+        return 0
+    # cProfile for exact call counts; bench.profile_ack uses py-spy (sampling) instead.
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(asyncio.run, run(args))
+    finally:
+        profiler.dump_stats(args.profile)
     return 0
 
 
