@@ -15,7 +15,7 @@ from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
 from app.keys import Keys
 from app.scheduler import Scheduler
-from app.store import IncidentStore
+from app.store import IncidentStore, Refused, Transition
 
 
 @pytest.fixture
@@ -233,3 +233,59 @@ async def test_lease_is_exclusive_renewable_and_retakable_by_its_owner(store):
     assert not await store.try_lock("incident:INC-1", "b", 10_000)
     await store.unlock("incident:INC-1", "a")
     assert await store.try_lock("incident:INC-1", "b", 10_000)
+
+
+async def test_arm_is_idempotent_and_escalate_moves_one_level_once(store, service, clock):
+    await service.declare(new())
+    timer = {"id": "esc:INC-1:0:1", "due": clock.now() + 300,
+             "fields": {"kind": "escalate", "incident_id": "INC-1", "from_level": 1,
+                        "from_round": 0}}
+    fields = {"esc_level": 1, "esc_round": 0}
+    assert await store.arm("INC-1", fields=fields, timers=[timer]) == 1
+    assert await store.arm("INC-1", fields={"esc_level": 9}, timers=[timer]) == 0
+    assert (await service.get("INC-1")).esc_level == 1  # fields only set when absent
+    step = {"from_step": (1, 0), "to_step": (2, 0), "now": clock.now()}
+    first = await store.escalate("INC-1", "esc:INC-1:0:1",
+                                 next_timer=("esc:INC-1:0:2", clock.now() + 600), **step)
+    again = await store.escalate("INC-1", "esc:INC-1:0:1", next_timer=None, **step)
+    assert isinstance(first, Transition) and isinstance(again, Refused)
+    assert again.code == "stale"  # already moved on
+    inc = await service.get("INC-1")
+    assert (inc.esc_level, inc.esc_round) == (2, 0)
+    assert await store.next_timer_due() == clock.now() + 600
+
+
+async def test_escalate_refuses_after_ack_and_while_snoozed(store, service, clock):
+    await service.declare(new("a"))
+    await service.declare(new("b"))
+    for n in ("INC-1", "INC-2"):
+        await store.arm(n, fields={"esc_level": 1, "esc_round": 0}, timers=[])
+    await service.acknowledge("INC-1", "UBOB")
+    await service.snooze("INC-2", "UBOB", 600)
+    kw = {"from_step": (1, 0), "to_step": (2, 0), "next_timer": None, "now": clock.now()}
+    assert (await store.escalate("INC-1", "t1", **kw)).code == "stale"
+    assert (await store.escalate("INC-2", "t2", **kw)).code == "snoozed"
+    types = [f["type"] for _, f in await events(store)]
+    assert EventType.ESCALATED not in types
+
+
+async def test_sla_breach_once_and_not_when_met(store, service, clock):
+    await service.declare(new("slow"))
+    await service.declare(new("fast"))
+    await service.acknowledge("INC-2", "UBOB")
+    breach = await store.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
+    twice = await store.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
+    met = await store.sla_breach("INC-2", "sla:INC-2:ack", "ack", 15, clock.now())
+    assert isinstance(breach, Transition) and twice.code == "stale" and met.code == "stale"
+    assert (await service.get("INC-1")).sla_ack_breached
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.SLA_BREACHED) == 1
+
+
+async def test_digest_due_announces_each_day_once(store, clock):
+    assert await store.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
+    assert not await store.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
+    first = await store.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
+    second = await store.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
+    assert isinstance(first, Transition) and isinstance(second, Refused)
+    assert [f["type"] for _, f in await events(store)] == [EventType.DIGEST_DUE]
