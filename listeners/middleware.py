@@ -7,7 +7,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -34,29 +35,45 @@ def envelope_fingerprint(body: dict[str, Any]) -> str | None:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
-def make_middleware(beacon: Beacon) -> Callable[..., Awaitable[Any]]:
-    # One counted client per (token, team) for the runtime's life. Bolt already builds a plain
-    # client per envelope; wrapping it in another one per envelope cost ~7% of the CPU of
-    # `/incident help` (slack_sdk reads four proxy variables from os.environ per client).
-    # Listeners never change a client's token or team, so sharing one is safe.
-    clients: dict[tuple[str | None, str | None], AsyncWebClient] = {}
+class BeaconMiddleware(AsyncMiddleware):
+    """Hands Beacon and a counted client to listeners; acks a redelivery without acting.
 
-    async def beacon_middleware(
-        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        context[BEACON] = beacon
+    A class rather than a function for `app.use`: for a function middleware Bolt builds every
+    listener argument (say, respond, client, the payload views, ...) on each envelope, which
+    is most of what this middleware would otherwise cost.
+    """
+
+    def __init__(self, beacon: Beacon) -> None:
+        self.beacon = beacon
+        # One counted client per (token, team) for the runtime's life. Bolt already builds a
+        # plain client per envelope; wrapping it in another one per envelope cost ~7% of the
+        # CPU of `/incident help` (slack_sdk reads four proxy variables from os.environ per
+        # client). Listeners never change a client's token or team, so sharing one is safe.
+        self.clients: dict[tuple[str | None, str | None], AsyncWebClient] = {}
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        context, body = req.context, req.body
+        context[BEACON] = self.beacon
         key = (context.client.token, context.team_id)
-        client = clients.get(key)
+        client = self.clients.get(key)
         if client is None:
-            client = clients[key] = instrumented(context.client)
+            client = self.clients[key] = instrumented(context.client)
         context["client"] = client  # listeners' Web API calls counted too
         # Counted, timed to the listener's end (= the ack: process_before_response) and logged.
         with observe_envelope(body):
             fingerprint = envelope_fingerprint(body)
             # trigger_id / event_id are unique per user action, so a second sighting is Slack
             # redelivering something already handled: ack it, act no more.
-            if fingerprint and not await beacon.store.first_seen(fingerprint):
+            if fingerprint and not await self.beacon.store.first_seen(fingerprint):
                 return BoltResponse(status=200, body="")
             return await next()
 
-    return beacon_middleware
+
+def make_middleware(beacon: Beacon) -> BeaconMiddleware:
+    return BeaconMiddleware(beacon)
