@@ -9,16 +9,30 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.container import Beacon
+from app.metrics import observe_envelope
 from listeners import register_listeners
+
+
+class BeaconApp(AsyncApp):
+    """AsyncApp that counts, times and logs every envelope around its whole dispatch."""
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        # Not in the global middleware: Bolt's async next() only marks the chain to go on, so
+        # a middleware's timer stopped before the listener had even started. Here it runs to
+        # the response, which is the ack (process_before_response).
+        with observe_envelope(req.body):
+            return await super().async_dispatch(req)
 
 
 def build_app(
     beacon: Beacon, *, signing_secret: str | None = None, auth_test: dict[str, Any] | None = None
 ) -> AsyncApp:
-    app = AsyncApp(
+    app = BeaconApp(
         client=beacon.listener_client,
         signing_secret=signing_secret or None,
         # Socket Mode has no signatures; HTTP mode verifies them.

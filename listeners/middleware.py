@@ -13,7 +13,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.container import Beacon
-from app.metrics import instrumented, observe_envelope
+from app.metrics import instrumented
 from listeners.context import BEACON
 
 
@@ -65,14 +65,13 @@ class BeaconMiddleware(AsyncMiddleware):
         if client is None:
             client = self.clients[key] = instrumented(context.client)
         context["client"] = client  # listeners' Web API calls counted too
-        # Counted, timed to the listener's end (= the ack: process_before_response) and logged.
-        with observe_envelope(body):
-            fingerprint = envelope_fingerprint(body)
-            # trigger_id / event_id are unique per user action, so a second sighting is Slack
-            # redelivering something already handled: ack it, act no more.
-            if fingerprint and not await self.beacon.store.first_seen(fingerprint):
-                return BoltResponse(status=200, body="")
-            return await next()
+        # (Counting, timing and the log line per envelope: app.bolt.BeaconApp.)
+        fingerprint = envelope_fingerprint(body)
+        # trigger_id / event_id are unique per user action, so a second sighting is Slack
+        # redelivering something already handled: ack it, act no more.
+        if fingerprint and not await self.beacon.store.first_seen(fingerprint):
+            return BoltResponse(status=200, body="")
+        return await next()
 
 
 def make_middleware(beacon: Beacon) -> BeaconMiddleware:
