@@ -304,11 +304,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A private redis-server on a free loopback port (AOF with fsync always, or no persistence)."""
+    """A private redis-server on a free loopback port: no persistence, or AOF with `appendfsync`
+    always (Beacon's embedded default) or everysec."""
 
-    def __init__(self, *, appendonly: bool = False) -> None:
+    def __init__(self, *, appendonly: bool = False, appendfsync: str = "always") -> None:
         self.port = free_port()
         self.appendonly = appendonly
+        self.appendfsync = appendfsync
         self.data_dir = Path(tempfile.mkdtemp(prefix="beacon-bench-redis-"))
         self.proc: subprocess.Popen | None = None
 
@@ -324,7 +326,7 @@ class RedisServer:
         args = [
             binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
             "--save", "", "--appendonly", "yes" if self.appendonly else "no",
-            "--appendfsync", "always", "--loglevel", "warning",
+            "--appendfsync", self.appendfsync, "--loglevel", "warning",
         ]
         # fmt: on
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

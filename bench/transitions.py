@@ -3,7 +3,8 @@
 Each cycle is declare + acknowledge + note + resolve on a fresh incident (4 Lua scripts; declare
 also does one INCR). N concurrent clients are N asyncio tasks in this process sharing one
 redis-py connection pool; each run lasts a fixed time. Redis is started twice: without
-persistence (like the tests) and with AOF + appendfsync always (Beacon's embedded default).
+persistence (like the tests), with AOF + appendfsync everysec (most production setups) and with
+AOF + appendfsync always (Beacon's embedded default).
 `python -m bench.transitions [--clients 1,8,32] [--seconds 5] [--runs 2]`.
 """
 
@@ -61,8 +62,9 @@ async def measure(store: IncidentStore, clients: int, seconds: float) -> dict[st
     }
 
 
-async def one_config(appendonly: bool, clients_list: list[int], seconds: float, runs: int):
-    server = RedisServer(appendonly=appendonly).start()
+async def one_config(aof: str, clients_list: list[int], seconds: float, runs: int):
+    server = RedisServer(appendonly=aof != "off", appendfsync=aof if aof != "off" else "always")
+    server.start()
     rows = []
     try:
         redis = Redis.from_url(server.url, decode_responses=True, max_connections=256)
@@ -77,7 +79,7 @@ async def one_config(appendonly: bool, clients_list: list[int], seconds: float, 
                     row = await measure(store, clients, seconds)
                     redis_cpu = cpu_seconds(server.proc.pid) - redis_cpu0  # type: ignore[union-attr]
                     row["redis_cpu_pct"] = round(redis_cpu / row["seconds"] * 100)
-                    rows.append({"aof": "always" if appendonly else "off", "run": run, **row})
+                    rows.append({"aof": aof, "run": run, **row})
         finally:
             await redis.aclose()
     finally:
@@ -87,8 +89,8 @@ async def one_config(appendonly: bool, clients_list: list[int], seconds: float, 
 
 async def main_async(clients_list: list[int], seconds: float, runs: int) -> dict[str, Any]:
     rows = []
-    for appendonly in (False, True):
-        rows += await one_config(appendonly, clients_list, seconds, runs)
+    for aof in ("off", "everysec", "always"):
+        rows += await one_config(aof, clients_list, seconds, runs)
     cols = [
         "aof",
         "run",
