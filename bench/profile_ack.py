@@ -38,7 +38,7 @@ from bench.common import (
 
 # Beacon's parts of the ack path, inclusive: a sample counts for every part on its stack.
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("beacon middleware (all of it)", ("beacon_middleware (listeners/middleware.py",)),
+    ("beacon middleware (all of it)", ("BeaconMiddleware.async_process (",)),
     ("  envelope_fingerprint", ("envelope_fingerprint (",)),
     ("  store.first_seen (SET NX)", ("first_seen (app/store",)),
     ("  observe_envelope (metrics + log line)", ("observe_envelope (",)),
