@@ -144,7 +144,7 @@ class Browser:
         await self.send("Page.navigate", url=url)
         await self.wait("document.readyState === 'complete' && document.querySelector('#messages')")
 
-    async def wait(self, js: str, timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+    async def wait(self, js: str, timeout: float = 30.0) -> Any:  # noqa: ASYNC109
         """Poll a JS expression until it is truthy (the page renders asynchronously)."""
         deadline = asyncio.get_running_loop().time() + timeout
         probe = f"(() => {{ const v = ({js}); return v instanceof Node ? true : v; }})()"
