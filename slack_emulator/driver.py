@@ -553,26 +553,7 @@ class SlackUser:
         home = self.emu.home_views.get(self.id)
         if home is not None:
             event["view"] = home.to_api()
-        payload = {
-            "token": "verification-token",
-            "team_id": self.emu.team_id,
-            "api_app_id": self.emu.app_id,
-            "event": event,
-            "type": "event_callback",
-            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
-            "event_time": int(now),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": self.emu.team_id,
-                    "user_id": self.emu.bot_user_id,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-        }
-        return await self.emu.deliver("events_api", payload)
+        return await self.emu.deliver("events_api", self._event_callback(event, now))
 
     def home_view(self) -> View | None:
         return self.emu.home_views.get(self.id)
