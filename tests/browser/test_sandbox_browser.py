@@ -108,6 +108,9 @@ async def test_declare_acknowledge_resolve_in_the_browser(sandbox: Sandbox, brow
     )
     assert colour == "rgb(224, 30, 90)"  # P2 is HIGH urgency: red bar
 
+    # The notifier's last step for a new card adds its View link; the page re-renders the card
+    # then, and a click that lands on the replaced element is lost. Click once it has settled.
+    await browser.wait(button("View", card_js("Triggered")), timeout=15)
     await browser.click_at(button("Acknowledge", card_js("Triggered")))
     await browser.wait(card_js("Acknowledged"), timeout=15)
     await browser.click_at(f"{card_js('Acknowledged')}.querySelector('.thread-link')")
