@@ -24,8 +24,8 @@ from app.domain.investigations import InvestigationService
 from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
 from app.keys import Keys
-from app.notifier import Notifier
-from app.notifier_oncall import Pager
+from app.notifier.engine import Notifier
+from app.notifier.handlers.oncall import Pager
 from app.scheduler import Scheduler
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from app.clock import FakeClock
 from app.domain.models import Event, NewIncident
-from app.notifier_channels import IncidentChannels
+from app.notifier.handlers.channels import IncidentChannels
 from slack_emulator import SlackEmulator
 from slack_emulator.models import Channel
 from tests.e2e.conftest import World, make_settings, start_runtime

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from app.clock import FakeClock
 from app.domain.models import Event, EventType
-from app.notifier_runbooks import RunbookRunner
+from app.notifier.handlers.runbooks import RunbookRunner
 from app.store.runbooks import RunbookStore
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime

@@ -18,7 +18,7 @@ from views import approvals as approval_view
 from views import investigations as investigation_view
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.notifier")
 

@@ -15,7 +15,7 @@ from views import incident as card
 from views.investigation_updates import updates_parent_text
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 PARENT_ROLE = "inv-updates:parent"
 

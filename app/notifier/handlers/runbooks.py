@@ -19,8 +19,8 @@ from app.config_oncall import Target
 from app.config_runbooks import CreateThread, Runbook, Step
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
-from app.notifier_channels import TRANSIENT, IncidentChannels, StepFailed
-from app.notifier_oncall import Pager
+from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed
+from app.notifier.handlers.oncall import Pager
 from app.placeholders import fill
 from app.slack.channels import ChannelNotFound
 from app.store.runbooks import RunbookStore
@@ -30,7 +30,7 @@ from views.mrkdwn import truncate
 from views.templates import placeholder_values
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.runbooks")
 

@@ -9,7 +9,7 @@ from views.digest import digest_blocks, digest_text
 from views.templates import render
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 
 async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:

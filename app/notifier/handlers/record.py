@@ -13,12 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from app.domain.incident_record import raised_nudge_timer, role_nudge_timer
 from app.domain.models import Event, EventType, Incident
-from app.notifier_channels import TRANSIENT, IncidentChannels
+from app.notifier.handlers.channels import TRANSIENT, IncidentChannels
 from views import incident_channel as channel_views
 from views import incident_record as views
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.incident_record")
 

@@ -25,7 +25,7 @@ from views import templates
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.pager")
 

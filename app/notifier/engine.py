@@ -21,13 +21,13 @@ from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled, route
 from app.home import HomePublisher
 from app.metrics import METRICS
-from app.notifier_approvals import ApprovalNotifier, InvestigationNotifier
-from app.notifier_channels import IncidentChannels
-from app.notifier_digest import post_digest
-from app.notifier_investigations import post_investigation_update
-from app.notifier_oncall import Pager
-from app.notifier_record import RecordNotifier
-from app.notifier_runbooks import RUNBOOK_EVENTS, RunbookRunner
+from app.notifier.handlers.approvals import ApprovalNotifier, InvestigationNotifier
+from app.notifier.handlers.channels import IncidentChannels
+from app.notifier.handlers.digest import post_digest
+from app.notifier.handlers.investigations import post_investigation_update
+from app.notifier.handlers.oncall import Pager
+from app.notifier.handlers.record import RecordNotifier
+from app.notifier.handlers.runbooks import RUNBOOK_EVENTS, RunbookRunner
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import IncidentStore

@@ -20,13 +20,13 @@ from app.config_oncall import Target
 from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident, is_api_actor
-from app.notifier_oncall import Pager
+from app.notifier.handlers.oncall import Pager
 from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
 from views import incident_record as record_views
 
 if TYPE_CHECKING:
-    from app.notifier import Notifier
+    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.incident_channels")
 

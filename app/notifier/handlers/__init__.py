@@ -1,0 +1,1 @@
+"""Event handlers: what Slack should show for each kind of event."""
