@@ -24,7 +24,7 @@ from app.domain.investigations import InvestigationService
 from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
 from app.keys import Keys
-from app.notifier.engine import Notifier
+from app.notifier import Notifier
 from app.notifier.handlers.oncall import Pager
 from app.scheduler import Scheduler
 from app.slack.channels import ChannelResolver
@@ -67,6 +67,7 @@ class Beacon:
         client: AsyncWebClient,
         clock: Clock,
         listener_client: AsyncWebClient | None = None,
+        delivery_client: AsyncWebClient | None = None,
         prefix: str = "beacon",
         instance_id: str = "",
         posts_per_second: int = 1,
@@ -98,7 +99,7 @@ class Beacon:
             notifier=Notifier(
                 store=store,
                 config=config,
-                client=client,
+                client=delivery_client or client,
                 directory=directory,
                 channels=channels,
                 clock=clock,
@@ -146,6 +147,10 @@ class Beacon:
             asyncio.create_task(self.notifier.run(self._stop), name="beacon-notifier"),
             asyncio.create_task(self.scheduler.run(self._stop), name="beacon-scheduler"),
         ]
+        if self.notifier.home is not None:  # App Home republishing, off the notifier's path
+            self._tasks.append(
+                asyncio.create_task(self.notifier.home.run(self._stop), name="beacon-home")
+            )
 
     async def stop_workers(self) -> None:
         self._stop.set()

@@ -1,28 +1,172 @@
-"""Publishes App Home tabs: on app_home_opened, on paging, and when incidents change."""
+"""Publishes App Home tabs: on app_home_opened, on paging, and when incidents change.
+
+Changes are not published on the notifier's path: the notifier calls `changed()` (cheap,
+synchronous) and `run()`, a task of its own, republishes every recent viewer's tab in passes
+that are at most one every `min_interval_s`. A pass reads the open incidents, the on-call
+lines and the pending approvals once, and renders them per viewer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import TYPE_CHECKING
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
 from app.domain.oncall import on_call
+from app.metrics import METRICS
 from views.home import home_view
 from views.mrkdwn import date_time, escape
 
 if TYPE_CHECKING:
     from app.container import Beacon
+    from app.domain.approvals import Approval
+    from app.domain.models import Incident
 
 log = logging.getLogger("beacon.home")
 
 VIEWER_WINDOW_S = 24 * 3600
 MAX_VIEWERS = 50
+MIN_INTERVAL_S = 3.0
+
+
+@dataclass(frozen=True)
+class HomeSnapshot:
+    """What every viewer's Home is rendered from, read once per pass."""
+
+    incidents: list[Incident]
+    oncall: list[str]
+    approvals: list[Approval]
+    now: float
 
 
 class HomePublisher:
-    def __init__(self, beacon: Beacon) -> None:
+    def __init__(self, beacon: Beacon, *, min_interval_s: float = MIN_INTERVAL_S) -> None:
         self.beacon = beacon
+        self.min_interval_s = min_interval_s
+        self.passes = 0  # republish passes run (each reads the snapshot at most once)
+        self._dirty = asyncio.Event()
+        self._last_pass = -math.inf  # clock time the last pass started
+
+    # --- change notification and the publishing loop ------------------------------------
+    def changed(self) -> None:
+        """Incidents changed: the open Home tabs are republished by the next pass of `run`."""
+        self._dirty.set()
+
+    async def republish_viewers(self) -> None:
+        """Compatibility for callers not yet switched to `changed()`: schedules a pass."""
+        self.changed()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Republish recent viewers after changes, at most one pass every `min_interval_s`."""
+        clock = self.beacon.clock
+        while not stop.is_set():
+            if not await self._wait_dirty(stop):
+                return
+            # Debounce on Beacon's clock; changes arriving meanwhile fold into this pass.
+            # (FakeClock.sleep may return before its deadline: loop on the deadline.)
+            while (wait := self._last_pass + self.min_interval_s - clock.now()) > 0:
+                if stop.is_set():
+                    return
+                await clock.sleep(wait)
+            if stop.is_set():
+                return
+            self._dirty.clear()  # changes from here on need the next pass
+            self._last_pass = clock.now()
+            try:
+                await self.publish_viewers()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                METRICS.worker_errors.labels(worker="home").inc()
+                log.exception("App Home republish pass failed; retried at the next pass")
+                self._dirty.set()  # not lost: the tabs are still stale
+
+    async def _wait_dirty(self, stop: asyncio.Event) -> bool:
+        """Wait for a change or for stop; True when there is a change and no stop."""
+        if not self._dirty.is_set() and not stop.is_set():
+            dirty = asyncio.ensure_future(self._dirty.wait())
+            stopped = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({dirty, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (dirty, stopped):
+                    waiter.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await waiter
+        return self._dirty.is_set() and not stop.is_set()
+
+    async def publish_viewers(self) -> int:
+        """One pass: every recent viewer's Home from one snapshot. Returns tabs published."""
+        b = self.beacon
+        keys = b.store.keys
+        self.passes += 1
+        await b.redis.zremrangebyscore(keys.home_viewers(), "-inf", b.clock.now() - VIEWER_WINDOW_S)
+        viewers = list(await b.redis.zrevrange(keys.home_viewers(), 0, MAX_VIEWERS - 1))
+        if not viewers:
+            return 0
+        snapshot = await self._snapshot()
+        pages = await b.redis.hmget(keys.home_pages(), viewers)
+        published = 0
+        for user_id, page in zip(viewers, pages, strict=True):
+            try:
+                await self._publish_with(user_id, snapshot, int(page or 0))
+                published += 1
+            except SlackApiError as exc:  # one viewer's error does not hold the others back
+                log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))
+        return published
+
+    # --- one viewer -------------------------------------------------------------------------
+    async def opened(self, user_id: str) -> None:
+        """app_home_opened: remember the viewer and publish their tab at once."""
+        await self.beacon.redis.zadd(self.beacon.store.keys.home_viewers(),
+                                     {user_id: self.beacon.clock.now()})
+        await self.publish(user_id)
+
+    async def publish(self, user_id: str, page: int | None = None) -> None:
+        """Publish one user's Home now; a given page is remembered for later passes."""
+        b = self.beacon
+        keys = b.store.keys
+        if page is None:
+            page = int(await b.redis.hget(keys.home_pages(), user_id) or 0)
+        else:
+            await b.redis.hset(keys.home_pages(), user_id, page)
+        await self._publish_with(user_id, await self._snapshot(), page)
+
+    async def _publish_with(self, user_id: str, snapshot: HomeSnapshot, page: int) -> None:
+        view = home_view(
+            snapshot.incidents, self.beacon.config, user_id=user_id, now=snapshot.now,
+            oncall=snapshot.oncall, approvals=snapshot.approvals, page=page,
+        )
+        await self._send(user_id, view)
+
+    async def _send(self, user_id: str, view: dict[str, Any]) -> None:
+        """Every Slack write of the publisher goes through here."""
+        await self.beacon.client.views_publish(user_id=user_id, view=view)
+
+    # --- data shared by every viewer ------------------------------------------------------
+    async def _snapshot(self) -> HomeSnapshot:
+        b = self.beacon
+        return HomeSnapshot(
+            incidents=await b.incidents.list_open(),
+            oncall=await self._oncall_lines(),
+            approvals=await self._approvals(),
+            now=b.clock.now(),
+        )
+
+    async def _approvals(self) -> list[Approval]:
+        b = self.beacon
+        approvals = []
+        for approval_id in await b.approvals.store.pending_ids(20):
+            try:
+                approvals.append(await b.approvals.get(approval_id))
+            except Exception:  # an approval that vanished meanwhile: just not shown
+                continue
+        return approvals
 
     async def _oncall_lines(self) -> list[str]:
         b = self.beacon
@@ -34,38 +178,3 @@ class HomePublisher:
             until = f" until {date_time(state.until.timestamp())}" if state.until else ""
             lines.append(f"*{escape(name)}*: {who}{until}")
         return lines
-
-    async def publish(self, user_id: str, page: int | None = None) -> None:
-        b = self.beacon
-        keys = b.store.keys
-        if page is None:
-            page = int(await b.redis.hget(keys.home_pages(), user_id) or 0)
-        else:
-            await b.redis.hset(keys.home_pages(), user_id, page)
-        approvals = []
-        for approval_id in await b.approvals.store.pending_ids(20):
-            try:
-                approvals.append(await b.approvals.get(approval_id))
-            except Exception:  # an approval that vanished meanwhile: just not shown
-                continue
-        view = home_view(
-            await b.incidents.list_open(), b.config, user_id=user_id, now=b.clock.now(),
-            oncall=await self._oncall_lines(), approvals=approvals, page=page,
-        )
-        await b.client.views_publish(user_id=user_id, view=view)
-
-    async def opened(self, user_id: str) -> None:
-        await self.beacon.redis.zadd(self.beacon.store.keys.home_viewers(),
-                                     {user_id: self.beacon.clock.now()})
-        await self.publish(user_id)
-
-    async def republish_viewers(self) -> None:
-        """Keep open Home tabs current after incidents change (once per notifier pass)."""
-        b = self.beacon
-        key = b.store.keys.home_viewers()
-        await b.redis.zremrangebyscore(key, "-inf", b.clock.now() - VIEWER_WINDOW_S)
-        for user_id in await b.redis.zrevrange(key, 0, MAX_VIEWERS - 1):
-            try:
-                await self.publish(user_id)
-            except SlackApiError as exc:
-                log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))

@@ -93,9 +93,13 @@ class Keys:
         """hash describing one timer."""
         return self._k("timer", timer_id, "hash")
 
-    def post_pace(self, channel: str, second: int) -> str:
-        """string counter of posts to a channel in one second (pacing across instances)."""
-        return self._k("pace", channel, str(second), "counter")
+    def consumer(self, name: str) -> str:
+        """string lease on a notifier consumer name, held by the live instance using it."""
+        return self._k("consumer", name, "string")
+
+    def bucket(self, name: str) -> str:
+        """hash (tokens, at): a token bucket pacing Slack writes, shared across instances."""
+        return self._k("bucket", name, "hash")
 
     def envelope(self, fingerprint: str) -> str:
         """string set NX when a Slack envelope is first handled (redelivery guard)."""

@@ -94,6 +94,14 @@ class Runtime:
             client=make_client(
                 s.slack_bot_token, s.slack_api_url, clock=self.clock, session=self.session
             ),
+            # The notifier's poster owns retries (one policy): its client retries nothing.
+            delivery_client=make_client(
+                s.slack_bot_token,
+                s.slack_api_url,
+                max_retries=0,
+                rate_limit_retries=False,
+                session=self.session,
+            ),
             listener_client=make_client(
                 s.slack_bot_token,
                 s.slack_api_url,

@@ -129,6 +129,28 @@ class Metrics:
             "Events read by a notifier but not acknowledged yet (XINFO GROUPS pending)",
             registry=r,
         )
+        # Set by each pass of app/notifier/retention.py (StreamRetention), which also sets
+        # outbox_lag and outbox_pending above between scrapes.
+        self.outbox_stream_length = Gauge(
+            "beacon_outbox_stream_length",
+            "Entries in the outbox stream (acknowledged ones are trimmed but the newest few)",
+            registry=r,
+        )
+        self.outbox_oldest_pending_seconds = Gauge(
+            "beacon_outbox_oldest_pending_seconds",
+            "Age of the oldest event read by a notifier but not acknowledged (0 when none)",
+            registry=r,
+        )
+        self.outbox_oldest_undelivered_seconds = Gauge(
+            "beacon_outbox_oldest_undelivered_seconds",
+            "Age of the oldest event no notifier has read yet (0 when none)",
+            registry=r,
+        )
+        self.outbox_trimmed = Counter(
+            "beacon_outbox_trimmed",
+            "Outbox entries trimmed after every consumer group acknowledged them",
+            registry=r,
+        )
         self.redis_up = Gauge("beacon_redis_up", "1 when Redis answered PING", registry=r)
         self.slack_socket_connected = Gauge(
             "beacon_slack_socket_connected",

@@ -2,6 +2,11 @@
 
 Served by aiohttp in the Beacon process itself, on METRICS_HOST:METRICS_PORT (off when the
 port is 0). It reads the runtime; it never changes it.
+
+/healthz answers 503 ("failing") only when this process cannot work: Redis or the Socket Mode
+connection is down. Delivery to Slack falling behind (the outbox backlog, see
+app/notifier/retention.py) makes it "degraded" with the reasons, still 200: the process is
+alive, and restarting it would not help a Slack outage (events wait in Redis meanwhile).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.notifier.retention import DEGRADED, OK, DeliveryThresholds, assess
 from app.settings import Mode, StartupError
+from app.store.outbox import OutboxStore
 
 if TYPE_CHECKING:
     from app.main import Runtime
@@ -29,6 +36,7 @@ class OpsServer:
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
+        self._delivery_state = OK  # logged when it changes, not on every probe
 
     @classmethod
     async def start_for(cls, runtime: Runtime) -> OpsServer | None:
@@ -86,21 +94,68 @@ class OpsServer:
             return "not started"
         return "connected" if await handler.client.is_connected() else "disconnected"
 
+    async def _delivery(self) -> tuple[str, list[str], dict[str, Any] | None]:
+        """Whether the outbox is being delivered to Slack: the rule StreamRetention uses."""
+        beacon = self.runtime.beacon
+        assert beacon is not None
+        thresholds = DeliveryThresholds.from_settings(self.runtime.settings)
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_S):
+                backlog = await OutboxStore(beacon.redis, beacon.store.keys).backlog(
+                    beacon.clock.now()
+                )
+        except TimeoutError:
+            return f"unknown: no outbox answer within {PING_TIMEOUT_S:g} s", [], None
+        except Exception as exc:
+            return f"unknown: {type(exc).__name__}: {exc}", [], None
+        state, reasons = assess(backlog, thresholds)
+        outbox = {
+            "length": backlog.length,
+            "lag": backlog.lag,
+            "pending": backlog.pending,
+            "oldest_undelivered_s": _seconds(backlog.oldest_undelivered_age_s),
+            "oldest_pending_s": _seconds(backlog.oldest_pending_age_s),
+        }
+        return state, reasons, outbox
+
     async def health(self) -> tuple[bool, dict[str, Any]]:
         checks = {"redis": await self._redis(), "slack_socket": await self._socket()}
         failing = [
             name for name, value in checks.items() if value not in ("ok", "connected", "n/a")
         ]
         beacon = self.runtime.beacon
+        delivery, reasons, outbox = "unknown: redis is not ok", [], None
+        if checks["redis"] == "ok":
+            delivery, reasons, outbox = await self._delivery()
+        # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
+        # A delivery backlog is "degraded" but 200: the process is alive, and restarting it
+        # would not fix a Slack outage; the events wait in the outbox until Slack answers.
+        status = "failing" if failing else (DEGRADED if delivery == DEGRADED else "ok")
         body: dict[str, Any] = {
-            "status": "failing" if failing else "ok",
+            "status": status,
             **checks,
+            "delivery": delivery,
             "mode": str(self.runtime.settings.beacon_mode),
             "instance": beacon.instance_id if beacon else None,
         }
+        if outbox is not None:
+            body["outbox"] = outbox
+        if reasons:
+            body["reasons"] = reasons
         if failing:
             body["failing"] = failing
+        self._log_delivery(delivery, reasons)
         return not failing, body
+
+    def _log_delivery(self, delivery: str, reasons: list[str]) -> None:
+        state = DEGRADED if delivery == DEGRADED else OK
+        if state == self._delivery_state or delivery.startswith("unknown"):
+            return
+        self._delivery_state = state
+        if state == DEGRADED:
+            log.warning("healthz degraded: %s", "; ".join(reasons))
+        else:
+            log.info("healthz: delivery to Slack caught up")
 
     # --- handlers --------------------------------------------------------------------------
     async def healthz(self, request: web.Request) -> web.Response:
@@ -117,3 +172,7 @@ class OpsServer:
         return web.Response(
             body=runtime.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
+
+
+def _seconds(age: float | None) -> float | None:
+    return None if age is None else round(age, 1)

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     beacon_posts_per_second: int = Field(default=1, ge=0)
     # A notifier event unacknowledged this long is taken over from a dead instance.
     beacon_reclaim_idle_ms: int = Field(default=30_000, ge=100)
+    # /healthz says "degraded" (still HTTP 200) when the notifier is this many events behind,
+    # or its oldest unread or unacknowledged event is this old: Slack is not being updated.
+    beacon_health_max_lag: int = Field(default=1000, ge=0)
+    beacon_health_max_age_s: float = Field(default=120.0, gt=0)
+    # Unacknowledged outbox events past which one ERROR is logged (nothing is ever dropped).
+    beacon_outbox_max_backlog: int = Field(default=100_000, ge=1)
+    # Acknowledged outbox events left in the stream for debugging (the newest ones).
+    beacon_outbox_keep_acknowledged: int = Field(default=1000, ge=0)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -3,7 +3,7 @@
 from .blockkit import validate_message, validate_view
 from .driver import ActionResult, CommandResult, DriverError, SlackUser, SubmitResult
 from .models import Ack, ApiCall, Channel, Message, User, View
-from .server import DEFAULT_SCOPES, EmulatorError, SlackEmulator
+from .server import DEFAULT_SCOPES, EmulatorError, RateLimitHit, SlackEmulator
 
 __all__ = [
     "DEFAULT_SCOPES",
@@ -15,6 +15,7 @@ __all__ = [
     "DriverError",
     "EmulatorError",
     "Message",
+    "RateLimitHit",
     "SlackEmulator",
     "SlackUser",
     "SubmitResult",

@@ -10,14 +10,24 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from aiohttp import WSMsgType, web
 
 from . import blockkit
 from .models import Ack, ApiCall, Channel, Message, User, View, iter_elements
+from .ratelimits import (
+    POST_BURST,
+    POST_METHODS,
+    POST_PER_SECOND,
+    POST_WORKSPACE_PER_MINUTE,
+    RateLimitConfig,
+    RateLimiter,
+    retry_after,
+)
 from .webapi import METHODS, ApiError, Call
 
 if TYPE_CHECKING:
@@ -81,6 +91,14 @@ class _Sent:
     )
 
 
+class RateLimitHit(NamedTuple):
+    """One 429 drawn from the emulated Slack rate limits (not from `rate_limit()` faults)."""
+
+    method: str
+    channel: str | None  # the call's channel arg (resolved for chat.postMessage), else None
+    at: float  # rate-limit clock time (the `now` given to the emulator)
+
+
 @dataclass
 class _Failure:
     times: int
@@ -110,6 +128,8 @@ class SlackEmulator:
         max_connections: int = 10,
         disconnect_grace: float = 0.2,
         team_name: str = "Beacon Test",
+        rate_limits: bool = False,
+        now: Callable[[], float] | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -141,6 +161,11 @@ class SlackEmulator:
         self.calls: list[ApiCall] = []
         self.acks: list[Ack] = []
         self.envelopes: list[dict[str, Any]] = []
+        # Emulated Slack rate limits (off unless rate_limits=True / enable_rate_limits()).
+        self.rate_limited: list[RateLimitHit] = []
+        # (method, channel or None) -> calls that passed the limits and reached the method.
+        self.call_counts: Counter[tuple[str, str | None]] = Counter()
+        self._limiter: RateLimiter | None = None
 
         self._ephemerals: dict[tuple[str, str], list[Message]] = {}
         self._dms: dict[str, str] = {}
@@ -159,6 +184,8 @@ class SlackEmulator:
         self.users[bot_user_id] = User(
             bot_user_id, "beacon", "Beacon", None, is_bot=True, team_id=team_id
         )
+        if rate_limits:
+            self.enable_rate_limits(now)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -311,6 +338,49 @@ class SlackEmulator:
             self._failures.clear()
         else:
             self._failures.pop(method, None)
+
+    def enable_rate_limits(
+        self,
+        now: Callable[[], float] | None = None,
+        *,
+        post_per_second: float = POST_PER_SECOND,
+        post_burst: float = POST_BURST,
+        post_workspace_per_minute: float | None = POST_WORKSPACE_PER_MINUTE,
+        method_limits: Mapping[str, float | None] | None = None,
+    ) -> None:
+        """Answer like Slack when the app calls too fast (see ratelimits.py for the table).
+
+        `now` is the time source (default `time.monotonic`; pass a fake clock's `now` to move
+        time by hand). chat.postMessage: `post_per_second` sustained per conversation with bursts
+        up to `post_burst`, plus `post_workspace_per_minute` across the workspace (None = off).
+        `method_limits` overrides per-minute limits per method (None = unlimited). Calling this
+        again starts with full buckets. Injected faults (`rate_limit`, `fail_method`) still win.
+        """
+        config = RateLimitConfig(
+            post_per_second=post_per_second,
+            post_burst=post_burst,
+            post_workspace_per_minute=post_workspace_per_minute,
+            method_limits=dict(method_limits) if method_limits is not None else None,
+        )
+        self._limiter = RateLimiter(config, now or time.monotonic)
+
+    def disable_rate_limits(self) -> None:
+        self._limiter = None
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        return self._limiter is not None
+
+    def rate_limits_drawn(self, method: str | None = None, channel: str | None = None) -> int:
+        """429s drawn from the emulated limits, optionally for one method and/or conversation
+        (a user id means the bot's DM with that user)."""
+        want = self._conversation_key(channel) if channel is not None else None
+        return sum(
+            1
+            for hit in self.rate_limited
+            if (method is None or hit.method == method)
+            and (want is None or self._conversation_key(hit.channel) == want)
+        )
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -593,11 +663,49 @@ class SlackEmulator:
             return self._json({"ok": False, "error": "unknown_method"})
         if spec.token != "any" and spec.token != kind:
             return self._json({"ok": False, "error": "not_allowed_token_type"})
+        channel = self._call_channel(name, args)
+        if self._limiter is not None:
+            key = self._conversation_key(channel) if name in POST_METHODS else None
+            wait = self._limiter.check(self.team_id, name, key)
+            if wait > 0:
+                self.rate_limited.append(RateLimitHit(name, channel, self._limiter.now()))
+                self.notify()
+                return self._json(
+                    {"ok": False, "error": "ratelimited"},
+                    429,
+                    {"Retry-After": str(retry_after(wait))},
+                )
         try:
             body = await spec.handler(self, Call(name, args, token, self.scopes))
         except ApiError as exc:
             return self._json({"ok": False, "error": exc.error, **exc.extra})
+        finally:
+            if channel is not None and name in POST_METHODS:
+                channel = self._call_channel(name, args)  # a DM the post just opened
+            self.call_counts[(name, channel)] += 1
         return self._json({"ok": True, **body})
+
+    def _call_channel(self, method: str, args: dict[str, Any]) -> str | None:
+        """The conversation a call is about: for chat.postMessage the id the method resolves the
+        `channel` arg to (a user id -> the bot's DM with them, if it exists yet), else the raw
+        `channel` / `channel_id` arg. Never creates anything."""
+        raw = args.get("channel") if "channel" in args else args.get("channel_id")
+        if raw is None or raw == "":
+            return None
+        raw = str(raw)
+        if method in POST_METHODS and raw.startswith(("U", "W")):
+            return self._dms.get(raw, raw)
+        return raw
+
+    def _conversation_key(self, channel: str | None) -> str | None:
+        """One key per conversation: a DM is keyed by its user, so posts to `U…` and to the
+        `D…` id share a bucket even before the DM exists."""
+        if channel is None:
+            return None
+        ch = self.channels.get(channel)
+        if ch is not None and ch.is_im and ch.im_user:
+            return ch.im_user
+        return channel
 
     # --- response_url ----------------------------------------------------------------------
 

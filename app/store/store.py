@@ -93,6 +93,7 @@ class IncidentStore:
         "role_assign",
         "role_nudge",
         "message_pin",
+        "bucket_take",  # the notifier's pacing, shared across instances
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -396,14 +397,18 @@ class IncidentStore:
     async def unlock(self, name: str, owner: str) -> None:
         await self._run("unlock", [self.keys.lock(name)], [owner])
 
-    async def take_post_slot(self, channel: str, second: int, per_second: float) -> bool:
-        """Count a post in this channel's current second; False when over the budget."""
-        key = self.keys.post_pace(channel, second)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 5)
-            count, _ = await pipe.execute()
-        return count <= per_second
+    async def lease_consumer(self, name: str, owner: str, ttl_ms: int, *, renew: bool) -> bool:
+        """Take (or renew) the lease on a consumer name; False while someone else holds it."""
+        script = "extend_lock" if renew else "lock"
+        return bool(await self._run(script, [self.keys.consumer(name)], [owner, ttl_ms]))
+
+    async def release_consumer(self, name: str, owner: str) -> None:
+        await self._run("unlock", [self.keys.consumer(name)], [owner])
+
+    async def take_token(self, bucket: str, now: float, rate: float, capacity: float) -> float:
+        """Take a token from a shared bucket: 0 when taken, else seconds until one is free."""
+        key = self.keys.bucket(bucket)
+        return float(await self._run("bucket_take", [key], [repr(now), rate, capacity]))
 
     # --- misc ----------------------------------------------------------------------------
     async def first_seen(self, fingerprint: str, ttl_s: int = 3600) -> bool:

@@ -96,7 +96,8 @@ async def test_app_home_pages_and_acts(world: World):
     await world.settle()
     acked = [i for i in await beacon.incidents.list_open() if i.acknowledged_by == "UALICE"]
     assert len(acked) == 1
-    # the notifier republished the open Home tab after the change
+    # the open Home tab is republished after the change, once its debounce has passed
+    await world.clock.advance(beacon.notifier.home.min_interval_s + 0.1)
     await world.emu.wait_for(
         lambda: "acknowledged" in world.alice.home_view().all_text(), timeout=10)
 

@@ -87,7 +87,8 @@ async def test_escalates_level_by_level_until_acknowledged(ow: World):
     await declare(ow, "Card payments failing")
     card = await ow.card("payments-oncall")
     await ow.reply("payments-oncall", card, f"📟 Paged <@{ON_CALL}> (level 1)")
-    assert pages(ow, ON_CALL) == ["📟 You are paged for INC-1 (level 1)."]
+    lead = "📟 You are paged for INC-1 (level 1): P3 · Card payments failing"
+    assert pages(ow, ON_CALL) == [lead]
     dm = ow.emu.dms(ON_CALL)[-1]
     assert "Acknowledge" in dm.buttons()  # the page carries the card and its buttons
     await ow.clock.advance(5 * 60)
@@ -97,11 +98,16 @@ async def test_escalates_level_by_level_until_acknowledged(ow: World):
     assert "*Escalation*\nLevel 2" in ow.fresh(card).all_text()
     await ow.carol.click(ow.fresh(card), "Acknowledge")
     await ow.settle()
+    # Every page DM now shows the acknowledged incident: no Acknowledge button left to press.
+    for person in (ON_CALL, "UCAROL", "UDAN"):
+        [page] = ow.emu.dms(person)
+        assert page.text.startswith("✓ INC-1 was acknowledged by <@UCAROL>")
+        assert "Acknowledge" not in page.buttons() and "Resolve" in page.buttons()
     for _ in range(4):  # well past every remaining delay and the repeat
         await ow.clock.advance(10 * 60)
         await ow.settle()
     assert await escalations(ow) == 1
-    assert len(pages(ow, ON_CALL)) == 1
+    assert len(ow.emu.dms(ON_CALL)) == 1  # paged once, never again after the ack
     assert "Acknowledged ✓ by <@UCAROL>" in ow.fresh(card).all_text()
 
 

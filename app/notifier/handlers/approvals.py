@@ -63,7 +63,6 @@ class ApprovalNotifier:
             if ts:
                 await self.store.record_message(approval.id, "card", channel, ts)
                 return
-        await self.n.pacer.wait(channel)
         resp = await self.n.client.chat_postMessage(
             channel=channel,
             text=approval_view.fallback_text(approval),
@@ -134,7 +133,6 @@ class InvestigationNotifier:
             if ts:
                 await self.store.record_message(inv.id, "card", channel, ts)
                 return
-        await self.n.pacer.wait(channel)
         resp = await self.n.client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,

@@ -423,7 +423,6 @@ class IncidentChannels:
             return
         if await self.store.message_ref(incident.id, role):
             return
-        await self.n.pacer.wait(channel)
         try:
             resp = await self.client.chat_postMessage(
                 channel=channel,
@@ -452,7 +451,6 @@ class IncidentChannels:
         role = f"ic-fail:{event.event_id}:{step}"
         if await self.store.message_ref(incident.id, role):
             return
-        await self.n.pacer.wait(fresh.channel)
         resp = await self.client.chat_postMessage(
             channel=fresh.channel,
             thread_ts=fresh.card_ts,

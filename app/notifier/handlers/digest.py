@@ -21,7 +21,6 @@ async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:
         return  # posted before a crash; the event came round again
     channel = await notifier.channels.resolve(ref)
     built = await digest.build()  # type: ignore[attr-defined]
-    await notifier.pacer.wait(channel)
     resp = await notifier.client.chat_postMessage(
         channel=channel,
         text=digest_text(built),

@@ -35,7 +35,6 @@ async def post_investigation_update(
         return
     parent = await n.store.message_ref(incident.id, PARENT_ROLE)
     if parent is None:
-        await n.pacer.wait(channel)
         resp = await n.client.chat_postMessage(
             channel=channel,
             text=updates_parent_text(incident),
@@ -49,7 +48,6 @@ async def post_investigation_update(
     text = card.thread_text(event, incident, actor_email=await n.directory.email(event.actor))
     if text is None:
         return
-    await n.pacer.wait(parent[0])
     resp = await n.client.chat_postMessage(
         channel=parent[0],
         thread_ts=parent[1],

@@ -20,8 +20,8 @@ from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.metrics import METRICS
-from views import incident as card
-from views import templates
+from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
+from app.notifier.poster import is_transient
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:
@@ -109,10 +109,19 @@ class Pager:
                                 epoch=incident.epoch)
         await self.store.arm(incident.id, fields={}, timers=[timer])
         if incident.assignee:
-            await self.dm(incident, event, incident.assignee,
-                          f"⏰ Snooze is over: {incident.id} needs attention again.")
+            await self.snooze_over(incident, event)
         else:
             await self.page(incident, event, policy, [level], escalated=False, repage=True)
+
+    async def snooze_over(self, incident: Incident, event: Event) -> None:
+        assert incident.assignee
+        role = f"wake:{event.event_id}"
+        lead = f"⏰ Snooze is over: {incident.id} needs attention again."
+        await self.n.poster.post(
+            known=await self.store.message_ref(incident.id, role),
+            record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+            event=event, channel=incident.assignee, **self.n.cards.dm_message(incident, lead),
+        )
 
     async def on_sla_breached(self, incident: Incident, event: Event) -> None:
         kind = event.data["kind"]
@@ -128,7 +137,6 @@ class Pager:
             if await self.store.message_ref(incident.id, role):
                 return
             link = f"<{incident.permalink}|{incident.id}>" if incident.permalink else incident.id
-            await self.n.pacer.wait(channel)
             resp = await self.client.chat_postMessage(
                 channel=channel, unfurl_links=False, metadata=_meta(event),
                 text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
@@ -141,22 +149,27 @@ class Pager:
         self, incident: Incident, event: Event, policy: EscalationPolicy, levels: object,
         *, escalated: bool, repage: bool = False, reopened: bool = False,
     ) -> None:
-        paged: list[str] = []
+        levels = list(levels)  # type: ignore[call-overload]
+        paged: dict[str, int] = {}  # user -> the level they are paged at (their own)
         skipped: list[str] = []
-        for level in levels:  # type: ignore[attr-defined]
+        for level in levels:
             for target in policy.levels[level - 1].targets:
                 for user in await self.resolve(target):
                     profile = await self.n.directory.profile(user)
                     if profile.get("deleted") or not profile.get("known", True):
                         skipped.append(user)
                         continue
-                    if user not in paged:
-                        paged.append(user)
-        last = max(levels)  # type: ignore[type-var]
-        for user in paged:
-            lead = f"📟 You are paged for {incident.id} (level {last})."
-            if await self.dm(incident, event, user, lead):
-                METRICS.pages.labels(level=str(last)).inc()
+                    paged.setdefault(user, level)
+        last = max(levels)
+        if await self.n.rollups.is_member(incident.id) and not reopened:
+            # A storm: one DM per person lists everything they are paged for, kept current.
+            for user, level in paged.items():
+                await self.n.rollups.page(incident, event, user)
+                METRICS.pages.labels(level=str(level)).inc()
+        else:
+            for user, level in paged.items():
+                if await self.dm(incident, event, user, level, reopened=reopened):
+                    METRICS.pages.labels(level=str(level)).inc()
         who = ", ".join(f"<@{u}>" for u in paged)
         if skipped:
             gone = ", ".join(f"<@{u}>" for u in skipped)
@@ -178,7 +191,7 @@ class Pager:
         elif reopened:
             text = f"📟 {incident.id} was reopened: paged {who} (level {last})."
         else:
-            text = f"📟 Paged {who} (level {', '.join(str(x) for x in levels)})."  # type: ignore[attr-defined]
+            text = f"📟 Paged {who} (level {', '.join(str(x) for x in levels)})."
         await self.thread(incident, event, text)
 
     async def resolve(self, target: Target) -> list[str]:
@@ -205,24 +218,42 @@ class Pager:
         return tuple(Override.model_validate(json.loads(r)) for r in rows)
 
     # --- posting helpers -------------------------------------------------------------------
-    async def dm(self, incident: Incident, event: Event, user: str, lead: str) -> bool:
-        role = f"page:{event.event_id}:{user}"
+    async def dm(
+        self, incident: Incident, event: Event, user: str, level: int, *, reopened: bool = False
+    ) -> bool:
+        """Page one person by DM. A reopen brings their earlier page DM back to life (updated in
+        place, buttons back) instead of sending a copy."""
+        role = page_role(event, user, level)
         if await self.store.message_ref(incident.id, role):
             return False
-        # A configured DM template replaces the card, as for the assignee DM (issue 7).
-        blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
+        if reopened:
+            earlier = await self._earlier_page(incident.id, user)
+            if earlier is not None:
+                await self.store.record_message(incident.id, role, *earlier)
+                return True  # Cards.refresh re-renders it with the reopened state
         try:
-            resp = await self.client.chat_postMessage(
-                channel=user, text=lead, metadata=_meta(event), blocks=blocks,
-                attachments=None if blocks
-                else card.card_attachments(incident, self.config, now=self.clock.now()),
+            await self.n.poster.post(
+                known=None,
+                record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+                event=event,
+                channel=user,
+                **self.n.cards.dm_message(incident, page_lead(incident, role)),
             )
         except SlackApiError as exc:
-            log.warning("could not page %s for %s: %s", user, incident.id,
-                        exc.response.get("error"))
+            if is_transient(exc):
+                raise
+            code = str(exc.response.get("error", ""))
+            self.n.count_refusal(code)
+            log.warning("could not page %s for %s: %s", user, incident.id, code)
             return False
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
         return True
+
+    async def _earlier_page(self, incident_id: str, user: str) -> tuple[str, str] | None:
+        for role, place in (await self.store.messages(incident_id)).items():
+            if role.startswith(f"{PAGE_ROLE}:") and f":{user}:" in role:
+                channel, ts = place.split(" ", 1)
+                return channel, ts
+        return None
 
     async def thread(
         self, incident: Incident, event: Event, text: str, *, always: bool = False,
@@ -237,7 +268,6 @@ class Pager:
         role = f"oncall:{event.event_id}{role_suffix}"
         if await self.store.message_ref(incident.id, role):
             return
-        await self.n.pacer.wait(incident.channel)
         resp = await self.client.chat_postMessage(
             channel=incident.channel, thread_ts=incident.card_ts, text=text,
             metadata=_meta(event), unfurl_links=False,

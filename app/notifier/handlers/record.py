@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("beacon.incident_record")
 
 # Events after which the pinned summary shows something else (holders, Claim buttons).
-SUMMARY_EVENTS = {EventType.ROLE_ASSIGNED, EventType.RESOLVED, EventType.REOPENED}
+SUMMARY_EVENTS = {EventType.ROLE_ASSIGNED}  # state changes: Cards.refresh
 
 
 class RecordNotifier:

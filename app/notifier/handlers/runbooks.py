@@ -212,7 +212,6 @@ class RunbookRunner:
         if not await self.n._already_posted(
             incident.id, role, event, channel, thread_ts, redelivered
         ):
-            await self.n.pacer.wait(channel)
             resp = await self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
@@ -288,7 +287,6 @@ class RunbookRunner:
                 str(data.get("step_type")),
                 str(data.get("error")),
             )
-            await self.n.pacer.wait(incident.channel)
             resp = await self.client.chat_postMessage(
                 channel=incident.channel,
                 thread_ts=incident.card_ts,

@@ -9,6 +9,9 @@ local function load_incident(key)
 end
 
 -- Appends the event to the incident's timeline and to the outbox stream, in this script.
+-- No MAXLEN: an entry leaves the stream only once every consumer group has acknowledged it
+-- (app/store/outbox.py, trimmed by app/notifier/retention.py), so a slow or stopped notifier
+-- never loses events.
 local function emit(inc_key, timeline_key, stream_key, incident_id, etype, actor, now, data)
   local seq = redis.call('HINCRBY', inc_key, 'seq', 1)
   local event_id = incident_id .. '#' .. seq
@@ -16,7 +19,7 @@ local function emit(inc_key, timeline_key, stream_key, incident_id, etype, actor
   redis.call('RPUSH', timeline_key, cjson.encode({
     seq = seq, type = etype, actor = actor, at = tonumber(now), data = data
   }))
-  redis.call('XADD', stream_key, 'MAXLEN', '~', '100000', '*',
+  redis.call('XADD', stream_key, '*',
     'event_id', event_id, 'type', etype, 'incident_id', incident_id,
     'seq', tostring(seq), 'actor', actor, 'at', now, 'data', data_json)
   return event_id

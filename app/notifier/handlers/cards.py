@@ -1,0 +1,235 @@
+"""The incident card, its thread replies, the assignee DM, and keeping every message that shows
+the incident's state current (card, page DMs, assignee DMs, pinned summary)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from app.config import EventKind
+from app.domain.models import Event, EventType, Incident, Status
+from app.domain.routing import event_enabled
+from app.notifier.poster import is_transient
+from app.slack.channels import ChannelNotFound
+from views import incident as card
+from views import incident_channel as channel_views
+from views import templates
+from views.mrkdwn import escape, user
+
+if TYPE_CHECKING:
+    from app.notifier.engine import Notifier
+
+log = logging.getLogger("beacon.notifier")
+
+EVENT_KIND = {
+    EventType.TRIGGERED: EventKind.TRIGGERED,
+    EventType.ACKNOWLEDGED: EventKind.ACKNOWLEDGED,
+    EventType.RESOLVED: EventKind.RESOLVED,
+    EventType.SNOOZED: EventKind.SNOOZED,
+    EventType.UNSNOOZED: EventKind.SNOOZED,
+    EventType.NOTE_ADDED: EventKind.NOTE_ADDED,
+    EventType.ASSIGNED: EventKind.UPDATED,
+    EventType.SEVERITY_CHANGED: EventKind.UPDATED,
+    EventType.REFIRED: EventKind.TRIGGERED,
+    EventType.INVESTIGATION: EventKind.UPDATED,
+}
+# Roles of the DMs that show an incident: re-rendered with the card on every change.
+PAGE_ROLE = "page"
+ASSIGNEE_ROLE = "dm"
+
+
+def page_role(event: Event, user_id: str, level: int) -> str:
+    return f"{PAGE_ROLE}:{event.event_id}:{user_id}:L{level}"
+
+
+class Cards:
+    def __init__(self, notifier: Notifier) -> None:
+        self.n = notifier
+        self.store = notifier.store
+        self.config = notifier.config
+
+    def _record(self, incident_id: str, role: str, *, card: bool = False):  # type: ignore[no-untyped-def]
+        async def record(channel: str, ts: str) -> None:
+            await self.store.record_message(incident_id, role, channel, ts, card=card)
+
+        return record
+
+    # --- the card ------------------------------------------------------------------------
+    async def post_card(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        try:
+            ref, channel = await self.n.channel_for(incident)
+        except ChannelNotFound as exc:
+            await self.n.report_failure(event, f"channel_not_found ({exc.name})")
+            return
+        if channel is None or not event_enabled(self.config, ref or "", EventKind.TRIGGERED):
+            return
+        known = await self.store.message_ref(incident.id, "card")
+        if known is None and await self.n.rollups.take(incident, event, channel, redelivered):
+            return  # a storm: the incident is listed on the channel's rollup instead
+        await self.n.poster.post(
+            known=known,
+            record=self._record(incident.id, "card", card=True),
+            event=event,
+            channel=channel,
+            lookup=redelivered,
+            text=card.fallback_text(incident, self.config),
+            attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
+        )
+        posted = await self.store.get(incident.id)
+        if posted is None or not posted.card_ts or not posted.channel or posted.permalink:
+            return
+        link = await self.n.client.chat_getPermalink(
+            channel=posted.channel, message_ts=posted.card_ts
+        )
+        await self.store.record_message(
+            incident.id, "card", posted.channel, posted.card_ts, card=True,
+            permalink=link["permalink"],
+        )
+        fresh = await self.store.get(incident.id)
+        if fresh is not None:
+            await self.update_card(fresh)  # adds the View link now that it is known
+
+    async def update_card(self, incident: Incident) -> None:
+        if not incident.channel or not incident.card_ts:
+            return
+        if await self.n.rollups.refresh_for(incident):
+            return  # its card is a rollup row
+        await self.n.client.chat_update(
+            channel=incident.channel,
+            ts=incident.card_ts,
+            text=card.fallback_text(incident, self.config),
+            attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
+        )
+
+    # --- thread replies ------------------------------------------------------------------
+    async def reply(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        if not incident.channel or not incident.card_ts:
+            return
+        ref, _ = await self.n.channel_for(incident)
+        kind = EVENT_KIND.get(event.type)
+        if kind is None or not event_enabled(self.config, ref or incident.channel, kind):
+            return
+        if event.data.get("bulk"):
+            return  # one of many acted on at once: the rollup shows it, one reply says it
+        role = f"reply:{event.event_id}"
+        known = await self.store.message_ref(incident.id, role)
+        if known is not None:
+            return
+        email = await self.n.directory.email(event.actor)
+        text = card.thread_text(event, incident, actor_email=email)
+        if text is None:
+            return
+        if await self.n.rollups.is_member(incident.id):
+            text = f"*{incident.id}* · {text}"  # the rollup's thread is shared
+        await self.n.poster.post(
+            known=None,
+            record=self._record(incident.id, role),
+            event=event,
+            channel=incident.channel,
+            thread_ts=incident.card_ts,
+            lookup=redelivered,
+            text=text,
+            blocks=templates.render(
+                "thread_reply", self.config, incident=incident, message_text=text
+            ),
+        )
+
+    # --- DMs that show the incident ------------------------------------------------------
+    async def dm_assignee(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        assignee = incident.assignee
+        if not self.config.dm_on_assignment or not assignee or assignee == event.actor:
+            return
+        role = f"{ASSIGNEE_ROLE}:{event.event_id}"
+        known = await self.store.message_ref(incident.id, role)
+        if known is not None:
+            return
+        profile = await self.n.directory.profile(assignee)
+        if profile.get("deleted"):
+            return
+        lead = self.assignee_lead(incident, event.actor, event.type is EventType.ASSIGNED)
+        await self.n.poster.post(
+            known=None,
+            record=self._record(incident.id, role),
+            event=event,
+            channel=assignee,
+            **self.dm_message(incident, lead),
+        )
+
+    def assignee_lead(self, incident: Incident, actor: str, reassigned: bool) -> str:
+        if reassigned:
+            return f"{user(actor)} assigned you {incident.id}."
+        return f"You are the assignee of {incident.id}, declared by {user(incident.reporter)}."
+
+    def dm_message(self, incident: Incident, lead: str) -> dict[str, object]:
+        """A DM showing the incident: the lead, then the card (or the configured DM template)."""
+        blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
+        return {
+            "text": lead,
+            "blocks": blocks,
+            "attachments": None
+            if blocks
+            else card.card_attachments(incident, self.config, now=self.n.clock.now()),
+        }
+
+    async def refresh(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        """Every message that shows this incident's state, re-rendered from it now."""
+        fresh = await self.store.get(incident.id) or incident
+        await self.update_card(fresh)
+        if event.type not in STATE_EVENTS:
+            return
+        done: set[str] = set()
+        for role, place in (await self.store.messages(fresh.id)).items():
+            kind = role.split(":", 1)[0]
+            if kind not in (PAGE_ROLE, ASSIGNEE_ROLE) or place in done:
+                continue
+            done.add(place)
+            channel, ts = place.split(" ", 1)
+            lead = page_lead(fresh, role) if kind == PAGE_ROLE else self.assignee_lead(
+                fresh, event.actor, False)
+            await self._update_dm(fresh, channel, ts, lead)
+        summary = await self.store.message_ref(fresh.id, "ic:summary")
+        if summary is not None:
+            await self._guarded(self.n.client.chat_update(
+                channel=summary[0], ts=summary[1],
+                text=channel_views.summary_text(fresh, self.config),
+                blocks=channel_views.summary_blocks(fresh, self.config),
+            ), fresh.id, "summary")
+
+    async def _update_dm(self, incident: Incident, channel: str, ts: str, lead: str) -> None:
+        message = self.dm_message(incident, lead)
+        await self._guarded(
+            self.n.client.chat_update(channel=channel, ts=ts, **message), incident.id, "DM"
+        )
+
+    async def _guarded(self, call, incident_id: str, what: str) -> None:  # type: ignore[no-untyped-def]
+        """A message that can no longer be updated (deleted, channel archived) is logged and
+        counted; it must not hold the incident's other messages back."""
+        try:
+            await call
+        except SlackApiError as exc:
+            if is_transient(exc):
+                raise
+            code = str(exc.response.get("error", ""))
+            self.n.count_refusal(code)
+            log.warning("%s: %s not updated: %s", incident_id, what, code)
+
+
+# Events after which the incident's DMs and summary read differently.
+STATE_EVENTS = frozenset({
+    EventType.ACKNOWLEDGED, EventType.RESOLVED, EventType.REOPENED, EventType.ASSIGNED,
+    EventType.SEVERITY_CHANGED, EventType.SNOOZED, EventType.UNSNOOZED, EventType.ESCALATED,
+})
+
+
+def page_lead(incident: Incident, role: str) -> str:
+    """The first line of a page DM, from the incident's state now."""
+    level = role.rsplit(":L", 1)[-1] if ":L" in role else ""
+    at = f" (level {level})" if level.isdigit() else ""
+    what = f"{incident.severity} · {escape(incident.title)}"
+    if not incident.is_open:
+        return f"✅ {incident.id} was resolved by {user(incident.resolved_by)}: {what}"
+    if incident.status is Status.ACKNOWLEDGED:
+        return f"✓ {incident.id} was acknowledged by {user(incident.acknowledged_by)}: {what}"
+    return f"📟 You are paged for {incident.id}{at}: {what}"
