@@ -32,6 +32,7 @@ from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
+from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon")
 
@@ -72,6 +73,7 @@ class Beacon:
         instance_id: str = "",
         posts_per_second: int = 1,
         reclaim_idle_ms: int = 30_000,
+        storm: StormRules | None = None,
         callback_secret: str = "",
     ) -> Beacon:
         instance_id = instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
@@ -106,6 +108,7 @@ class Beacon:
                 consumer=instance_id,
                 reclaim_idle_ms=reclaim_idle_ms,
                 posts_per_second=posts_per_second,
+                storm=storm,
             ),
             scheduler=Scheduler(store, clock, config=config),
             clock=clock,

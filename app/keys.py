@@ -93,6 +93,35 @@ class Keys:
         """hash describing one timer."""
         return self._k("timer", timer_id, "hash")
 
+    # storm rollups (the notifier): one per channel at a time, one message per 40 incidents
+    def rollup_arrivals(self, channel: str) -> str:
+        """zset: incident id -> when its card was due in this channel (the storm window)."""
+        return self._k("rollup", channel, "arrivals", "zset")
+
+    def rollup_current(self, channel: str) -> str:
+        """hash: the channel's current rollup (rid, storm, count, started, last_at)."""
+        return self._k("rollup", channel, "current", "hash")
+
+    def rollup_prefix(self) -> str:
+        """prefix of a rollup's keys (items list, message hash); Lua appends '<rid>:…'."""
+        return self._k("rollup", "")
+
+    def rollup_items(self, rid: str) -> str:
+        """list of the incident ids one rollup message shows, in order of arrival."""
+        return self._k("rollup", rid, "items", "list")
+
+    def rollup(self, rid: str) -> str:
+        """hash of one rollup message: channel, ts, permalink, storm, started."""
+        return self._k("rollup", rid, "hash")
+
+    def storm_pages(self, storm: str, user: str) -> str:
+        """zset: incident ids one person is paged for in one storm (one DM lists them)."""
+        return self._k("storm", storm, "pages", user, "zset")
+
+    def rollups_dirty(self) -> str:
+        """set of rollup messages and storm page DMs to re-render ('rollup:<rid>' etc.)."""
+        return self._k("rollups", "dirty", "set")
+
     def consumer(self, name: str) -> str:
         """string lease on a notifier consumer name, held by the live instance using it."""
         return self._k("consumer", name, "string")

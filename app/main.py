@@ -26,6 +26,7 @@ from app.ops import OpsServer
 from app.redis_embedded import EmbeddedRedis
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.slack.client import make_client
+from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon")
 
@@ -112,6 +113,11 @@ class Runtime:
             instance_id=s.beacon_instance_id,
             posts_per_second=s.beacon_posts_per_second,
             reclaim_idle_ms=s.beacon_reclaim_idle_ms,
+            storm=StormRules(
+                window_s=s.beacon_storm_window_s,
+                threshold=s.beacon_storm_threshold,
+                settle_s=s.beacon_storm_settle_s,
+            ),
             callback_secret=s.beacon_callback_secret,
         )
         who = await check_slack(self.beacon)

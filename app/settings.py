@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     beacon_callback_secret: str = ""
     # Posts per second per channel across all instances (Slack allows about 1); 0 = no pacing.
     beacon_posts_per_second: int = Field(default=1, ge=0)
+    # Storm rollup: more new incidents than this for one channel within the window (or waiting
+    # for it) and they are listed on one rollup message instead of a card each; 0 = never.
+    # Each new incident costs a channel about two posts (card, paged reply), and Slack takes
+    # about one a second: 5 in 10 s is what a channel can show as cards without falling behind.
+    beacon_storm_threshold: int = Field(default=5, ge=0)
+    beacon_storm_window_s: float = Field(default=10.0, gt=0)
+    # A storm ends after this long without a new incident for the channel.
+    beacon_storm_settle_s: float = Field(default=60.0, gt=0)
     # A notifier event unacknowledged this long is taken over from a dead instance.
     beacon_reclaim_idle_ms: int = Field(default=30_000, ge=100)
     # /healthz says "degraded" (still HTTP 200) when the notifier is this many events behind,

@@ -69,3 +69,16 @@ class RoleClaim(_Ctx):
 
     incident_id: str
     role: str
+
+
+class RollupRef(_Ctx):
+    """The Acknowledge all button on a storm rollup: which rollup message."""
+
+    rollup_id: str
+
+
+class RollupAction(_Ctx):
+    """One option of a rollup row's ⋯ menu: which incident, which verb."""
+
+    incident_id: str
+    verb: str

@@ -41,6 +41,9 @@ class ActionId(StrEnum):
     RETRO_DATE = "retro-date-input"
     RETRO_OWNER = "retro-owner-select"
     RETRO_NOTES = "retro-notes-input"
+    # storm rollups: act on all listed incidents, or on one row
+    ROLLUP_ACK_ALL = "rollup-ack-all"
+    ROLLUP_ROW = "rollup-row"
 
 
 class BlockId(StrEnum):
@@ -72,6 +75,16 @@ class BlockId(StrEnum):
     RETRO_DATE = "retro-date"
     RETRO_OWNER = "retro-owner"
     RETRO_NOTES = "retro-notes"
+    ROLLUP_HEAD = "rollup-head"
+    ROLLUP_ACTIONS = "rollup-actions"
+
+
+class RollupVerb(StrEnum):
+    """What a rollup row's ⋯ menu does to its incident."""
+
+    ACK = "ack"
+    RESOLVE = "resolve"
+    DETAILS = "details"
 
 
 class OptionValue(StrEnum):

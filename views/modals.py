@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import BeaconConfig
-from app.domain.models import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+from app.domain.models import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, Incident
 from views.context import DeclareContext, IncidentModalContext
 from views.ids import ActionId, BlockId, CallbackId, OptionValue
+from views.incident import show_blocks
 from views.mrkdwn import truncate
 
 
@@ -170,4 +171,14 @@ def snooze_modal(incident_id: str, *, context: IncidentModalContext) -> dict[str
                 hint="Reminders stay quiet until then; the assignee is paged again after.",
             )
         ],
+    }
+
+
+def details_modal(incident: Incident, config: BeaconConfig, *, now: float) -> dict[str, Any]:
+    """An incident's card in a modal (a storm rollup row's Details), without buttons."""
+    return {
+        "type": "modal",
+        "title": _pt(truncate(incident.id, 24)),
+        "close": _pt("Close"),
+        "blocks": show_blocks(incident, config, now=now),
     }

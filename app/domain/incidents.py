@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from app.clock import Clock
@@ -111,6 +112,23 @@ class IncidentService:
     async def acknowledge(self, incident_id: str, actor: str) -> Incident:
         self._check(incident_id, await self.store.acknowledge(incident_id, actor, self.clock.now()))
         return await self.get(incident_id)
+
+    async def acknowledge_all(self, rollup_id: str, actor: str) -> tuple[list[str], list[str]]:
+        """Acknowledge every unacknowledged incident a storm rollup lists, each through the same
+        transition as a click (so each is acknowledged exactly once, whoever else clicks).
+        Returns (acknowledged, already acknowledged or resolved)."""
+        ids = await self.store.rollup_items(rollup_id)
+        if not ids:
+            raise InvalidInput("This storm list has expired; use `/incident list` instead.")
+        batch = f"{rollup_id}:{uuid.uuid4().hex[:8]}"
+        done: list[str] = []
+        skipped: list[str] = []
+        for incident_id in ids:
+            outcome = await self.store.acknowledge(
+                incident_id, actor, self.clock.now(), batch=batch, of=len(ids)
+            )
+            (done if isinstance(outcome, Transition) else skipped).append(incident_id)
+        return done, skipped
 
     async def resolve(self, incident_id: str, actor: str, note: str = "") -> Incident:
         note = note.strip()

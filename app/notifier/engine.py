@@ -13,6 +13,7 @@ import asyncio
 import logging
 import socket
 import time
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -32,6 +33,7 @@ from app.notifier.rollup import Rollups
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import IncidentStore
+from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon.notifier")
 
@@ -56,6 +58,7 @@ class Notifier:
         consumer: str,
         reclaim_idle_ms: int = 30_000,
         posts_per_second: float = 1.0,
+        storm: StormRules | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -72,7 +75,9 @@ class Notifier:
         self.poster = Poster(client, self.pacer, clock)
         self.client: Any = self.poster.api  # handlers' Slack calls, all through the poster
         self.cards = Cards(self)
-        self.rollups = Rollups(self)
+        # Storms only exist where Slack's pace is kept (with pacing off, every card goes out).
+        rules = storm or StormRules()
+        self.rollups = Rollups(self, rules if self.pacer.enabled else replace(rules, threshold=0))
         self.lanes = Lanes(self._work)
         self._in_flight: set[str] = set()  # stream ids handed to a lane, not done yet
         self._lane_of: dict[str, list[Any]] = {}  # incident id -> [lane, events in flight]
@@ -111,10 +116,12 @@ class Notifier:
         await self.store.ensure_group(GROUP)
         await self.claim_identity()
         keeper = asyncio.create_task(self._keep_identity())
+        rollups = asyncio.create_task(self.rollups.run(stop), name="beacon-rollups")
         try:
             await self._consume(stop)
         finally:
             keeper.cancel()
+            rollups.cancel()
             await self.lanes.stop()
             self._in_flight.clear()
             self._lane_of.clear()

@@ -94,6 +94,7 @@ class IncidentStore:
         "role_nudge",
         "message_pin",
         "bucket_take",  # the notifier's pacing, shared across instances
+        "rollup_admit",  # storm rollups (app/store/rollups.py)
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -163,8 +164,15 @@ class IncidentStore:
         args = [now, actor, stage, text, "" if confidence is None else confidence]
         return _result(await self._run("investigation_update", self._inc3(incident_id), args))
 
-    async def acknowledge(self, incident_id: str, actor: str, now: float) -> Transition | Refused:
-        return _result(await self._run("acknowledge", self._inc3(incident_id), [now, actor]))
+    async def acknowledge(
+        self, incident_id: str, actor: str, now: float, *, batch: str = "", of: int = 0
+    ) -> Transition | Refused:
+        args: list[Any] = [now, actor] + ([batch, of] if batch else [])
+        return _result(await self._run("acknowledge", self._inc3(incident_id), args))
+
+    async def rollup_items(self, rollup_id: str) -> list[str]:
+        """The incidents a storm rollup lists (kept by the notifier, app/store/rollups.py)."""
+        return list(await self.redis.lrange(self.keys.rollup_items(rollup_id), 0, -1))
 
     async def resolve(
         self, incident_id: str, actor: str, note: str, now: float
@@ -224,6 +232,10 @@ class IncidentStore:
     async def list_recent(self, limit: int = 50) -> list[Incident]:
         """Every incident, open or resolved, newest first."""
         ids = await self.redis.zrevrange(self.keys.incidents_all(), 0, limit - 1)
+        return await self._many(ids)
+
+    async def get_many(self, ids: list[str]) -> list[Incident]:
+        """Several incidents in one round trip, in the order asked (missing ones left out)."""
         return await self._many(ids)
 
     async def _many(self, ids: list[str]) -> list[Incident]:

@@ -9,6 +9,7 @@ from listeners.actions.open_link import handle_open_link
 from listeners.actions.resolve import handle_resolve_click
 from listeners.actions.retro import handle_retro_click
 from listeners.actions.role_claim import handle_role_claim
+from listeners.actions.rollup import handle_ack_all, handle_row
 from listeners.actions.runbook_retry import handle_runbook_retry
 from listeners.actions.snooze import handle_snooze_choice
 from views.ids import ActionId
@@ -26,6 +27,8 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.RUNBOOK_RETRY)(handle_runbook_retry)  # issue 7
     app.action(ActionId.ROLE_CLAIM)(handle_role_claim)  # issue 7
     app.action(ActionId.RETRO_SCHEDULE)(handle_retro_click)
+    app.action(ActionId.ROLLUP_ACK_ALL)(handle_ack_all)  # storm rollups
+    app.action(ActionId.ROLLUP_ROW)(handle_row)
     for feedback in (
         ActionId.FEEDBACK_ACCURATE,
         ActionId.FEEDBACK_PARTIAL,

@@ -111,8 +111,9 @@ class Cards:
         kind = EVENT_KIND.get(event.type)
         if kind is None or not event_enabled(self.config, ref or incident.channel, kind):
             return
-        if event.data.get("bulk"):
-            return  # one of many acted on at once: the rollup shows it, one reply says it
+        if event.data.get("bulk"):  # one of many acted on at once: one reply says it
+            await self.n.rollups.bulk_reply(incident, event)
+            return
         role = f"reply:{event.event_id}"
         known = await self.store.message_ref(incident.id, role)
         if known is not None:

@@ -132,6 +132,8 @@ class Pager:
         METRICS.sla_breaches.labels(kind=kind, severity=incident.severity).inc()
         await self.thread(incident, event, text, always=True)
         ref, channel = await self.n._channel_for(incident)
+        if await self.n.rollups.is_member(incident.id):
+            return
         if channel and event_enabled(self.config, ref or "", EventKind.SLA_BREACHED):
             role = f"notice:{event.event_id}"
             if await self.store.message_ref(incident.id, role):
@@ -261,6 +263,8 @@ class Pager:
     ) -> None:
         if not incident.channel or not incident.card_ts:
             return
+        if await self.n.rollups.is_member(incident.id):
+            return  # a storm: its rollup row and the storm page DMs show this, not 200 replies
         ref, _ = await self.n._channel_for(incident)
         if not always and not event_enabled(self.config, ref or incident.channel,
                                             EventKind.ESCALATED):
