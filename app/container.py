@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -26,12 +25,14 @@ from app.home import HomePublisher
 from app.keys import Keys
 from app.notifier import Notifier
 from app.notifier.handlers.oncall import Pager
+from app.notifier.retention import DeliveryThresholds, StreamRetention
 from app.scheduler import Scheduler
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
+from app.store.outbox import OutboxStore
 from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon")
@@ -54,6 +55,7 @@ class Beacon:
     approvals: ApprovalService
     investigations: InvestigationService
     digest: DigestService | None = None
+    retention: StreamRetention | None = None
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
     slack_connected: Callable[[], Awaitable[bool]] | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
@@ -74,9 +76,13 @@ class Beacon:
         posts_per_second: int = 1,
         reclaim_idle_ms: int = 30_000,
         storm: StormRules | None = None,
+        delivery: DeliveryThresholds | None = None,
+        keep_acknowledged: int = 1000,
         callback_secret: str = "",
     ) -> Beacon:
-        instance_id = instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
+        # Stable across restarts (the notifier resumes its own work under it at once);
+        # the notifier adds -2, -3… while another live instance holds the same name.
+        instance_id = instance_id or socket.gethostname()
         store = IncidentStore(redis, Keys(prefix))
         directory = UserDirectory(client, store)
         channels = ChannelResolver(client)
@@ -116,6 +122,12 @@ class Beacon:
             approvals=approvals,
             investigations=InvestigationService(InvestigationStore(store), incidents, clock),
         )
+        # The outbox stream is trimmed only below what every consumer group has acknowledged.
+        beacon.retention = StreamRetention(
+            OutboxStore(redis, store.keys, keep_acknowledged=keep_acknowledged),
+            clock,
+            delivery or DeliveryThresholds(),
+        )
         if callback_secret:
             sender = CallbackSender(ApprovalStore(store), clock, callback_secret)
             beacon.scheduler.register("approval_callback", sender.fire)
@@ -150,6 +162,10 @@ class Beacon:
             asyncio.create_task(self.notifier.run(self._stop), name="beacon-notifier"),
             asyncio.create_task(self.scheduler.run(self._stop), name="beacon-scheduler"),
         ]
+        if self.retention is not None:
+            self._tasks.append(
+                asyncio.create_task(self.retention.run(self._stop), name="beacon-retention")
+            )
         if self.notifier.home is not None:  # App Home republishing, off the notifier's path
             self._tasks.append(
                 asyncio.create_task(self.notifier.home.run(self._stop), name="beacon-home")

@@ -22,6 +22,7 @@ from app.container import Beacon
 from app.intake.server import ApiServer, check_api_settings
 from app.logs import configure_logging
 from app.metrics import Metrics, bind, unbind
+from app.notifier.retention import DeliveryThresholds
 from app.ops import OpsServer
 from app.redis_embedded import EmbeddedRedis
 from app.settings import Mode, Settings, StartupError, load_settings
@@ -113,6 +114,8 @@ class Runtime:
             instance_id=s.beacon_instance_id,
             posts_per_second=s.beacon_posts_per_second,
             reclaim_idle_ms=s.beacon_reclaim_idle_ms,
+            delivery=DeliveryThresholds.from_settings(s),
+            keep_acknowledged=s.beacon_outbox_keep_acknowledged,
             storm=StormRules(
                 window_s=s.beacon_storm_window_s,
                 threshold=s.beacon_storm_threshold,

@@ -40,7 +40,7 @@ log = logging.getLogger("beacon.notifier")
 GROUP = "notifier"
 MAX_QUEUED = 5_000  # events held in lanes before the consumer stops reading more
 PENDING_EVERY_S = 1.0  # deferred events (waiting on another instance) are looked at again
-IDENTITY_TTL_MS = 5_000
+IDENTITY_TTL_MS = 3_000
 
 __all__ = ["GROUP", "METADATA_TYPE", "Notifier"]
 
@@ -87,7 +87,7 @@ class Notifier:
     async def claim_identity(self) -> str:
         """A stable consumer name, so a restarted instance takes its own pending events at
         once: BEACON_INSTANCE_ID or the host name; `-2`, `-3`… while another live instance
-        holds it (a lease renewed every few seconds; a killed one's lapses within 5 s)."""
+        holds it (a lease renewed every second; a killed one's lapses within 3 s)."""
         base = self.base_consumer or socket.gethostname()
         token = f"{socket.gethostname()}:{id(self)}:{time.time()}"
         for n in range(1, 50):
@@ -96,6 +96,7 @@ class Notifier:
             while True:
                 if await self.store.lease_consumer(name, token, IDENTITY_TTL_MS, renew=False):
                     self.consumer, self._token = name, token
+                    log.info("notifier consumer %s", name)
                     return name
                 if n > 1 or time.monotonic() > deadline:
                     break
