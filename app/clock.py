@@ -24,27 +24,33 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that only moves when told; sleepers wake when time passes their deadline."""
+    """A clock that only moves when told; sleepers wake when time passes their deadline.
+
+    Sleepers wait on an Event that each advance replaces (not on a Condition: a cancelled
+    Condition.wait must take its lock back, and under many sleepers that can hang a shutdown).
+    """
 
     def __init__(self, start: float = 1_800_000_000.0) -> None:
         self._now = start
-        self._changed = asyncio.Condition()
+        self._tick = asyncio.Event()
 
     def now(self) -> float:
         return self._now
 
     async def advance(self, seconds: float) -> None:
         self._now += seconds
-        async with self._changed:
-            self._changed.notify_all()
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+        await asyncio.sleep(0)
 
     async def sleep(self, seconds: float) -> None:
         deadline = self._now + seconds
-        async with self._changed:
-            # Real-time cap keeps polling loops responsive to work that is not timer-driven.
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self._now >= deadline), timeout=0.05
-                )
-            except TimeoutError:
-                pass
+        # Real-time cap keeps polling loops responsive to work that is not timer-driven.
+        try:
+            async with asyncio.timeout(0.05):
+                while self._now < deadline:
+                    await self._tick.wait()
+        except TimeoutError:
+            pass
+        if seconds <= 0:
+            await asyncio.sleep(0)

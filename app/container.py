@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -175,7 +174,8 @@ class Beacon:
         self._stop.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=5)
+            for task in stuck:  # never hold a shutdown: say which worker would not stop
+                log.error("worker %s did not stop within 5 s", task.get_name())
         self._tasks = []

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -63,12 +65,64 @@ async def run(args: argparse.Namespace) -> None:
         log_level=args.log_level,
         **overrides(args.setting, set(Settings.model_fields)),
     )
+    counts = count_redis_calls() if args.count_redis else None
     runtime = Runtime(settings)
     try:
         await runtime.start()
         await stop.wait()
     finally:
         await runtime.stop()
+        if counts is not None:
+            rows = [{"command": c, "caller": who, "calls": n} for (c, who), n in counts.items()]
+            rows.sort(key=lambda r: -r["calls"])
+            Path(args.count_redis).write_text(json.dumps(rows, indent=1))  # noqa: ASYNC240
+
+
+def count_redis_calls() -> Counter[tuple[str, str]]:
+    """Diagnostics (bench.profile_notifier): count every Redis round trip Beacon makes, by
+    command (a Lua script by its name) and by the nearest Beacon function outside app/store.
+    Walks the stack per call, so it slows Beacon down: never on in a timed run."""
+    from redis.asyncio.client import Pipeline, Redis
+
+    from app.store.store import IncidentStore
+
+    counts: Counter[tuple[str, str]] = Counter()
+
+    def caller() -> str:
+        frame = sys._getframe(2)
+        for _ in range(40):
+            if frame is None:
+                break
+            path = frame.f_code.co_filename
+            if ("/app/" in path or "/views/" in path or "/listeners/" in path) and (
+                "/app/store/" not in path
+            ):
+                return f"{frame.f_code.co_qualname} ({Path(path).name})"
+            frame = frame.f_back
+        return "?"
+
+    execute = Redis.execute_command
+    run_script = IncidentStore._run
+    pipe_execute = Pipeline.execute
+
+    async def counted_execute(self, *args, **options):  # type: ignore[no-untyped-def]
+        name = str(args[0]).upper()
+        if name != "EVALSHA":  # scripts are counted by name in counted_run
+            counts[(name, caller())] += 1
+        return await execute(self, *args, **options)
+
+    async def counted_run(self, name, keys, args):  # type: ignore[no-untyped-def]
+        counts[(f"EVALSHA {name}", caller())] += 1
+        return await run_script(self, name, keys, args)
+
+    async def counted_pipe(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts[(f"PIPELINE x{len(self.command_stack)}", caller())] += 1
+        return await pipe_execute(self, *args, **kwargs)
+
+    Redis.execute_command = counted_execute  # type: ignore[method-assign]
+    IncidentStore._run = counted_run  # type: ignore[method-assign]
+    Pipeline.execute = counted_pipe  # type: ignore[method-assign]
+    return counts
 
 
 def overrides(pairs: list[str], known: set[str]) -> dict[str, str]:
@@ -96,6 +150,9 @@ def main() -> int:
         "--log-level", default="INFO", help="beacon: LOG_LEVEL (INFO, Beacon's default)"
     )
     parser.add_argument("--profile", default="", help="write a cProfile of the run here")
+    parser.add_argument(
+        "--count-redis", default="", help="beacon: write Redis round trips by caller here"
+    )
     parser.add_argument("--setting", action="append", default=[], help="Settings name=value")
     args = parser.parse_args()
     if args.kind == "beacon":

@@ -102,7 +102,11 @@ def machine() -> dict[str, Any]:
 
 
 def source_state() -> dict[str, Any]:
-    """Which code was measured: HEAD, and a hash of uncommitted changes (others edit the tree)."""
+    """Which code was measured: HEAD, and a hash of uncommitted changes (others edit the tree).
+    In a copy made by bench.snapshot (HEAD exported, no .git), what snapshot.py recorded."""
+    exported = Path(__file__).resolve().parent / "source.json"
+    if exported.exists():
+        return json.loads(exported.read_text())
 
     def git(*args: str) -> str:
         try:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("transitions", "ack_burst", "declare_to_card")
+BENCHMARKS = ("transitions", "ack_burst", "declare_to_card", "notifier", "storm")
 TIMEOUT_S = 900
 
 

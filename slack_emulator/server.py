@@ -211,7 +211,12 @@ class SlackEmulator:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.ws.close(), 1.0)
         if self._runner is not None:
-            await self._runner.cleanup()
+            # aiohttp waits for handlers still running (a client that never closed its socket);
+            # a test's teardown must not hang on that.
+            try:
+                await asyncio.wait_for(self._runner.cleanup(), 5.0)
+            except TimeoutError:
+                log.warning("emulator: handlers still running at stop were abandoned")
             self._runner = None
 
     async def __aenter__(self) -> SlackEmulator:

@@ -28,7 +28,7 @@ from app.metrics import METRICS
 from app.notifier.handlers.cards import Cards
 from app.notifier.lanes import Lanes
 from app.notifier.pacing import Pacer
-from app.notifier.poster import METADATA_TYPE, Poster, count_refusal, is_transient
+from app.notifier.poster import METADATA_TYPE, Poster, count_refusal, is_transient, retryable
 from app.notifier.rollup import Rollups
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
@@ -41,6 +41,7 @@ GROUP = "notifier"
 MAX_QUEUED = 5_000  # events held in lanes before the consumer stops reading more
 PENDING_EVERY_S = 1.0  # deferred events (waiting on another instance) are looked at again
 IDENTITY_TTL_MS = 3_000
+BUG_ATTEMPTS = 3  # an error that is neither Slack's nor Redis's: tried this often, then set aside
 
 __all__ = ["GROUP", "METADATA_TYPE", "Notifier"]
 
@@ -82,6 +83,7 @@ class Notifier:
         self._in_flight: set[str] = set()  # stream ids handed to a lane, not done yet
         self._lane_of: dict[str, list[Any]] = {}  # incident id -> [lane, events in flight]
         self._redelivered: set[str] = set()
+        self._renewals: dict[str, asyncio.Task[None]] = {}
 
     # --- identity ------------------------------------------------------------------------
     async def claim_identity(self) -> str:
@@ -144,7 +146,10 @@ class Notifier:
                     await asyncio.sleep(0.05)
                 # Housekeeping on real time: Redis measures idleness in real time too.
                 now = time.monotonic()
-                if now - last_pending >= PENDING_EVERY_S:
+                # Deferred events (another instance held their incident) come round again;
+                # rarely while lanes are busy: re-reading a long pending list costs CPU.
+                every = PENDING_EVERY_S if self.lanes.depth() < 100 else 10 * PENDING_EVERY_S
+                if now - last_pending >= every:
                     last_pending = now
                     await self._take_pending()
                 if now - last_reclaim >= self.reclaim_idle_ms / 2000:
@@ -207,6 +212,7 @@ class Notifier:
     async def _work(self, lane: str, event: Event) -> None:
         """Apply one event in its lane; transient failures retry it here, keeping the order."""
         backoff = 0.5
+        faults = 0
         try:
             while True:
                 try:
@@ -216,14 +222,33 @@ class Notifier:
                     raise
                 except Exception as exc:
                     METRICS.worker_errors.labels(worker="notifier").inc()
+                    self._redelivered.add(event.stream_id)
+                    if not retryable(exc):
+                        faults += 1
+                        if faults >= BUG_ATTEMPTS:  # a bug, not an outage: never hold the lane
+                            await self._give_up(event, exc)
+                            return
                     # Slack or Redis is down: the event stays pending; replayed in order.
                     log.warning("lane %s: %s failed (%s); retrying in %.1fs",
                                 lane, event.event_id, exc, backoff)
-                    self._redelivered.add(event.stream_id)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10)
         finally:
             self._done(event)
+
+    async def _give_up(self, event: Event, exc: Exception) -> None:
+        """Beacon itself failed on this event (not Slack, not Redis): logged with its
+        traceback, counted, told to the person behind it, and acknowledged so the lane goes on
+        (the incident's state is safe in Redis; only this announcement is missing)."""
+        log.error("event %s failed %d times; giving up on it", event.event_id, BUG_ATTEMPTS,
+                  exc_info=exc)
+        count_refusal("internal_error")
+        try:
+            await self.report_failure(event, "internal_error")
+            await self.store.mark_notified(event.incident_id, event.seq)
+            await self.store.ack_event(GROUP, event.stream_id)
+        except Exception:
+            log.exception("could not set aside %s; it stays pending", event.event_id)
 
     async def drain(self, block_ms: int = 0) -> int:
         """Apply every event there is now, in this task (tests, tools). Returns events applied."""
@@ -237,18 +262,17 @@ class Notifier:
 
     async def handle(self, event: Event, *, redelivered: bool) -> int:
         """Apply one event if it is the incident's next; 1 when applied, 0 when deferred."""
-        notified = await self.store.notified_seq(event.incident_id)
-        if event.seq <= notified:
+        # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
+        ttl = self.reclaim_idle_ms
+        verdict = await self.store.begin_event(event.incident_id, event.seq, self.consumer, ttl)
+        if verdict == "done":
             await self.store.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
             return 0
-        if event.seq > notified + 1:
+        if verdict == "wait":
             return 0  # stays pending; applied once the earlier event lands
-        # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
-        lock = f"incident:{event.incident_id}"
-        ttl = self.reclaim_idle_ms
-        if not await self.store.try_lock(lock, self.consumer, ttl):
-            return 0
-        renew = asyncio.create_task(self._renew(lock, ttl))
+        renew = asyncio.get_running_loop().call_later(
+            ttl / 3000, self._renew_soon, f"incident:{event.incident_id}", ttl
+        )
         try:
             try:
                 await self.apply(event, redelivered=redelivered)
@@ -259,22 +283,36 @@ class Notifier:
                 log.error("event %s could not be posted: %s", event.event_id, code)
                 count_refusal(code)
                 await self.report_failure(event, code)
-            await self.store.mark_notified(event.incident_id, event.seq)
-            await self.store.ack_event(GROUP, event.stream_id)
+            await self.store.finish_event(
+                event.incident_id, event.seq, GROUP, event.stream_id, self.consumer
+            )
+        except BaseException:
+            await self._release(f"incident:{event.incident_id}")
+            raise
         finally:
             renew.cancel()
-            await self.store.unlock(lock, self.consumer)
+            task = self._renewals.pop(f"incident:{event.incident_id}", None)
+            if task is not None:
+                task.cancel()
         self.applied += 1
         METRICS.transitions.labels(type=event.type.value).inc()
         if self.home is not None:
             self.home.changed()
         return 1
 
+    async def _release(self, lock: str) -> None:
+        try:
+            await self.store.unlock(lock, self.consumer)
+        except Exception as exc:  # Redis away: the lease lapses by itself
+            log.warning("could not release %s: %s", lock, exc)
+
+    def _renew_soon(self, lock: str, ttl_ms: int) -> None:
+        """A slow apply (Slack waiting) keeps its lease: renewed every third of it."""
+        self._renewals[lock] = asyncio.create_task(self._renew(lock, ttl_ms))
+
     async def _renew(self, lock: str, ttl_ms: int) -> None:
-        while True:
-            await asyncio.sleep(ttl_ms / 3000)
-            if not await self.store.extend_lock(lock, self.consumer, ttl_ms):
-                return
+        while await self.store.extend_lock(lock, self.consumer, ttl_ms):  # noqa: ASYNC110
+            await asyncio.sleep(ttl_ms / 3000)  # a lease in Redis: nothing to wait on here
 
     async def apply(self, event: Event, *, redelivered: bool) -> None:
         from app.notifier.table import apply_event
@@ -328,12 +366,15 @@ class Notifier:
             "not_in_channel": "invite the bot with `/invite @Beacon`",
             "is_archived": "unarchive the channel or route to another one in the config",
             "missing_scope": "reinstall the app from manifest.yml so it has every scope",
+            "internal_error": "this is a fault in Beacon; its log has the details",
         }.get(code.split(" ")[0], "see the Beacon logs for details")
+        why = "Beacon hit a fault of its own" if code == "internal_error" else (
+            f"Slack said `{code}`")
         try:
             await self.client.chat_postMessage(
                 channel=target,
                 text=f"⚠️ I couldn't post the update for {incident.id} to Slack "
-                f"(Slack said `{code}`): {fix}. The incident itself is saved.",
+                f"({why}): {fix}. The incident itself is saved.",
             )
         except SlackApiError as exc:
             if is_transient(exc):

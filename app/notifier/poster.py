@@ -16,6 +16,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
+from redis.exceptions import BusyLoadingError, ReadOnlyError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -39,6 +42,14 @@ def is_transient(exc: BaseException) -> bool:
         status = getattr(exc.response, "status_code", 200)
         return status == 429 or status >= 500 or exc.response.get("error") in TRANSIENT
     return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError)
+
+
+def retryable(exc: BaseException) -> bool:
+    """An outage worth waiting out (Slack or Redis unreachable, rate-limited, failing over)."""
+    if isinstance(exc, SlackApiError):
+        return is_transient(exc)
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError | BusyLoadingError
+                      | ReadOnlyError) or is_transient(exc)
 
 
 def error_code(exc: SlackApiError) -> str:

@@ -105,6 +105,8 @@ class Rollups:
     async def is_member(self, incident_id: str) -> bool:
         if incident_id in self._members:
             return True
+        if self.rules.threshold <= 0:
+            return False  # storms are off here
         if await self.n.store.message_ref(incident_id, ROLE):
             self._members.add(incident_id)
             return True

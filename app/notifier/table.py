@@ -1,12 +1,17 @@
-"""The one table from event type to the handlers that say what Slack shows for it."""
+"""The one table from event type to the handlers that say what Slack shows for it.
+
+Handlers run in the order listed, each seeing the incident as the previous one left it (a card
+posted, a channel created). They write to Slack only through the notifier's poster.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.domain.models import Event, EventType, Incident
 from app.notifier.handlers.approvals import ApprovalNotifier, InvestigationNotifier
+from app.notifier.handlers.cards import Cards
 from app.notifier.handlers.channels import IncidentChannels
 from app.notifier.handlers.digest import post_digest
 from app.notifier.handlers.investigations import post_investigation_update
@@ -18,111 +23,108 @@ if TYPE_CHECKING:
     from app.notifier.engine import Notifier
 
 Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[None]]
+OtherHandler = Callable[["Notifier", Event, bool], Awaitable[None]]
 
 
-# --- adapters: each handler's own entry point, one signature -----------------------------
-async def card(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await n.cards.post_card(i, e, r)
+def via(cls: type, method: str) -> Handler:
+    """A handler calling `cls(notifier).method(incident, event, redelivered)`."""
+
+    async def handler(n: Notifier, incident: Incident, event: Event, redelivered: bool) -> None:
+        target: Any = n.cards if cls is Cards else cls(n)
+        await getattr(target, method)(incident, event, redelivered)
+
+    handler.__qualname__ = f"{cls.__name__}.{method}"
+    handler.target = (cls, method)  # type: ignore[attr-defined]
+    return handler
 
 
-async def reply(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    if e.type is EventType.INVESTIGATION and n.config.investigations.updates_channel:
-        await post_investigation_update(n, i, e, redelivered=r)
+async def reply(n: Notifier, incident: Incident, event: Event, redelivered: bool) -> None:
+    """The card thread reply; investigation updates go to their own channel when configured."""
+    if event.type is EventType.INVESTIGATION and n.config.investigations.updates_channel:
+        await post_investigation_update(n, incident, event, redelivered=redelivered)
     else:
-        await n.cards.reply(i, e, r)
+        await n.cards.reply(incident, event, redelivered)
 
 
-async def refresh(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await n.cards.refresh(i, e, r)
-
-
-async def dm_assignee(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await n.cards.dm_assignee(i, e, r)
-
-
-async def paged(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await Pager(n).on_triggered(i, e)
-
-
-async def escalated(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await Pager(n).on_escalated(i, e)
-
-
-async def woke(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await Pager(n).on_unsnoozed(i, e)
-
-
-async def sla_breached(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await Pager(n).on_sla_breached(i, e)
-
-
-async def reopened(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await Pager(n).on_reopened(i, e)
-
-
-async def channel(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await IncidentChannels(n).apply(i, e, redelivered=r)
-
-
-async def runbook_triggers(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await RunbookRunner(n).start_matching(i, e)
-
-
-async def runbook(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await RunbookRunner(n).apply(i, e, redelivered=r)
-
-
-async def record(n: Notifier, i: Incident, e: Event, r: bool) -> None:
-    await RecordNotifier(n).apply(i, e)
-
-
-# After the reply: the incident channel, runbooks, the record, then every message showing it.
-_AFTER = (channel, runbook_triggers, record, refresh)
+card = via(Cards, "post_card")
+paged = via(Pager, "on_triggered")
+channel_opened = via(IncidentChannels, "on_triggered")
+refresh = via(Cards, "refresh")  # every message that shows the incident, re-rendered
+dm_assignee = via(Cards, "dm_assignee")
+topic = via(IncidentChannels, "topic")
+runbooks = via(RunbookRunner, "start_matching")
+# After a state change: runbooks that start on it, and every message showing the incident.
+STATE = (runbooks, refresh)
 
 EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
-    EventType.TRIGGERED: (card, paged, channel, runbook_triggers, record, dm_assignee),
-    EventType.ACKNOWLEDGED: (reply, *_AFTER),
-    EventType.RESOLVED: (reply, *_AFTER),
-    EventType.SNOOZED: (reply, *_AFTER),
-    EventType.UNSNOOZED: (reply, woke, *_AFTER),
-    EventType.NOTE_ADDED: (reply, *_AFTER),
-    EventType.ASSIGNED: (reply, *_AFTER, dm_assignee),
-    EventType.SEVERITY_CHANGED: (reply, *_AFTER),
-    EventType.ESCALATED: (escalated, *_AFTER),
-    EventType.SLA_BREACHED: (sla_breached, *_AFTER),
-    EventType.REFIRED: (reply, *_AFTER),
-    EventType.INVESTIGATION: (reply, *_AFTER),
-    EventType.STATUS_UPDATE: _AFTER,
-    EventType.UPDATE_REMINDER: _AFTER,
-    EventType.REOPENED: (reopened, *_AFTER),
-    EventType.CHANNEL_ARCHIVE_WARNING: _AFTER,
-    EventType.CHANNEL_ARCHIVED: _AFTER,
-    EventType.TIMELINE_REQUESTED: _AFTER,
-    EventType.FOLLOWUP_ADDED: _AFTER,
-    EventType.FOLLOWUP_DONE: _AFTER,
-    EventType.RETRO_SCHEDULED: _AFTER,
-    EventType.ROLE_ASSIGNED: _AFTER,
-    EventType.ROLES_UNCLAIMED: _AFTER,
-    EventType.MESSAGE_PINNED: _AFTER,
-    EventType.RUNBOOK_STEP: (runbook,),
-    EventType.RUNBOOK_STEP_DONE: (runbook,),
-    EventType.RUNBOOK_STEP_FAILED: (runbook,),
-}
-# Events about something other than an incident: (notifier, event, redelivered).
-OTHER_HANDLERS: dict[EventType, Callable[[Notifier, Event, bool], Awaitable[None]]] = {
-    EventType.DIGEST_DUE: lambda n, e, r: post_digest(n, e, n.digest) if n.digest else _none(),
-    EventType.APPROVAL_REQUESTED: lambda n, e, r: ApprovalNotifier(n).apply(e, redelivered=r),
-    EventType.APPROVAL_DECIDED: lambda n, e, r: ApprovalNotifier(n).apply(e, redelivered=r),
-    EventType.APPROVAL_EXPIRED: lambda n, e, r: ApprovalNotifier(n).apply(e, redelivered=r),
-    EventType.INVESTIGATION_POSTED: lambda n, e, r: InvestigationNotifier(n).apply(
-        e, redelivered=r),
-    EventType.INVESTIGATION_VOTED: lambda n, e, r: InvestigationNotifier(n).apply(
-        e, redelivered=r),
+    EventType.TRIGGERED: (
+        card, paged, channel_opened, runbooks,
+        via(RecordNotifier, "on_triggered"), dm_assignee,
+    ),
+    EventType.ACKNOWLEDGED: (reply, topic, *STATE),
+    EventType.RESOLVED: (reply, topic, via(IncidentChannels, "resolved"), *STATE),
+    EventType.SNOOZED: (reply, topic, *STATE),
+    EventType.UNSNOOZED: (reply, topic, via(Pager, "on_unsnoozed"), *STATE),
+    EventType.ASSIGNED: (reply, topic, *STATE, dm_assignee),
+    EventType.SEVERITY_CHANGED: (reply, topic, via(RecordNotifier, "severity_changed"), *STATE),
+    EventType.REOPENED: (via(Pager, "on_reopened"), topic, via(IncidentChannels, "reopened"),
+                         *STATE),
+    EventType.ESCALATED: (via(Pager, "on_escalated"), runbooks, refresh),
+    EventType.NOTE_ADDED: (reply, refresh),
+    EventType.REFIRED: (reply, refresh),
+    EventType.INVESTIGATION: (reply, refresh),
+    EventType.SLA_BREACHED: (via(Pager, "on_sla_breached"), refresh),
+    EventType.STATUS_UPDATE: (via(IncidentChannels, "status_update"), refresh),
+    EventType.UPDATE_REMINDER: (via(IncidentChannels, "update_reminder"),),
+    EventType.CHANNEL_ARCHIVE_WARNING: (via(IncidentChannels, "archive_warning"),),
+    EventType.CHANNEL_ARCHIVED: (via(IncidentChannels, "archived"), refresh),
+    EventType.TIMELINE_REQUESTED: (via(IncidentChannels, "timeline_requested"),),
+    EventType.FOLLOWUP_ADDED: (via(RecordNotifier, "followup_added"),),
+    EventType.FOLLOWUP_DONE: (via(RecordNotifier, "followup_done"),),
+    EventType.RETRO_SCHEDULED: (via(RecordNotifier, "retro_scheduled"),),
+    EventType.ROLE_ASSIGNED: (via(RecordNotifier, "role_assigned"),),
+    EventType.ROLES_UNCLAIMED: (via(RecordNotifier, "roles_unclaimed"),),
+    EventType.MESSAGE_PINNED: (via(RecordNotifier, "message_pinned"),),
+    EventType.RUNBOOK_STEP: (via(RunbookRunner, "run_step"),),
+    EventType.RUNBOOK_STEP_DONE: (),  # in the timeline; the next step is its own event
+    EventType.RUNBOOK_STEP_FAILED: (via(RunbookRunner, "announce_failure"),),
 }
 
 
-async def _none() -> None:
-    return None
+async def _digest(n: Notifier, event: Event, redelivered: bool) -> None:
+    if n.digest is not None:
+        await post_digest(n, event, n.digest)
+
+
+async def _approval_requested(n: Notifier, event: Event, redelivered: bool) -> None:
+    await ApprovalNotifier(n).posted(event, redelivered)
+
+
+async def _approval_changed(n: Notifier, event: Event, redelivered: bool) -> None:
+    await ApprovalNotifier(n).changed(event, redelivered)
+
+
+async def _investigation_posted(n: Notifier, event: Event, redelivered: bool) -> None:
+    await InvestigationNotifier(n).posted(event, redelivered)
+
+
+async def _investigation_voted(n: Notifier, event: Event, redelivered: bool) -> None:
+    await InvestigationNotifier(n).voted(event, redelivered)
+
+
+# Handlers that record something on the incident that later handlers read (the card's place,
+# the escalation level, the incident channel).
+CHANGES_INCIDENT = frozenset({card, paged, channel_opened})
+
+# Events about something other than an incident (their stream id field holds its id).
+OTHER_HANDLERS: dict[EventType, OtherHandler] = {
+    EventType.DIGEST_DUE: _digest,
+    EventType.APPROVAL_REQUESTED: _approval_requested,
+    EventType.APPROVAL_DECIDED: _approval_changed,
+    EventType.APPROVAL_EXPIRED: _approval_changed,
+    EventType.INVESTIGATION_POSTED: _investigation_posted,
+    EventType.INVESTIGATION_VOTED: _investigation_voted,
+}
 
 
 async def apply_event(n: Notifier, event: Event, redelivered: bool) -> None:
@@ -131,9 +133,9 @@ async def apply_event(n: Notifier, event: Event, redelivered: bool) -> None:
         await other(n, event, redelivered)
         return
     incident = await n.store.get(event.incident_id)
-    for handler in EVENT_HANDLERS.get(event.type, ()):
+    for handler in EVENT_HANDLERS[event.type]:
         if incident is None:
             return
         await handler(n, incident, event, redelivered)
-        # Handlers record what they posted on the incident: the next one sees it.
-        incident = await n.store.get(event.incident_id)
+        if handler in CHANGES_INCIDENT:  # the next handlers see what it recorded
+            incident = await n.store.get(event.incident_id)

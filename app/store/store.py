@@ -95,6 +95,8 @@ class IncidentStore:
         "message_pin",
         "bucket_take",  # the notifier's pacing, shared across instances
         "rollup_admit",  # storm rollups (app/store/rollups.py)
+        "event_begin",  # the notifier: may this event be applied now?
+        "event_done",
     )
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
@@ -279,6 +281,18 @@ class IncidentStore:
 
     async def notified_seq(self, incident_id: str) -> int:
         return int(await self.redis.get(self.keys.notified(incident_id)) or 0)
+
+    async def begin_event(self, incident_id: str, seq: int, owner: str, ttl_ms: int) -> str:
+        """'apply' (lease taken), 'done' (applied before) or 'wait'."""
+        keys = [self.keys.notified(incident_id), self.keys.lock(f"incident:{incident_id}")]
+        return str(await self._run("event_begin", keys, [seq, owner, ttl_ms]))
+
+    async def finish_event(
+        self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
+    ) -> None:
+        keys = [self.keys.notified(incident_id), self.keys.events(),
+                self.keys.lock(f"incident:{incident_id}")]
+        await self._run("event_done", keys, [seq, group, stream_id, owner])
 
     async def mark_notified(self, incident_id: str, seq: int) -> None:
         await self._run("mark_notified", [self.keys.notified(incident_id)], [seq])

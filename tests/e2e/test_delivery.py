@@ -184,3 +184,29 @@ async def test_a_busy_channel_does_not_hold_up_another(
         assert waited <= 8, f"the quiet channel waited {waited:.1f}s"
         assert busy < 30  # the busy channel was still working through its queue
         assert emu.rate_limits_drawn() == 0
+
+
+async def test_a_fault_in_beacon_is_told_and_does_not_hold_the_lane(world: World, monkeypatch):
+    """Not an outage but a bug: tried a few times, told to the person, then the lane goes on."""
+    from app.notifier.handlers.cards import Cards
+
+    real = Cards.reply
+
+    async def broken(self, incident, event, redelivered):  # type: ignore[no-untyped-def]
+        if incident.id == "INC-1":
+            raise RuntimeError("a bug in a handler")
+        await real(self, incident, event, redelivered)
+
+    monkeypatch.setattr(Cards, "reply", broken)
+    channel = world.channel("incidents")
+    for title in ("First", "Second"):
+        await world.alice.slash_command("/incident", f"create {title} --sev P3", channel=channel)
+    first, second = await world.card("incidents", "INC-1"), await world.card("incidents", "INC-2")
+    await world.bob.click(first, "Acknowledge")
+    await world.bob.click(second, "Acknowledge")
+    await world.reply("incidents", second, "Acknowledged by <@UBOB>")
+    told = await world.emu.wait_for(lambda: next(
+        (m for m in world.emu.dms("UBOB") if "Beacon hit a fault of its own" in m.text), None),
+        timeout=20)
+    assert "INC-1" in told.text and "The incident itself is saved" in told.text
+    await world.settle()  # set aside, not left pending

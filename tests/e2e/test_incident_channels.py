@@ -121,7 +121,7 @@ async def test_p1_gets_a_private_channel_automatically_once(cw: World):
         at=first.at,
         data=first.data,
     )
-    await IncidentChannels(beacon.notifier).apply(incident, replay, redelivered=True)
+    await IncidentChannels(beacon.notifier).on_triggered(incident, replay, True)
     assert len(cw.emu.calls_to("conversations.create")) == created
     assert len(cw.emu.messages(ch.id)) == 1 and len(ch.bookmarks) == 1 and len(ch.pins) == 1
 

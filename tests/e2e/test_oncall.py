@@ -109,6 +109,14 @@ async def test_escalates_level_by_level_until_acknowledged(ow: World):
     assert await escalations(ow) == 1
     assert len(ow.emu.dms(ON_CALL)) == 1  # paged once, never again after the ack
     assert "Acknowledged ✓ by <@UCAROL>" in ow.fresh(card).all_text()
+    await ow.carol.slash_command("/incident", "resolve INC-1 fixed",
+                                 channel=ow.channel("payments-oncall"))
+    await ow.settle()
+    # Resolved: each page DM says so and has no buttons left at all.
+    for person in (ON_CALL, "UCAROL", "UDAN"):
+        [page] = ow.emu.dms(person)
+        assert page.text.startswith("✅ INC-1 was resolved by <@UCAROL>")
+        assert page.buttons() == ["View"]
 
 
 async def test_p1_pages_two_levels_at_once_and_repeats(ow: World):

@@ -155,7 +155,7 @@ async def test_a_runbook_with_every_step_type(rw: World):
     # the same trigger delivered again (a crash before it was acknowledged) starts nothing
     first = (await beacon.store.timeline("INC-1"))[0]
     replay = Event("INC-1#1", first.type, "INC-1", 1, first.actor, first.at, first.data)
-    await RunbookRunner(beacon.notifier).start_matching(incident, replay)
+    await RunbookRunner(beacon.notifier).start_matching(incident, replay, True)
     await rw.settle()
     assert len(rw.emu.calls_to("conversations.create")) == 1
     assert len(await runs.runs("INC-1")) == 1

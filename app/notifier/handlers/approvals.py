@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain.approvals import Approval
 from app.domain.investigations import Investigation
-from app.domain.models import Event, EventType
+from app.domain.models import Event
 from app.slack.channels import ChannelNotFound
 from app.store.approvals import ApprovalStore, InvestigationStore
 from views import approvals as approval_view
@@ -35,14 +35,19 @@ class ApprovalNotifier:
         self.n = notifier
         self.store = ApprovalStore(notifier.store)
 
-    async def apply(self, event: Event, *, redelivered: bool) -> None:
+    async def _approval(self, event: Event) -> Approval | None:
         found = await self.store.get(event.incident_id)
-        if found is None:
-            return
-        approval = Approval.from_redis(*found)
-        if event.type is EventType.APPROVAL_REQUESTED:
+        return Approval.from_redis(*found) if found is not None else None
+
+    async def posted(self, event: Event, redelivered: bool) -> None:
+        approval = await self._approval(event)
+        if approval is not None:
             await self.post_card(approval, event, redelivered=redelivered)
-        else:  # decided or expired: the same card, buttons gone
+
+    async def changed(self, event: Event, redelivered: bool) -> None:
+        """Decided or expired: the same card, buttons gone."""
+        approval = await self._approval(event)
+        if approval is not None:
             await self.update_card(approval)
 
     async def post_card(self, approval: Approval, event: Event, *, redelivered: bool) -> None:
@@ -92,14 +97,19 @@ class InvestigationNotifier:
         self.n = notifier
         self.store = InvestigationStore(notifier.store)
 
-    async def apply(self, event: Event, *, redelivered: bool) -> None:
+    async def _investigation(self, event: Event) -> Investigation | None:
         raw = await self.store.get(event.incident_id)
-        if raw is None:
-            return
-        inv = Investigation.from_redis(raw)
-        if event.type is EventType.INVESTIGATION_POSTED:
+        return Investigation.from_redis(raw) if raw is not None else None
+
+    async def posted(self, event: Event, redelivered: bool) -> None:
+        inv = await self._investigation(event)
+        if inv is not None:
             await self.post(inv, event, redelivered=redelivered)
-        elif inv.channel and inv.card_ts:  # a vote: counts updated in place
+
+    async def voted(self, event: Event, redelivered: bool) -> None:
+        """A vote: the counts updated in place."""
+        inv = await self._investigation(event)
+        if inv is not None and inv.channel and inv.card_ts:
             await self.n.client.chat_update(
                 channel=inv.channel,
                 ts=inv.card_ts,

@@ -4,6 +4,7 @@ the incident's state current (card, page DMs, assignee DMs, pinned summary)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -87,14 +88,13 @@ class Cards:
             incident.id, "card", posted.channel, posted.card_ts, card=True,
             permalink=link["permalink"],
         )
-        fresh = await self.store.get(incident.id)
-        if fresh is not None:
-            await self.update_card(fresh)  # adds the View link now that it is known
+        # The View link, now that it is known.
+        await self.update_card(replace(posted, permalink=str(link["permalink"])), member=False)
 
-    async def update_card(self, incident: Incident) -> None:
+    async def update_card(self, incident: Incident, *, member: bool | None = None) -> None:
         if not incident.channel or not incident.card_ts:
             return
-        if await self.n.rollups.refresh_for(incident):
+        if member is not False and await self.n.rollups.refresh_for(incident):
             return  # its card is a rollup row
         await self.n.client.chat_update(
             channel=incident.channel,

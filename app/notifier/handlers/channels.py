@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from app.config_oncall import Target
 from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
-from app.domain.models import Event, EventType, Incident, is_api_actor
+from app.domain.models import Event, Incident, is_api_actor
 from app.notifier.handlers.oncall import Pager
 from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
@@ -37,16 +37,6 @@ TRANSIENT = {
     "fatal_error",
     "service_unavailable",
     "request_timeout",
-}
-# Events that change what topic and purpose say.
-STATUS_EVENTS = {
-    EventType.ACKNOWLEDGED,
-    EventType.RESOLVED,
-    EventType.ASSIGNED,
-    EventType.SEVERITY_CHANGED,
-    EventType.SNOOZED,
-    EventType.UNSNOOZED,
-    EventType.REOPENED,
 }
 MAX_ATTEMPTS = 20
 
@@ -69,49 +59,49 @@ class IncidentChannels:
     def wanted(self, incident: Incident) -> bool:
         return incident.wants_channel or incident.severity in self.cfg.auto_for
 
-    # --- entry point -------------------------------------------------------------------------
-    async def apply(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
-        if event.type is EventType.TRIGGERED:
-            await self.arm_reminder(incident, incident.created_at)
-            if self.wanted(incident):
-                await self.open_channel(incident, event, redelivered=redelivered)
-            return
-        if incident.incident_channel and event.type in STATUS_EVENTS:
+    # --- handlers (listed in app/notifier/table.py) -------------------------------------------
+    async def on_triggered(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        await self.arm_reminder(incident, incident.created_at)
+        if self.wanted(incident):
+            await self.open_channel(incident, event, redelivered=redelivered)
+
+    async def topic(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        """Topic and purpose say the state: kept current on every change of it."""
+        if incident.incident_channel:
             await self._guard(incident, event, "topic", self.set_topic(incident))
-        match event.type:
-            case EventType.STATUS_UPDATE:
-                text = views.status_update_text(event.actor, str(event.data.get("text", "")))
-                await self.both(incident, event, text, "update")
-            case EventType.UPDATE_REMINDER:
-                text = views.reminder_text(incident, float(event.data.get("since", 0)))
-                await self.one(incident, event, text, "reminder")
-            case EventType.RESOLVED:
-                timeline = await self.store.timeline(incident.id)
-                text = views.resolution_text(incident, timeline, self.config)
-                blocks = record_views.resolution_blocks(text, incident)  # Schedule retrospective
-                await self.both(incident, event, text, "resolved", blocks=blocks)
-                await self.arm_archive(incident)
-            case EventType.REOPENED:
-                await self.both(
-                    incident,
-                    event,
-                    f"🔄 {incident.id} was reopened by {views.user(event.actor)}.",
-                    "reopened",
-                )
-                await self.arm_reminder(incident, event.at)
-            case EventType.CHANNEL_ARCHIVE_WARNING:
-                left = self.cfg.archive_warning_minutes * 60
-                await self.one(
-                    incident,
-                    event,
-                    views.archive_warning_text(incident, left),
-                    "archive-warning",
-                    thread=False,
-                )
-            case EventType.TIMELINE_REQUESTED:
-                await self.upload_timeline(incident, event)
-            case EventType.CHANNEL_ARCHIVED:
-                await self._guard(incident, event, "archive", self.archive(incident, event))
+
+    async def status_update(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.status_update_text(event.actor, str(event.data.get("text", "")))
+        await self.both(incident, event, text, "update")
+
+    async def update_reminder(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.reminder_text(incident, float(event.data.get("since", 0)))
+        await self.one(incident, event, text, "reminder")
+
+    async def resolved(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        timeline = await self.store.timeline(incident.id)
+        text = views.resolution_text(incident, timeline, self.config)
+        blocks = record_views.resolution_blocks(text, incident)  # Schedule retrospective
+        await self.both(incident, event, text, "resolved", blocks=blocks)
+        await self.arm_archive(incident)
+
+    async def reopened(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = f"🔄 {incident.id} was reopened by {views.user(event.actor)}."
+        await self.both(incident, event, text, "reopened")
+        await self.arm_reminder(incident, event.at)
+
+    async def archive_warning(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        left = self.cfg.archive_warning_minutes * 60
+        text = views.archive_warning_text(incident, left)
+        await self.one(incident, event, text, "archive-warning", thread=False)
+
+    async def timeline_requested(
+        self, incident: Incident, event: Event, redelivered: bool
+    ) -> None:
+        await self.upload_timeline(incident, event)
+
+    async def archived(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        await self._guard(incident, event, "archive", self.archive(incident, event))
 
     async def _guard(self, incident: Incident, event: Event, step: str, work: Any) -> bool:
         """Run one step; a permanent Slack refusal is told in the thread. True when it worked."""

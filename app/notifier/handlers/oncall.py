@@ -39,7 +39,9 @@ class Pager:
         self.clock = notifier.clock
 
     # --- entry points ----------------------------------------------------------------------
-    async def on_triggered(self, incident: Incident, event: Event) -> None:
+    async def on_triggered(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
         timers = self._sla_timers(incident)
         found = self.config.policy_for(incident.service)
         fields: dict[str, object] = {}
@@ -55,7 +57,9 @@ class Pager:
             fresh = await self.store.get(incident.id) or incident
             await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
 
-    async def on_reopened(self, incident: Incident, event: Event) -> None:
+    async def on_reopened(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
         """Reopened (issue 7): the resolve SLA and, with a policy, escalation start over from the
         reopen, in a round of their own (timer ids carry the reopen's seq, so they are the same
         when the event is replayed and differ from every earlier round's)."""
@@ -79,7 +83,9 @@ class Pager:
             await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
                             reopened=True)
 
-    async def on_escalated(self, incident: Incident, event: Event) -> None:
+    async def on_escalated(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
         found = self.config.policy_for(incident.service)
         level = int(event.data["level"])
         if found is None:
@@ -94,7 +100,9 @@ class Pager:
             return
         await self.page(incident, event, found[1], [level], escalated=True)
 
-    async def on_unsnoozed(self, incident: Incident, event: Event) -> None:
+    async def on_unsnoozed(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
         found = self.config.policy_for(incident.service)
         if incident.status is not Status.TRIGGERED or found is None:
             if incident.assignee:
@@ -123,7 +131,9 @@ class Pager:
             event=event, channel=incident.assignee, **self.n.cards.dm_message(incident, lead),
         )
 
-    async def on_sla_breached(self, incident: Incident, event: Event) -> None:
+    async def on_sla_breached(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
         kind = event.data["kind"]
         minutes = int(event.data.get("minutes", 0))
         verb = "acknowledged" if kind == "ack" else "resolved"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from app.domain.incident_record import raised_nudge_timer, role_nudge_timer
-from app.domain.models import Event, EventType, Incident
+from app.domain.models import Event, Incident
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels
 from views import incident_channel as channel_views
 from views import incident_record as views
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.incident_record")
 
-# Events after which the pinned summary shows something else (holders, Claim buttons).
-SUMMARY_EVENTS = {EventType.ROLE_ASSIGNED}  # state changes: Cards.refresh
 
 
 class RecordNotifier:
@@ -34,52 +32,54 @@ class RecordNotifier:
         self.client = notifier.client
         self.channels = IncidentChannels(notifier)
 
-    async def apply(self, incident: Incident, event: Event) -> None:
-        if event.type in SUMMARY_EVENTS and incident.incident_channel:
+    # --- handlers (listed in app/notifier/table.py) -------------------------------------------
+    async def role_assigned(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        if incident.incident_channel:  # the pinned summary shows the holders
             await self.channels._guard(incident, event, "summary", self.refresh_summary(incident))
         data = event.data
-        match event.type:
-            case EventType.TRIGGERED:
-                await self.arm_nudge(incident)
-            case EventType.SEVERITY_CHANGED:  # raised into the nudged severities: nudge later
-                timer = raised_nudge_timer(
-                    self.config, incident.id, severity=str(data.get("severity") or ""),
-                    previous=str(data.get("previous") or ""),
-                    seq=event.seq, at=event.at,
-                )
-                if timer is not None:
-                    await self.store.arm(incident.id, fields={}, timers=[timer])
-            case EventType.FOLLOWUP_ADDED:
-                text = views.followup_added_text(incident.id, event.actor, data)
-                await self.thread_note(incident, event, text, "followup")
-            case EventType.FOLLOWUP_DONE:
-                await self.thread_note(
-                    incident, event, views.followup_done_text(event.actor, data), "followup"
-                )
-            case EventType.RETRO_SCHEDULED:
-                text = views.retro_text(incident.id, event.actor, data)
-                await self.channels.both(incident, event, text, "retro")
-            case EventType.ROLE_ASSIGNED:
-                text = views.role_assigned_text(
-                    incident.id,
-                    str(data.get("role")),
-                    str(data.get("user")),
-                    event.actor,
-                    str(data.get("previous") or ""),
-                )
-                await self.channels.one(incident, event, text, "role")
-                await self.dm_holder(incident, event)
-            case EventType.ROLES_UNCLAIMED:
-                text = views.roles_unclaimed_text(
-                    incident, list(data.get("roles") or []), self.config.role_nudge_minutes
-                )
-                await self.channels.one(incident, event, text, "roles-unclaimed")
-            case EventType.MESSAGE_PINNED:
-                channel = str(data.get("channel") or "")
-                thread = str(data.get("thread_ts") or data.get("ts") or "")
-                await self.channels.post(
-                    incident, event, channel, thread, views.PINNED_NOTE, f"pinned:{event.event_id}"
-                )
+        text = views.role_assigned_text(
+            incident.id, str(data.get("role")), str(data.get("user")), event.actor,
+            str(data.get("previous") or ""),
+        )
+        await self.channels.one(incident, event, text, "role")
+        await self.dm_holder(incident, event)
+
+    async def on_triggered(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        await self.arm_nudge(incident)
+
+    async def severity_changed(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        """Raised into the nudged severities: nudge for unclaimed roles later."""
+        timer = raised_nudge_timer(
+            self.config, incident.id, severity=str(event.data.get("severity") or ""),
+            previous=str(event.data.get("previous") or ""), seq=event.seq, at=event.at,
+        )
+        if timer is not None:
+            await self.store.arm(incident.id, fields={}, timers=[timer])
+
+    async def followup_added(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.followup_added_text(incident.id, event.actor, event.data)
+        await self.thread_note(incident, event, text, "followup")
+
+    async def followup_done(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.followup_done_text(event.actor, event.data)
+        await self.thread_note(incident, event, text, "followup")
+
+    async def retro_scheduled(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.retro_text(incident.id, event.actor, event.data)
+        await self.channels.both(incident, event, text, "retro")
+
+    async def roles_unclaimed(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        text = views.roles_unclaimed_text(
+            incident, list(event.data.get("roles") or []), self.config.role_nudge_minutes
+        )
+        await self.channels.one(incident, event, text, "roles-unclaimed")
+
+    async def message_pinned(self, incident: Incident, event: Event, redelivered: bool) -> None:
+        channel = str(event.data.get("channel") or "")
+        thread = str(event.data.get("thread_ts") or event.data.get("ts") or "")
+        await self.channels.post(
+            incident, event, channel, thread, views.PINNED_NOTE, f"pinned:{event.event_id}"
+        )
 
     async def thread_note(self, incident: Incident, event: Event, text: str, name: str) -> None:
         """The card thread (the incident channel may be archived by now)."""

@@ -62,7 +62,7 @@ class RunbookRunner:
         self.channels = IncidentChannels(notifier)
 
     # --- entry points ------------------------------------------------------------------------
-    async def start_matching(self, incident: Incident, event: Event) -> None:
+    async def start_matching(self, incident: Incident, event: Event, redelivered: bool) -> None:
         """Start every runbook whose trigger matches this event (once per event)."""
         on = TRIGGERS.get(event.type)
         if on is None:
@@ -82,17 +82,11 @@ class RunbookRunner:
                 if_status=t.if_status,
             )
 
-    async def apply(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
-        if event.type is EventType.RUNBOOK_STEP:
-            await self.run_step(incident, event, redelivered=redelivered)
-        elif event.type is EventType.RUNBOOK_STEP_FAILED:
-            await self.announce_failure(incident, event)
-
     # --- one step ----------------------------------------------------------------------------
     def _runbook(self, name: str) -> Runbook | None:
         return next((rb for rb in self.config.runbooks if rb.name == name), None)
 
-    async def run_step(self, incident: Incident, event: Event, *, redelivered: bool) -> None:
+    async def run_step(self, incident: Incident, event: Event, redelivered: bool) -> None:
         run_id, index = str(event.data["run"]), int(event.data["step"])
         rb = self._runbook(str(event.data["runbook"]))
         if rb is None or index >= len(rb.steps):
@@ -265,7 +259,7 @@ class RunbookRunner:
         return f"bookmark added in <#{channel}>"
 
     # --- failures and retries ----------------------------------------------------------------
-    async def announce_failure(self, incident: Incident, event: Event) -> None:
+    async def announce_failure(self, incident: Incident, event: Event, redelivered: bool) -> None:
         data = event.data
         run, index = str(data["run"]), int(data["step"])
         log.warning(

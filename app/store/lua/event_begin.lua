@@ -1,0 +1,15 @@
+-- The notifier may apply an event: it is the incident's next one and nobody else is applying
+-- one of its events. Takes the incident's lease when so.
+-- KEYS: notified string, lock   ARGV: seq, owner, ttl_ms
+-- Returns 'apply', 'done' (applied before: acknowledge it) or 'wait' (an earlier event first,
+-- or another instance holds the incident).
+local notified = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seq = tonumber(ARGV[1])
+if seq <= notified then return 'done' end
+if seq > notified + 1 then return 'wait' end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 'apply' end
+if redis.call('GET', KEYS[2]) == ARGV[2] then
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return 'apply'
+end
+return 'wait'
