@@ -114,7 +114,7 @@ class HomePublisher:
         published = 0
         for user_id, page in zip(viewers, pages, strict=True):
             try:
-                await self._publish_with(user_id, snapshot, int(page or 0))
+                await self._publish_with(user_id, snapshot, int(page or 0), background=True)
                 published += 1
             except SlackApiError as exc:  # one viewer's error does not hold the others back
                 log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))
@@ -137,16 +137,23 @@ class HomePublisher:
             await b.redis.hset(keys.home_pages(), user_id, page)
         await self._publish_with(user_id, await self._snapshot(), page)
 
-    async def _publish_with(self, user_id: str, snapshot: HomeSnapshot, page: int) -> None:
+    async def _publish_with(
+        self, user_id: str, snapshot: HomeSnapshot, page: int, *, background: bool = False
+    ) -> None:
         view = home_view(
             snapshot.incidents, self.beacon.config, user_id=user_id, now=snapshot.now,
             oncall=snapshot.oncall, approvals=snapshot.approvals, page=page,
         )
-        await self._send(user_id, view)
+        await self._send(user_id, view, background=background)
 
-    async def _send(self, user_id: str, view: dict[str, Any]) -> None:
-        """Every Slack write of the publisher goes through here."""
-        await self.beacon.client.views_publish(user_id=user_id, view=view)
+    async def _send(self, user_id: str, view: dict[str, Any], *, background: bool) -> None:
+        """Republishing goes through the notifier's poster like every Slack write (paced,
+        retried by the one policy); a person opening the tab or paging through it gets the
+        listener's fail-fast client, since Slack waits for that answer."""
+        if background:
+            await self.beacon.notifier.poster.call("views_publish", user_id=user_id, view=view)
+        else:
+            await self.beacon.listener_client.views_publish(user_id=user_id, view=view)
 
     # --- data shared by every viewer ------------------------------------------------------
     async def _snapshot(self) -> HomeSnapshot:

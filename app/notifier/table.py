@@ -22,16 +22,19 @@ from app.notifier.handlers.runbooks import RunbookRunner
 if TYPE_CHECKING:
     from app.notifier.engine import Notifier
 
-Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[None]]
+# A handler may return True: "I changed the incident" (the next ones read it again).
+Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[bool | None]]
 OtherHandler = Callable[["Notifier", Event, bool], Awaitable[None]]
 
 
 def via(cls: type, method: str) -> Handler:
     """A handler calling `cls(notifier).method(incident, event, redelivered)`."""
 
-    async def handler(n: Notifier, incident: Incident, event: Event, redelivered: bool) -> None:
+    async def handler(
+        n: Notifier, incident: Incident, event: Event, redelivered: bool
+    ) -> bool | None:
         target: Any = n.cards if cls is Cards else cls(n)
-        await getattr(target, method)(incident, event, redelivered)
+        return await getattr(target, method)(incident, event, redelivered)  # type: ignore[no-any-return]
 
     handler.__qualname__ = f"{cls.__name__}.{method}"
     handler.target = (cls, method)  # type: ignore[attr-defined]
@@ -112,10 +115,6 @@ async def _investigation_voted(n: Notifier, event: Event, redelivered: bool) -> 
     await InvestigationNotifier(n).voted(event, redelivered)
 
 
-# Handlers that record something on the incident that later handlers read (the card's place,
-# the escalation level, the incident channel).
-CHANGES_INCIDENT = frozenset({card, paged, channel_opened})
-
 # Events about something other than an incident (their stream id field holds its id).
 OTHER_HANDLERS: dict[EventType, OtherHandler] = {
     EventType.DIGEST_DUE: _digest,
@@ -136,6 +135,5 @@ async def apply_event(n: Notifier, event: Event, redelivered: bool) -> None:
     for handler in EVENT_HANDLERS[event.type]:
         if incident is None:
             return
-        await handler(n, incident, event, redelivered)
-        if handler in CHANGES_INCIDENT:  # the next handlers see what it recorded
-            incident = await n.store.get(event.incident_id)
+        if await handler(n, incident, event, redelivered):  # it changed the incident:
+            incident = await n.store.get(event.incident_id)  # the next ones see it

@@ -127,6 +127,17 @@ async def test_storm_of_200_is_visible_within_20s_acked_once_and_pages_once(
             None), timeout=30)
         assert storm_dm is not None
 
+        # One row through its ⋯ menu: Details opens the card in a modal, Acknowledge acts.
+        first_row = next(b["block_id"] for b in rollups[0].blocks
+                         if b.get("block_id", "").startswith("rollup-row-"))
+        one = first_row.removeprefix("rollup-row-")
+        await world.bob.select(world.fresh(rollups[0]), "Details", block_id=first_row)
+        modal = await emu.wait_for(lambda: next(
+            (v for v in emu.all_views() if v.user_id == "UBOB" and f"*{one}*" in v.all_text()),
+            None), timeout=10)
+        assert "Acknowledge" not in modal.buttons()  # a read-only copy of the card
+        await world.bob.select(world.fresh(rollups[0]), "Acknowledge", block_id=first_row)
+
         # Acknowledge all, on every rollup message; a second press finds nothing left.
         for rollup in rollups:
             fresh = world.fresh(rollup)
@@ -150,6 +161,9 @@ async def test_storm_of_200_is_visible_within_20s_acked_once_and_pages_once(
             not any(b.startswith("Acknowledge all") for b in world.fresh(r).buttons())
             for r in rollups), timeout=30)
         assert "Acknowledged ✓ by <@UALICE>" in world.fresh(rollups[0]).all_text()
+        assert counts[one] == 1 and f"*{one}*" in text_of(emu, channel)
+        row = next(b for b in world.fresh(rollups[0]).blocks if b.get("block_id") == first_row)
+        assert "Acknowledged ✓ by <@UBOB>" in row["text"]["text"]  # bob's, not alice's
         # One reply in the rollup thread says it, not one per incident.
         replies = emu.thread(channel, rollups[0].ts)
         assert len([r for r in replies if "acknowledged every incident" in r.text]) == 1

@@ -58,18 +58,20 @@ class Cards:
         return record
 
     # --- the card ------------------------------------------------------------------------
-    async def post_card(self, incident: Incident, event: Event, redelivered: bool) -> None:
+    async def post_card(self, incident: Incident, event: Event, redelivered: bool) -> bool:
+        """Posts the card (or lists the incident on a storm rollup). True: the incident changed
+        (where its card is)."""
         try:
             ref, channel = await self.n.channel_for(incident)
         except ChannelNotFound as exc:
             await self.n.report_failure(event, f"channel_not_found ({exc.name})")
-            return
+            return False
         if channel is None or not event_enabled(self.config, ref or "", EventKind.TRIGGERED):
-            return
+            return False
         known = await self.store.message_ref(incident.id, "card")
         if known is None and await self.n.rollups.take(incident, event, channel, redelivered):
-            return  # a storm: the incident is listed on the channel's rollup instead
-        await self.n.poster.post(
+            return True  # a storm: the incident is listed on the channel's rollup instead
+        place = await self.n.poster.post(
             known=known,
             record=self._record(incident.id, "card", card=True),
             event=event,
@@ -78,9 +80,10 @@ class Cards:
             text=card.fallback_text(incident, self.config),
             attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
         )
-        posted = await self.store.get(incident.id)
-        if posted is None or not posted.card_ts or not posted.channel or posted.permalink:
-            return
+        posted = incident if incident.card_ts else replace(
+            incident, channel=place[0], card_ts=place[1])
+        if posted.permalink:
+            return True
         link = await self.n.client.chat_getPermalink(
             channel=posted.channel, message_ts=posted.card_ts
         )
@@ -90,6 +93,7 @@ class Cards:
         )
         # The View link, now that it is known.
         await self.update_card(replace(posted, permalink=str(link["permalink"])), member=False)
+        return True
 
     async def update_card(self, incident: Incident, *, member: bool | None = None) -> None:
         if not incident.channel or not incident.card_ts:

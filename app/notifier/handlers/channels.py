@@ -60,10 +60,13 @@ class IncidentChannels:
         return incident.wants_channel or incident.severity in self.cfg.auto_for
 
     # --- handlers (listed in app/notifier/table.py) -------------------------------------------
-    async def on_triggered(self, incident: Incident, event: Event, redelivered: bool) -> None:
+    async def on_triggered(self, incident: Incident, event: Event, redelivered: bool) -> bool:
+        """True when it opened the incident's channel (the incident changed)."""
         await self.arm_reminder(incident, incident.created_at)
-        if self.wanted(incident):
-            await self.open_channel(incident, event, redelivered=redelivered)
+        if not self.wanted(incident):
+            return False
+        await self.open_channel(incident, event, redelivered=redelivered)
+        return True
 
     async def topic(self, incident: Incident, event: Event, redelivered: bool) -> None:
         """Topic and purpose say the state: kept current on every change of it."""

@@ -41,7 +41,9 @@ class Pager:
     # --- entry points ----------------------------------------------------------------------
     async def on_triggered(
         self, incident: Incident, event: Event, redelivered: bool = False
-    ) -> None:
+    ) -> bool:
+        """Arms SLA and escalation timers and pages the first levels. True when the incident
+        changed (its escalation level)."""
         timers = self._sla_timers(incident)
         found = self.config.policy_for(incident.service)
         fields: dict[str, object] = {}
@@ -53,9 +55,11 @@ class Pager:
             due = incident.created_at + delay_s(policy, first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due))
         await self.store.arm(incident.id, fields=fields, timers=timers)
-        if found:
-            fresh = await self.store.get(incident.id) or incident
-            await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
+        if not found:
+            return False
+        fresh = await self.store.get(incident.id) or incident
+        await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
+        return True
 
     async def on_reopened(
         self, incident: Incident, event: Event, redelivered: bool = False
