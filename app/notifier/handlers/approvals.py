@@ -7,11 +7,12 @@ the notifier's per-id ordering, lease and dedupe apply to them unchanged.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.domain.approvals import Approval
 from app.domain.investigations import Investigation
 from app.domain.models import Event
+from app.notifier.poster import metadata
 from app.slack.channels import ChannelNotFound
 from app.store.approvals import ApprovalStore, InvestigationStore
 from views import approvals as approval_view
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.notifier")
 
-
-def _metadata(event: Event, key: str) -> dict[str, Any]:
-    return {
-        "event_type": "beacon_event",
-        "event_payload": {"event_id": event.event_id, key: event.incident_id},
-    }
 
 
 class ApprovalNotifier:
@@ -74,7 +69,7 @@ class ApprovalNotifier:
             attachments=approval_view.approval_attachments(
                 approval, config.approvals, now=self.n.clock.now()
             ),
-            metadata=_metadata(event, "approval_id"),
+            metadata=metadata(event, "approval_id"),
             unfurl_links=False,
         )
         await self.store.record_message(approval.id, "card", resp["channel"], resp["ts"])
@@ -148,7 +143,7 @@ class InvestigationNotifier:
             thread_ts=thread_ts,
             text=investigation_view.fallback_text(inv),
             blocks=investigation_view.result_blocks(inv),
-            metadata=_metadata(event, "investigation_id"),
+            metadata=metadata(event, "investigation_id"),
             unfurl_links=False,
         )
         await self.store.record_message(inv.id, "card", resp["channel"], resp["ts"])

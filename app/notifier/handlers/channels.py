@@ -21,6 +21,7 @@ from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, Incident, is_api_actor
 from app.notifier.handlers.oncall import Pager
+from app.notifier.poster import TRANSIENT, metadata
 from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
 from views import incident_record as record_views
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.incident_channels")
 
-# Worth another try later (the event stays pending and is replayed); anything else is reported.
-TRANSIENT = {
-    "ratelimited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-}
 MAX_ATTEMPTS = 20
 
 
@@ -256,7 +249,7 @@ class IncidentChannels:
                 channel=channel,
                 text=views.summary_text(incident, self.config),
                 blocks=views.summary_blocks(incident, self.config),
-                metadata=_meta(event),
+                metadata=metadata(event),
                 unfurl_links=False,
             )
             await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
@@ -422,7 +415,7 @@ class IncidentChannels:
                 thread_ts=thread_ts,
                 text=text,
                 blocks=blocks,
-                metadata=_meta(event),
+                metadata=metadata(event),
                 unfurl_links=False,
             )
         except SlackApiError as exc:
@@ -448,14 +441,8 @@ class IncidentChannels:
             channel=fresh.channel,
             thread_ts=fresh.card_ts,
             text=text,
-            metadata=_meta(event),
+            metadata=metadata(event),
             unfurl_links=False,
         )
         await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
 
-
-def _meta(event: Event) -> dict[str, object]:
-    return {
-        "event_type": "beacon_event",
-        "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
-    }

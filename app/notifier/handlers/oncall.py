@@ -21,7 +21,7 @@ from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.metrics import METRICS
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
-from app.notifier.poster import is_transient
+from app.notifier.poster import is_transient, metadata
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class Pager:
                 return
             link = f"<{incident.permalink}|{incident.id}>" if incident.permalink else incident.id
             resp = await self.client.chat_postMessage(
-                channel=channel, unfurl_links=False, metadata=_meta(event),
+                channel=channel, unfurl_links=False, metadata=metadata(event),
                 text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
                      f"time to be {verb} ({duration(minutes * 60)}).",
             )
@@ -288,7 +288,7 @@ class Pager:
             return
         resp = await self.client.chat_postMessage(
             channel=incident.channel, thread_ts=incident.card_ts, text=text,
-            metadata=_meta(event), unfurl_links=False,
+            metadata=metadata(event), unfurl_links=False,
         )
         await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
 
@@ -326,12 +326,6 @@ class Pager:
         return {"id": f"esc:{incident_id}:{step.round}:{step.level}{tail}{suffix}", "due": due,
                 "fields": fields}
 
-
-def _meta(event: Event) -> dict[str, object]:
-    return {
-        "event_type": "beacon_event",
-        "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
-    }
 
 
 def sla_deadline(incident: Incident, minutes: int) -> datetime:

@@ -21,6 +21,7 @@ from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed
 from app.notifier.handlers.oncall import Pager
+from app.notifier.poster import metadata
 from app.placeholders import fill
 from app.slack.channels import ChannelNotFound
 from app.store.runbooks import RunbookStore
@@ -211,7 +212,7 @@ class RunbookRunner:
                 thread_ts=thread_ts,
                 text=text,
                 blocks=blocks,
-                metadata=_meta(event),
+                metadata=metadata(event),
                 unfurl_links=False,
             )
             await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
@@ -288,7 +289,7 @@ class RunbookRunner:
                     str(data["runbook"]), index, str(data.get("step_type")), str(data["error"])
                 ),
                 blocks=blocks,
-                metadata=_meta(event),
+                metadata=metadata(event),
                 unfurl_links=False,
             )
             await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
@@ -312,9 +313,3 @@ class RunbookRunner:
                 raise
             log.warning("could not update the failure notice: %s", exc.response.get("error"))
 
-
-def _meta(event: Event) -> dict[str, object]:
-    return {
-        "event_type": "beacon_event",
-        "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
-    }
