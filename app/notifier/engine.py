@@ -140,8 +140,8 @@ class Notifier:
         while not stop.is_set():
             try:
                 if self.lanes.depth() < MAX_QUEUED:
-                    for event in await self.store.read_events(GROUP, self.consumer, 200, 200):
-                        await self.dispatch(event)
+                    await self.dispatch_many(
+                        await self.store.read_events(GROUP, self.consumer, 200, 200))
                 else:
                     await asyncio.sleep(0.05)
                 # Housekeeping on real time: Redis measures idleness in real time too.
@@ -154,10 +154,9 @@ class Notifier:
                     await self._take_pending()
                 if now - last_reclaim >= self.reclaim_idle_ms / 2000:
                     last_reclaim = now
-                    for event in await self.store.reclaim_events(
+                    await self.dispatch_many(await self.store.reclaim_events(
                         GROUP, self.consumer, self.reclaim_idle_ms, 200
-                    ):
-                        await self.dispatch(event, redelivered=True)
+                    ), redelivered=True)
                 backoff = 0.5
             except asyncio.CancelledError:
                 raise
@@ -168,18 +167,39 @@ class Notifier:
                 backoff = min(backoff * 2, 10)
 
     async def _take_pending(self) -> None:
-        for event in await self.store.pending_mine(GROUP, self.consumer, 1000):
-            await self.dispatch(event, redelivered=True)
+        await self.dispatch_many(
+            await self.store.pending_mine(GROUP, self.consumer, 1000), redelivered=True)
 
-    async def lane_for(self, event: Event) -> str:
-        pinned = self._lane_of.get(event.incident_id)
-        if pinned is not None:
-            return str(pinned[0])
+    @staticmethod
+    def _fixed_lane(event: Event) -> str | None:
+        """The lane of an event that is not about an incident's channel."""
         if event.type is EventType.DIGEST_DUE:
             return "digest"
         if event.type.startswith(("approval.", "investigation.")):
             return event.type.split(".", 1)[0]
-        incident = await self.store.get(event.incident_id)
+        return None
+
+    async def dispatch_many(self, events: list[Event], *, redelivered: bool = False) -> None:
+        """Dispatch a batch, reading the incidents their lanes depend on in one round trip."""
+        wanted = sorted({
+            e.incident_id for e in events
+            if e.stream_id not in self._in_flight and e.incident_id not in self._lane_of
+            and self._fixed_lane(e) is None
+        })
+        known = {i.id: i for i in await self.store.get_many(wanted)} if wanted else {}
+        for event in events:
+            await self.dispatch(event, redelivered=redelivered,
+                                incident=known.get(event.incident_id))
+
+    async def lane_for(self, event: Event, incident: Incident | None = None) -> str:
+        pinned = self._lane_of.get(event.incident_id)
+        if pinned is not None:
+            return str(pinned[0])
+        fixed = self._fixed_lane(event)
+        if fixed is not None:
+            return fixed
+        if incident is None:
+            incident = await self.store.get(event.incident_id)
         if incident is None:
             return "default"
         if incident.channel:
@@ -190,10 +210,12 @@ class Notifier:
             return "default"
         return channel or "default"
 
-    async def dispatch(self, event: Event, *, redelivered: bool = False) -> None:
+    async def dispatch(
+        self, event: Event, *, redelivered: bool = False, incident: Incident | None = None
+    ) -> None:
         if event.stream_id in self._in_flight:
             return
-        lane = await self.lane_for(event)
+        lane = await self.lane_for(event, incident)
         self._in_flight.add(event.stream_id)
         if redelivered:
             self._redelivered.add(event.stream_id)
@@ -264,7 +286,9 @@ class Notifier:
         """Apply one event if it is the incident's next; 1 when applied, 0 when deferred."""
         # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
         ttl = self.reclaim_idle_ms
-        verdict = await self.store.begin_event(event.incident_id, event.seq, self.consumer, ttl)
+        verdict, incident = await self.store.begin_event(
+            event.incident_id, event.seq, self.consumer, ttl,
+            read=self._fixed_lane(event) is None)
         if verdict == "done":
             await self.store.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
             return 0
@@ -275,7 +299,7 @@ class Notifier:
         )
         try:
             try:
-                await self.apply(event, redelivered=redelivered)
+                await self.apply(event, redelivered=redelivered, incident=incident)
             except SlackApiError as exc:
                 if is_transient(exc):
                     raise  # Slack stayed down through the poster's retries: replayed later
@@ -314,10 +338,12 @@ class Notifier:
         while await self.store.extend_lock(lock, self.consumer, ttl_ms):  # noqa: ASYNC110
             await asyncio.sleep(ttl_ms / 3000)  # a lease in Redis: nothing to wait on here
 
-    async def apply(self, event: Event, *, redelivered: bool) -> None:
+    async def apply(
+        self, event: Event, *, redelivered: bool, incident: Incident | None = None
+    ) -> None:
         from app.notifier.table import apply_event
 
-        await apply_event(self, event, redelivered)
+        await apply_event(self, event, redelivered, incident)
 
     # --- shared by handlers --------------------------------------------------------------
     async def channel_for(self, incident: Incident) -> tuple[str | None, str | None]:

@@ -22,8 +22,9 @@ from app.notifier.handlers.runbooks import RunbookRunner
 if TYPE_CHECKING:
     from app.notifier.engine import Notifier
 
-# A handler may return True: "I changed the incident" (the next ones read it again).
-Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[bool | None]]
+# A handler may return the incident as it left it, or True: "I changed the incident" (the next
+# ones read it again).
+Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[Incident | bool | None]]
 OtherHandler = Callable[["Notifier", Event, bool], Awaitable[None]]
 
 
@@ -32,7 +33,7 @@ def via(cls: type, method: str) -> Handler:
 
     async def handler(
         n: Notifier, incident: Incident, event: Event, redelivered: bool
-    ) -> bool | None:
+    ) -> Incident | bool | None:
         target: Any = n.cards if cls is Cards else cls(n)
         return await getattr(target, method)(incident, event, redelivered)  # type: ignore[no-any-return]
 
@@ -126,14 +127,21 @@ OTHER_HANDLERS: dict[EventType, OtherHandler] = {
 }
 
 
-async def apply_event(n: Notifier, event: Event, redelivered: bool) -> None:
+async def apply_event(
+    n: Notifier, event: Event, redelivered: bool, incident: Incident | None = None
+) -> None:
+    """Run the event's row; `incident` is the state it starts from when the caller read it."""
     other = OTHER_HANDLERS.get(event.type)
     if other is not None:
         await other(n, event, redelivered)
         return
-    incident = await n.store.get(event.incident_id)
+    if incident is None:
+        incident = await n.store.get(event.incident_id)
     for handler in EVENT_HANDLERS[event.type]:
         if incident is None:
             return
-        if await handler(n, incident, event, redelivered):  # it changed the incident:
-            incident = await n.store.get(event.incident_id)  # the next ones see it
+        changed = await handler(n, incident, event, redelivered)
+        if isinstance(changed, Incident):  # the next ones see the incident as it left it
+            incident = changed
+        elif changed:  # it changed the incident in Redis: read again
+            incident = await n.store.get(event.incident_id)

@@ -282,10 +282,18 @@ class IncidentStore:
     async def notified_seq(self, incident_id: str) -> int:
         return int(await self.redis.get(self.keys.notified(incident_id)) or 0)
 
-    async def begin_event(self, incident_id: str, seq: int, owner: str, ttl_ms: int) -> str:
-        """'apply' (lease taken), 'done' (applied before) or 'wait'."""
+    async def begin_event(
+        self, incident_id: str, seq: int, owner: str, ttl_ms: int, *, read: bool = True
+    ) -> tuple[str, Incident | None]:
+        """('apply', the incident as it is now when `read`) with the lease taken, ('done',
+        None) when applied before, or ('wait', None). `incident_id` may name something else
+        (an approval, the digest): then `read` is False."""
         keys = [self.keys.notified(incident_id), self.keys.lock(f"incident:{incident_id}")]
-        return str(await self._run("event_begin", keys, [seq, owner, ttl_ms]))
+        if read:
+            keys.append(self.keys.incident(incident_id))
+        verdict, *flat = await self._run("event_begin", keys, [seq, owner, ttl_ms])
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        return str(verdict), Incident.from_redis(raw) if raw else None
 
     async def finish_event(
         self, incident_id: str, seq: int, group: str, stream_id: str, owner: str

@@ -58,9 +58,11 @@ class Cards:
         return record
 
     # --- the card ------------------------------------------------------------------------
-    async def post_card(self, incident: Incident, event: Event, redelivered: bool) -> bool:
-        """Posts the card (or lists the incident on a storm rollup). True: the incident changed
-        (where its card is)."""
+    async def post_card(
+        self, incident: Incident, event: Event, redelivered: bool
+    ) -> Incident | bool:
+        """Posts the card (or lists the incident on a storm rollup). Returns the incident with
+        its card's place, or True when it changed otherwise (listed on a rollup)."""
         try:
             ref, channel = await self.n.channel_for(incident)
         except ChannelNotFound as exc:
@@ -68,12 +70,13 @@ class Cards:
             return False
         if channel is None or not event_enabled(self.config, ref or "", EventKind.TRIGGERED):
             return False
-        known = await self.store.message_ref(incident.id, "card")
+        # The card's place is recorded on the incident itself (record_message, card=1).
+        known = (incident.channel, incident.card_ts) if incident.card_ts else None
         if known is None and await self.n.rollups.take(incident, event, channel, redelivered):
             return True  # a storm: the incident is listed on the channel's rollup instead
         place = await self.n.poster.post(
             known=known,
-            record=self._record(incident.id, "card", card=True),
+            record=self._record_later,  # once, with the permalink (a crash: found by metadata)
             event=event,
             channel=channel,
             lookup=redelivered,
@@ -83,17 +86,26 @@ class Cards:
         posted = incident if incident.card_ts else replace(
             incident, channel=place[0], card_ts=place[1])
         if posted.permalink:
-            return True
-        link = await self.n.client.chat_getPermalink(
-            channel=posted.channel, message_ts=posted.card_ts
-        )
+            return posted
+        try:
+            link = await self.n.client.chat_getPermalink(
+                channel=posted.channel, message_ts=posted.card_ts
+            )
+        except BaseException:
+            await self.store.record_message(
+                incident.id, "card", posted.channel, posted.card_ts, card=True)
+            raise
+        posted = replace(posted, permalink=str(link["permalink"]))
         await self.store.record_message(
             incident.id, "card", posted.channel, posted.card_ts, card=True,
-            permalink=link["permalink"],
+            permalink=posted.permalink,
         )
-        # The View link, now that it is known.
-        await self.update_card(replace(posted, permalink=str(link["permalink"])), member=False)
-        return True
+        await self.update_card(posted, member=False)  # the View link, now that it is known
+        return posted
+
+    @staticmethod
+    async def _record_later(channel: str, ts: str) -> None:
+        """The card is recorded with its permalink right after (see post_card)."""
 
     async def update_card(self, incident: Incident, *, member: bool | None = None) -> None:
         if not incident.channel or not incident.card_ts:
