@@ -17,12 +17,12 @@ from pydantic import (
     model_validator,
 )
 
-from app.config_alertmanager import AlertmanagerConfig
-from app.config_channels import IncidentChannelsConfig
-from app.config_investigations import InvestigationsConfig
-from app.config_oncall import EscalationPolicy, Schedule
-from app.config_roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
-from app.config_runbooks import Runbook, TemplatesConfig, attach
+from app.config.alertmanager import AlertmanagerConfig
+from app.config.incident_channels import IncidentChannelsConfig
+from app.config.investigations import InvestigationsConfig
+from app.config.oncall import EscalationPolicy, Schedule
+from app.config.roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
+from app.config.runbooks import Runbook, TemplatesConfig, attach
 from app.settings import StartupError
 
 
