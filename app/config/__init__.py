@@ -1,17 +1,14 @@
-"""beacon.yml: one module a section, validated at start-up by `load_config`.
+"""beacon.yml as a package: one module a section, put together and loaded in `beacon`.
 
-Callers import the top-level model, the loader and the names shared across sections from
-here; a section's own types come from its module (e.g. `app.config.oncall`).
+Here: the names callers use (the config, its loader and the error the loader raises, the
+severity order, event kinds); a section's own types come from its module, like
+`app.config.oncall`.
 """
 
-from app.config.beacon import (
-    SEVERITY_ORDER,
-    URGENCY_COLOUR,
-    ApprovalsConfig,
-    BeaconConfig,
-    EventKind,
-    load_config,
-)
+from app.config.approvals import ApprovalsConfig
+from app.config.base import SEVERITY_ORDER
+from app.config.beacon import BeaconConfig, load_config
+from app.config.routing import URGENCY_COLOUR, EventKind
 from app.settings import StartupError
 
 __all__ = [
