@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from app.config_oncall import EscalationPolicy, Layer, Override, Schedule
+from app.config.oncall import EscalationPolicy, Layer, Override, Schedule
 from app.domain.escalation import Step, next_step, start_levels
 from app.domain.oncall import on_call, who_at
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import BeaconConfig
-from app.config_roles import RoleConfig
+from app.config.roles import RoleConfig
 from app.domain.models import Incident
 from app.store.incident_record import FollowUp
 from views.context import IncidentModalContext, IncidentRef, RoleClaim

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.config_runbooks import Runbook
+from app.config.runbooks import Runbook
 from views.context import _Ctx
 from views.ids import ActionId, BlockId
 from views.incident_channel import FIXES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.config_oncall import EscalationPolicy
+from app.config.oncall import EscalationPolicy
 
 
 @dataclass(frozen=True)

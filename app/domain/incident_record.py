@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.config import BeaconConfig
-from app.config_roles import RoleConfig
+from app.config.roles import RoleConfig
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService, _who
 from app.domain.models import NOTE_MAX, Incident

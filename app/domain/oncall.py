@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.config_oncall import DAYS, Layer, Override, Schedule, active
+from app.config.oncall import DAYS, Layer, Override, Schedule, active
 
 
 @dataclass(frozen=True)

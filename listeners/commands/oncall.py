@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from app.config import EventKind
-from app.config_oncall import Override
+from app.config.oncall import Override
 from app.domain.errors import InvalidInput
 from app.domain.oncall import on_call
 from app.domain.routing import route

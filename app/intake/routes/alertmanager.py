@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.config_alertmanager import AlertmanagerConfig
+from app.config.alertmanager import AlertmanagerConfig
 from app.domain.errors import AlreadyDone
 from app.domain.intake import IntakeService
 from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, NewIncident

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from app.config_oncall import Target
+from app.config.oncall import Target
 from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, Incident, is_api_actor

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
-from app.config_oncall import EscalationPolicy, Override, Target
+from app.config.oncall import EscalationPolicy, Override, Target
 from app.domain.escalation import Step, delay_s, next_step, start_levels
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from app.config_oncall import Target
-from app.config_runbooks import CreateThread, Runbook, Step
+from app.config.oncall import Target
+from app.config.runbooks import CreateThread, Runbook, Step
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed

@@ -1,4 +1,4 @@
-"""`roles:`, `role_nudge_minutes:` and `timeline_emoji:` in beacon.yml (issue 7).
+"""`roles:`, `role_nudge_minutes:` and `timeline_emoji:` in beacon.yml.
 
 Roles per incident (commander, communications, scribe by default), with the duties the holder
 is sent in a DM; unclaimed roles on the severities in `role_nudge_for` are nudged once.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
+
+from app.config.base import Strict
 
 
-class RoleConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class RoleConfig(Strict):
     name: str
     duties: str = ""
 

@@ -1,17 +1,15 @@
-"""`incident_channels:` in beacon.yml: dedicated Slack channels per incident (issue 7)."""
+"""`incident_channels:` in beacon.yml: dedicated Slack channels per incident."""
 
 from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-_SEVERITIES = ("P1", "P2", "P3", "P4")
+from app.config.base import SEVERITY_ORDER, Strict
 
 
-class IncidentChannelsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class IncidentChannelsConfig(Strict):
     auto_for: frozenset[str] = frozenset()  # severities that always get a channel
     private: bool = False
     prefix: str = "inc"
@@ -25,7 +23,7 @@ class IncidentChannelsConfig(BaseModel):
     @field_validator("auto_for", "update_reminder_minutes")
     @classmethod
     def _severities(cls, value):  # type: ignore[no-untyped-def]
-        unknown = [s for s in value if s not in _SEVERITIES]
+        unknown = [s for s in value if s not in SEVERITY_ORDER]
         if unknown:
             raise ValueError(f"unknown severity {unknown[0]}: use P1, P2, P3 or P4")
         return value

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from app.config.base import SEVERITY_ORDER, Strict, check_timezone, parse_hhmm
 
 _DURATION = re.compile(r"^(\d+)\s*([dh])$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _hhmm(value: str) -> time:
-    try:
-        return time.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"'{value}' is not a time: write it like \"09:00\"") from None
-
-
-class Restriction(_Strict):
+class Restriction(Strict):
     """When a layer is active, in the schedule's time zone (e.g. office hours)."""
 
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS
@@ -35,11 +26,11 @@ class Restriction(_Strict):
     @classmethod
     def _time(cls, value: str) -> str:
         if value != "24:00":
-            _hhmm(value)
+            parse_hhmm(value)
         return value
 
 
-class Layer(_Strict):
+class Layer(Strict):
     name: str = "layer"
     users: tuple[str, ...] = Field(min_length=1)
     rotation: str = "7d"  # shift length: "7d", "1d", "12h"
@@ -58,7 +49,7 @@ class Layer(_Strict):
     @field_validator("handoff")
     @classmethod
     def _handoff(cls, value: str) -> str:
-        _hhmm(value)
+        parse_hhmm(value)
         return value
 
     @property
@@ -68,7 +59,7 @@ class Layer(_Strict):
         return int(match.group(1)), match.group(2)
 
 
-class Override(_Strict):
+class Override(Strict):
     user: str
     start: datetime
     end: datetime
@@ -80,7 +71,7 @@ class Override(_Strict):
         return self
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     timezone: str = "UTC"
     layers: tuple[Layer, ...] = Field(min_length=1)
     overrides: tuple[Override, ...] = ()
@@ -89,13 +80,7 @@ class Schedule(_Strict):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone '{value}': use an IANA name like Europe/London"
-            ) from None
-        return value
+        return check_timezone(value, "Europe/London")
 
     @model_validator(mode="after")
     def _no_gap(self) -> Schedule:
@@ -138,11 +123,11 @@ def active(layer: Layer, weekday: int, minute_of_day: int) -> bool:
 def _minutes(value: str) -> int:
     if value == "24:00":
         return 1440
-    t = _hhmm(value)
+    t = parse_hhmm(value)
     return t.hour * 60 + t.minute
 
 
-class Target(_Strict):
+class Target(Strict):
     """One of: a Slack user (id or email), a schedule, or a Slack user group id."""
 
     user: str | None = None
@@ -156,7 +141,7 @@ class Target(_Strict):
         return self
 
 
-class Level(_Strict):
+class Level(Strict):
     targets: tuple[Target, ...]
     delay_minutes: int = Field(default=15, gt=0)
 
@@ -168,7 +153,7 @@ class Level(_Strict):
         return value
 
 
-class EscalationPolicy(_Strict):
+class EscalationPolicy(Strict):
     levels: tuple[Level, ...] = Field(min_length=1)
     repeat: int = Field(default=0, ge=0, le=10)  # times to start again after the last level
     # severity -> how many levels are paged at once when an incident triggers
@@ -177,7 +162,7 @@ class EscalationPolicy(_Strict):
     @model_validator(mode="after")
     def _page_at_once(self) -> EscalationPolicy:
         for severity, count in self.page_at_once.items():
-            if severity not in ("P1", "P2", "P3", "P4"):
+            if severity not in SEVERITY_ORDER:
                 raise ValueError(f"page_at_once: unknown severity {severity}: use P1..P4")
             if not 1 <= count <= len(self.levels):
                 raise ValueError(

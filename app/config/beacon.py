@@ -1,147 +1,33 @@
-"""The YAML config file: services, severities, channels and routing, validated at start-up."""
+"""The whole of beacon.yml: the sections put together, the checks across them, and the loader."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from app.config_alertmanager import AlertmanagerConfig
-from app.config_channels import IncidentChannelsConfig
-from app.config_investigations import InvestigationsConfig
-from app.config_oncall import EscalationPolicy, Schedule
-from app.config_roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
-from app.config_runbooks import Runbook, TemplatesConfig, attach
+from app.config.alertmanager import AlertmanagerConfig
+from app.config.approvals import ApprovalsConfig
+from app.config.base import Severity, Strict, error_text, yaml_problem
+from app.config.digest import DigestConfig
+from app.config.incident_channels import IncidentChannelsConfig
+from app.config.investigations import InvestigationsConfig
+from app.config.oncall import EscalationPolicy, Schedule
+from app.config.roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
+from app.config.routing import (
+    DEFAULT_SEVERITIES,
+    ChannelConfig,
+    ServiceConfig,
+    SeverityConfig,
+    merge_severities,
+)
+from app.config.runbooks import Runbook, TemplatesConfig, attach
 from app.settings import StartupError
 
 
-class Urgency(StrEnum):
-    HIGH = "HIGH"
-    MEDIUM = "MEDIUM"
-    LOW = "LOW"
-
-
-URGENCY_COLOUR = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#36C5F0"}
-
-
-class EventKind(StrEnum):
-    """Events a channel can switch on or off."""
-
-    TRIGGERED = "triggered"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
-    ESCALATED = "escalated"
-    SLA_BREACHED = "sla_breached"
-    NOTE_ADDED = "note_added"
-    SNOOZED = "snoozed"
-    UPDATED = "updated"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeverityConfig(_Strict):
-    label: str | None = None
-    urgency: Urgency | None = None
-    channel: str | None = None
-    sla_ack_minutes: int | None = Field(default=None, gt=0)
-    sla_resolve_minutes: int | None = Field(default=None, gt=0)
-
-
-DEFAULT_SEVERITIES: dict[str, SeverityConfig] = {
-    "P1": SeverityConfig(
-        label="Critical", urgency=Urgency.HIGH, sla_ack_minutes=5, sla_resolve_minutes=240
-    ),
-    "P2": SeverityConfig(
-        label="High", urgency=Urgency.HIGH, sla_ack_minutes=15, sla_resolve_minutes=480
-    ),
-    "P3": SeverityConfig(
-        label="Moderate", urgency=Urgency.MEDIUM, sla_ack_minutes=60, sla_resolve_minutes=3 * 1440
-    ),
-    "P4": SeverityConfig(
-        label="Low", urgency=Urgency.LOW, sla_ack_minutes=240, sla_resolve_minutes=7 * 1440
-    ),
-}
-SEVERITY_ORDER = ("P1", "P2", "P3", "P4")
-
-
-class ServiceConfig(_Strict):
-    name: str
-    channel: str | None = None
-    escalation_policy: str | None = None
-
-
-class ChannelConfig(_Strict):
-    """Filters for one channel: cards below min_severity are not posted there."""
-
-    min_severity: str = "P4"
-    events: frozenset[EventKind] = Field(default_factory=lambda: frozenset(EventKind))
-
-    @field_validator("min_severity")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in SEVERITY_ORDER:
-            raise ValueError(f"use one of {', '.join(SEVERITY_ORDER)}")
-        return value
-
-
-RISKS = ("low", "medium", "high", "critical")
-
-
-class ApprovalsConfig(_Strict):
-    """Approval requests (issue 8): where the cards go and who may decide."""
-
-    channel: str | None = None  # unset: default_channel
-    allow_self_approval: bool = False
-    confirm_risks: frozenset[Literal["low", "medium", "high", "critical"]] = frozenset(
-        {"high", "critical"}
-    )
-
-
-class DigestConfig(_Strict):
-    """The daily digest: where and when (local time in `timezone`)."""
-
-    enabled: bool = True
-    channel: str | None = None  # default: default_channel
-    time: str = "09:00"
-    timezone: str = "UTC"
-
-    @field_validator("time")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        from datetime import time as _time
-
-        try:
-            _time.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a time: write it like \"09:00\"") from None
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{value}': use an IANA name like UTC") from None
-        return value
-
-
-class BeaconConfig(_Strict):
+class BeaconConfig(Strict):
     default_channel: str | None = None
     severities: dict[str, SeverityConfig] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
@@ -155,15 +41,15 @@ class BeaconConfig(_Strict):
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     investigations: InvestigationsConfig = Field(default_factory=InvestigationsConfig)
     incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)
-    # issue 7: runbooks (a folder of YAML files) and Block Kit templates, loaded by load_config
+    # runbooks (a folder of YAML files) and Block Kit templates, loaded by load_config
     runbooks_dir: str | None = None
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     _runbooks: tuple[Runbook, ...] = PrivateAttr(default=())
     _templates: dict[str, list[dict[str, Any]]] = PrivateAttr(default_factory=dict)
-    # issue 7: roles per incident, the nudge for unclaimed ones, the timeline capture emoji
+    # roles per incident, the nudge for unclaimed ones, the timeline capture emoji
     roles: tuple[RoleConfig, ...] = DEFAULT_ROLES
     role_nudge_minutes: int = Field(default=10, ge=0)  # 0: never nudge
-    role_nudge_for: frozenset[Literal["P1", "P2", "P3", "P4"]] = frozenset({"P1", "P2"})
+    role_nudge_for: frozenset[Severity] = frozenset({"P1", "P2"})
     timeline_emoji: str = "pushpin"
 
     _roles = field_validator("roles")(classmethod(lambda cls, v: check_roles(v)))
@@ -172,17 +58,7 @@ class BeaconConfig(_Strict):
     @field_validator("severities")
     @classmethod
     def _all_severities(cls, value: dict[str, SeverityConfig]) -> dict[str, SeverityConfig]:
-        unknown = set(value) - set(SEVERITY_ORDER)
-        if unknown:
-            raise ValueError(f"unknown severity {sorted(unknown)[0]}: use P1, P2, P3 or P4")
-        merged = {}
-        for key in SEVERITY_ORDER:
-            given = value.get(key)
-            base = DEFAULT_SEVERITIES[key]
-            if given is not None:
-                base = base.model_copy(update=given.model_dump(exclude_none=True))
-            merged[key] = base
-        return merged
+        return merge_severities(value)
 
     @model_validator(mode="after")
     def _something_to_post_to(self) -> BeaconConfig:
@@ -250,11 +126,7 @@ def load_config(path: Path) -> BeaconConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise StartupError(
-            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+        raise StartupError(yaml_problem(path, exc)) from None
     if not isinstance(raw, dict):
         raise StartupError(f"{path}: the top level must be a mapping (key: value lines)")
     try:
@@ -262,7 +134,7 @@ def load_config(path: Path) -> BeaconConfig:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = error_text(err)
             if err["type"] == "extra_forbidden":
                 msg = "unknown key: remove it or check its spelling"
             for part in msg.split("\n"):

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-_SEVERITIES = ("P1", "P2", "P3", "P4")
+from app.config.base import SEVERITY_ORDER, Strict
 
 
 def _severity(value: str) -> str:
     upper = value.upper()
-    if upper not in _SEVERITIES:
+    if upper not in SEVERITY_ORDER:
         raise ValueError(f"'{value}' is not a severity: use P1, P2, P3 or P4")
     return upper
 
 
-class AlertmanagerConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class AlertmanagerConfig(Strict):
     severity_label: str = "severity"
     # label value (compared lower-cased) -> Beacon severity; 'P1'..'P4' as values pass through
     severity_map: dict[str, str] = Field(
@@ -43,6 +41,6 @@ class AlertmanagerConfig(BaseModel):
         raw = (labels.get(self.severity_label) or "").strip()
         if raw.lower() in self.severity_map:
             return self.severity_map[raw.lower()]
-        if raw.upper() in _SEVERITIES:
+        if raw.upper() in SEVERITY_ORDER:
             return raw.upper()
         return self.default_severity

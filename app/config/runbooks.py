@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from app.blockkit import validate_message
+from app.config.base import Severity, Strict, error_text, yaml_problem
 from app.placeholders import (
     INCIDENT_PLACEHOLDERS,
     MESSAGE_TEXT,
@@ -26,18 +27,13 @@ from app.placeholders import (
     strings,
 )
 
-_SEVERITIES = ("P1", "P2", "P3", "P4")
 _CHANNEL_REF = re.compile(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
 TARGETS = ("incident_channel", "card_thread")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Trigger(_Strict):
+class Trigger(Strict):
     on: Literal["triggered", "acknowledged", "escalated", "resolved"] = "triggered"
-    severity: frozenset[Literal["P1", "P2", "P3", "P4"]] = frozenset()  # empty: every severity
+    severity: frozenset[Severity] = frozenset()  # empty: every severity
     service: frozenset[str] = frozenset()  # empty: every service
     after_minutes: float | None = Field(default=None, gt=0)  # a timer after the `on` event
     if_status: Literal["any", "open", "triggered", "acknowledged", "resolved"] = "any"
@@ -48,7 +44,7 @@ class Trigger(_Strict):
         return not self.service or (service or "") in self.service
 
 
-class _Message(_Strict):
+class _Message(Strict):
     text: str | None = None
     blocks: list[dict[str, Any]] | None = None
     to: str | None = None  # a channel, incident_channel or card_thread (default: see README)
@@ -79,7 +75,7 @@ class CreateThread(_Message):
         return self
 
 
-class InviteUsers(_Strict):
+class InviteUsers(Strict):
     users: tuple[str, ...] = ()  # user ids or emails
     groups: tuple[str, ...] = ()  # user group ids (S...)
     oncall: bool = False  # the people the escalation policy pages first
@@ -91,20 +87,20 @@ class InviteUsers(_Strict):
         return self
 
 
-class SetTopic(_Strict):
+class SetTopic(Strict):
     text: str | None = None  # default: severity, status and assignee, like incident channels
 
 
-class AddBookmark(_Strict):
+class AddBookmark(Strict):
     title: str = "{{incident.id}} card"
     link: str = "{{incident.permalink}}"
 
 
-class Wait(_Strict):
+class Wait(Strict):
     minutes: float = Field(gt=0)
 
 
-class _NoOptions(_Strict):
+class _NoOptions(Strict):
     pass
 
 
@@ -147,14 +143,14 @@ class Runbook:
         return when
 
 
-class _RunbookFile(_Strict):
+class _RunbookFile(Strict):
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
     trigger: Trigger = Field(default_factory=Trigger)
     steps: list[Any] = Field(min_length=1)
 
 
-class TemplatesConfig(_Strict):
+class TemplatesConfig(Strict):
     """Block Kit files (JSON or YAML) that replace Beacon's built-in messages."""
 
     card: str | None = None
@@ -210,9 +206,7 @@ def _read(file: Path, problems: list[str]) -> tuple[Any, yaml.Node | None] | Non
     except OSError as exc:
         problems.append(f"{file}: cannot read it ({exc.strerror}): check the path")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problems.append(f"{file}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        problems.append(yaml_problem(file, exc))
     return None
 
 
@@ -271,7 +265,7 @@ def _parse_step(out: _Problems, raw: Any, path: tuple[Any, ...]) -> Step | None:
         model = STEP_TYPES[kind].model_validate(options)
     except ValidationError as exc:
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = error_text(err)
             if err["type"] == "extra_forbidden":
                 msg = f"{kind} has no option '{err['loc'][-1]}': remove it or check its spelling"
             out.add((*path, kind, *err["loc"]), msg)
@@ -299,7 +293,7 @@ def _load_runbook(file: Path, problems: list[str]) -> Runbook | None:
         parsed = _RunbookFile.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = error_text(err)
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key '{err['loc'][-1]}': remove it or check its spelling"
             elif err["type"] == "missing":

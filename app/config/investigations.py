@@ -1,13 +1,11 @@
-"""`investigations:` in beacon.yml (issue 8): where investigators' progress updates go."""
+"""`investigations:` in beacon.yml: where investigators' progress updates go."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from app.config.base import Strict
 
 
-class InvestigationsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class InvestigationsConfig(Strict):
     # Unset: each update is a reply in the incident card's thread. Set (a channel like
     # "#ai-investigations"): a thread per incident there, so the card thread stays for people.
     updates_channel: str | None = None

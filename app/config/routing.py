@@ -1,0 +1,90 @@
+"""`severities:`, `services:` and `channels:` in beacon.yml: where an incident's cards go."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from app.config.base import SEVERITY_ORDER, Strict
+
+
+class Urgency(StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+URGENCY_COLOUR = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#36C5F0"}
+
+
+class EventKind(StrEnum):
+    """Events a channel can switch on or off."""
+
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    SLA_BREACHED = "sla_breached"
+    NOTE_ADDED = "note_added"
+    SNOOZED = "snoozed"
+    UPDATED = "updated"
+
+
+class SeverityConfig(Strict):
+    label: str | None = None
+    urgency: Urgency | None = None
+    channel: str | None = None
+    sla_ack_minutes: int | None = Field(default=None, gt=0)
+    sla_resolve_minutes: int | None = Field(default=None, gt=0)
+
+
+DEFAULT_SEVERITIES: dict[str, SeverityConfig] = {
+    "P1": SeverityConfig(
+        label="Critical", urgency=Urgency.HIGH, sla_ack_minutes=5, sla_resolve_minutes=240
+    ),
+    "P2": SeverityConfig(
+        label="High", urgency=Urgency.HIGH, sla_ack_minutes=15, sla_resolve_minutes=480
+    ),
+    "P3": SeverityConfig(
+        label="Moderate", urgency=Urgency.MEDIUM, sla_ack_minutes=60, sla_resolve_minutes=3 * 1440
+    ),
+    "P4": SeverityConfig(
+        label="Low", urgency=Urgency.LOW, sla_ack_minutes=240, sla_resolve_minutes=7 * 1440
+    ),
+}
+
+
+class ServiceConfig(Strict):
+    name: str
+    channel: str | None = None
+    escalation_policy: str | None = None
+
+
+class ChannelConfig(Strict):
+    """Filters for one channel: cards below min_severity are not posted there."""
+
+    min_severity: str = "P4"
+    events: frozenset[EventKind] = Field(default_factory=lambda: frozenset(EventKind))
+
+    @field_validator("min_severity")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SEVERITY_ORDER:
+            raise ValueError(f"use one of {', '.join(SEVERITY_ORDER)}")
+        return value
+
+
+def merge_severities(value: dict[str, SeverityConfig]) -> dict[str, SeverityConfig]:
+    """All four severities: the defaults, with what beacon.yml gives laid over each."""
+    unknown = set(value) - set(SEVERITY_ORDER)
+    if unknown:
+        raise ValueError(f"unknown severity {sorted(unknown)[0]}: use P1, P2, P3 or P4")
+    merged = {}
+    for key in SEVERITY_ORDER:
+        given = value.get(key)
+        base = DEFAULT_SEVERITIES[key]
+        if given is not None:
+            base = base.model_copy(update=given.model_dump(exclude_none=True))
+        merged[key] = base
+    return merged
