@@ -22,6 +22,7 @@ from app.container import Beacon
 from app.intake.server import ApiServer, check_api_settings
 from app.logs import configure_logging
 from app.metrics import Metrics, bind, unbind
+from app.notifier.engine import GROUP as NOTIFIER_GROUP
 from app.notifier.retention import DeliveryThresholds
 from app.ops import OpsServer
 from app.redis_embedded import EmbeddedRedis
@@ -130,6 +131,9 @@ class Runtime:
             signing_secret=s.slack_signing_secret if s.beacon_mode is Mode.HTTP else None,
             auth_test=who,
         )
+        # The notifier's group exists before anything is declared, so /healthz counts every
+        # event as undelivered until the notifier reads it, even if it never got to start.
+        await self.beacon.store.ensure_group(NOTIFIER_GROUP)
         self.beacon.start_workers()
         if s.beacon_mode is Mode.SOCKET:
             self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)

@@ -10,9 +10,12 @@ so an event applied twice (a crash after Slack answered) is recognised instead o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +29,7 @@ from app.domain.routing import route
 from app.home import HomePublisher
 from app.metrics import METRICS
 from app.notifier.handlers.cards import Cards
-from app.notifier.lanes import Lanes
+from app.notifier.lanes import Job, Lanes
 from app.notifier.pacing import Pacer
 from app.notifier.poster import METADATA_TYPE, Poster, count_refusal, is_transient, retryable
 from app.notifier.rollup import Rollups
@@ -44,6 +47,9 @@ IDENTITY_TTL_MS = 3_000
 BUG_ATTEMPTS = 3  # an error that is neither Slack's nor Redis's: tried this often, then set aside
 
 __all__ = ["GROUP", "METADATA_TYPE", "Notifier"]
+
+# The DM jobs the event being applied has handed to other lanes (None: outside an event).
+_SIDES: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("beacon_sides", default=None)
 
 
 class Notifier:
@@ -84,6 +90,9 @@ class Notifier:
         self._lane_of: dict[str, list[Any]] = {}  # incident id -> [lane, events in flight]
         self._redelivered: set[str] = set()
         self._renewals: dict[str, asyncio.Task[None]] = {}
+        # incident id -> the task finishing its latest event (waiting on its DMs); the
+        # incident's next event follows it, off the lane.
+        self._finishing: dict[str, asyncio.Task[None]] = {}
 
     # --- identity ------------------------------------------------------------------------
     async def claim_identity(self) -> str:
@@ -125,6 +134,9 @@ class Notifier:
         finally:
             keeper.cancel()
             rollups.cancel()
+            for task in self._finishing.values():
+                task.cancel()
+            self._finishing.clear()
             await self.lanes.stop()
             self._in_flight.clear()
             self._lane_of.clear()
@@ -231,32 +243,122 @@ class Notifier:
             if pinned[1] <= 0:
                 del self._lane_of[event.incident_id]
 
-    async def _work(self, lane: str, event: Event) -> None:
-        """Apply one event in its lane; transient failures retry it here, keeping the order."""
+    async def _work(self, lane: str, item: Event | Job) -> None:
+        if isinstance(item, Job):
+            await self._run_job(lane, item)
+            return
+        prev = self._finishing.get(item.incident_id)
+        if prev is not None and not prev.done():
+            # The incident's previous event still has DMs going out: this one follows it,
+            # off the lane, so the channel's other incidents go on meanwhile.
+            self._pin_finisher(item.incident_id, asyncio.create_task(
+                self._after(prev, lane, item), name=f"beacon-after-{item.event_id}"))
+            return
+        await self._apply(lane, item, detach=True)
+
+    def _pin_finisher(self, incident_id: str, task: asyncio.Task[None]) -> None:
+        self._finishing[incident_id] = task
+
+        def unpin(t: asyncio.Task[None]) -> None:
+            if self._finishing.get(incident_id) is t:
+                del self._finishing[incident_id]
+            if not t.cancelled() and t.exception() is not None:  # it stays pending: replayed
+                log.warning("%s: finishing an event failed: %s", incident_id, t.exception())
+
+        task.add_done_callback(unpin)
+
+    async def _after(self, prev: asyncio.Task[None], lane: str, event: Event) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.shield(prev)
+        await self._apply(lane, event, detach=False)
+
+    async def _retrying(
+        self, lane: str, what: str, attempt: Callable[[], Awaitable[None]],
+        give_up: Callable[[Exception], Awaitable[None]],
+    ) -> None:
+        """The lanes' one retry rule: an outage (Slack or Redis away) is waited out in the
+        lane, keeping the order; anything else is a bug, tried BUG_ATTEMPTS times, then
+        `give_up` (never holding the lane)."""
         backoff = 0.5
         faults = 0
+        while True:
+            try:
+                await attempt()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                METRICS.worker_errors.labels(worker="notifier").inc()
+                if not retryable(exc):
+                    faults += 1
+                    if faults >= BUG_ATTEMPTS:
+                        await give_up(exc)
+                        return
+                log.warning("lane %s: %s failed (%s); retrying in %.1fs", lane, what, exc,
+                            backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+
+    async def _apply(self, lane: str, event: Event, *, detach: bool) -> None:
+        """Apply one event in its lane. With `detach`, its DMs may still be going out when
+        this returns (a finisher waits for them)."""
+        detached = False
+
+        async def attempt() -> None:
+            nonlocal detached
+            try:
+                _, finisher = await self._handle(
+                    event, redelivered=event.stream_id in self._redelivered, detach=detach)
+            except Exception:
+                self._redelivered.add(event.stream_id)  # the retry looks for earlier copies
+                raise
+            if finisher is not None:
+                detached = True
+                self._pin_finisher(event.incident_id, finisher)
+
+        async def give_up(exc: Exception) -> None:
+            await self._give_up(event, exc)
+
         try:
-            while True:
-                try:
-                    await self.handle(event, redelivered=event.stream_id in self._redelivered)
-                    return
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    METRICS.worker_errors.labels(worker="notifier").inc()
-                    self._redelivered.add(event.stream_id)
-                    if not retryable(exc):
-                        faults += 1
-                        if faults >= BUG_ATTEMPTS:  # a bug, not an outage: never hold the lane
-                            await self._give_up(event, exc)
-                            return
-                    # Slack or Redis is down: the event stays pending; replayed in order.
-                    log.warning("lane %s: %s failed (%s); retrying in %.1fs",
-                                lane, event.event_id, exc, backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10)
+            await self._retrying(lane, event.event_id, attempt, give_up)
         finally:
-            self._done(event)
+            if not detached:
+                self._done(event)
+
+    async def _run_job(self, lane: str, job: Job) -> None:
+        """One event's writes to a DM, in the DM's lane; a refusal is counted and logged (the
+        event's other messages go on)."""
+
+        async def attempt() -> None:
+            try:
+                await job.work()
+            except SlackApiError as exc:
+                if is_transient(exc):
+                    raise
+                count_refusal(str(exc.response.get("error", "") or "unknown_error"))
+                log.warning("%s refused: %s", job.what, exc.response.get("error"))
+
+        async def give_up(exc: Exception) -> None:
+            log.error("%s failed %d times; giving up on it", job.what, BUG_ATTEMPTS,
+                      exc_info=exc)
+            count_refusal("internal_error")
+
+        try:
+            await self._retrying(lane, job.what, attempt, give_up)
+        finally:
+            if not job.done.done():
+                job.done.set_result(None)
+
+    async def aside(self, dest: str, work: Callable[[], Awaitable[object]], what: str) -> None:
+        """Do `work` (writes to the DM `dest`) in that DM's own lane; the event being applied
+        finishes once it is done. Outside an event (tools, tests), at once."""
+        sides = _SIDES.get()
+        if sides is None:
+            await work()
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sides.append(done)
+        self.lanes.put(dest, Job(work, done, what))
 
     async def _give_up(self, event: Event, exc: Exception) -> None:
         """Beacon itself failed on this event (not Slack, not Redis): logged with its
@@ -284,6 +386,14 @@ class Notifier:
 
     async def handle(self, event: Event, *, redelivered: bool) -> int:
         """Apply one event if it is the incident's next; 1 when applied, 0 when deferred."""
+        applied, _ = await self._handle(event, redelivered=redelivered, detach=False)
+        return applied
+
+    async def _handle(
+        self, event: Event, *, redelivered: bool, detach: bool
+    ) -> tuple[int, asyncio.Task[None] | None]:
+        """(1 applied / 0 deferred, the task finishing it when `detach` and DMs are still
+        going out in their lanes)."""
         # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
         ttl = self.reclaim_idle_ms
         verdict, incident = await self.store.begin_event(
@@ -291,12 +401,13 @@ class Notifier:
             read=self._fixed_lane(event) is None)
         if verdict == "done":
             await self.store.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
-            return 0
+            return 0, None
         if verdict == "wait":
-            return 0  # stays pending; applied once the earlier event lands
-        renew = asyncio.get_running_loop().call_later(
-            ttl / 3000, self._renew_soon, f"incident:{event.incident_id}", ttl
-        )
+            return 0, None  # stays pending; applied once the earlier event lands
+        lock = f"incident:{event.incident_id}"
+        renew = asyncio.get_running_loop().call_later(ttl / 3000, self._renew_soon, lock, ttl)
+        sides: list[asyncio.Future[None]] = []
+        token = _SIDES.set(sides)
         try:
             try:
                 await self.apply(event, redelivered=redelivered, incident=incident)
@@ -307,22 +418,62 @@ class Notifier:
                 log.error("event %s could not be posted: %s", event.event_id, code)
                 count_refusal(code)
                 await self.report_failure(event, code)
-            await self.store.finish_event(
-                event.incident_id, event.seq, GROUP, event.stream_id, self.consumer
-            )
+            finally:
+                _SIDES.reset(token)
         except BaseException:
-            await self._release(f"incident:{event.incident_id}")
+            if sides:  # a retry must see what its DMs recorded, or it would send them again
+                with contextlib.suppress(Exception):
+                    await asyncio.gather(*sides)
+            self._end_lease(renew, lock)
+            await self._release(lock)
             raise
+        if sides and detach:
+            finisher = asyncio.create_task(self._finish(event, sides, renew, lock, done=True),
+                                           name=f"beacon-finish-{event.event_id}")
+            return 1, finisher
+        await self._finish(event, sides, renew, lock, done=False)
+        return 1, None
+
+    async def _finish(
+        self, event: Event, sides: list[asyncio.Future[None]], renew: asyncio.TimerHandle,
+        lock: str, *, done: bool,
+    ) -> None:
+        """Once the event's DMs are out: raise its mark, acknowledge it, release the lease.
+        `done`: this runs on its own (the lane went on), so it also retries and unpins."""
+        try:
+            if sides:
+                await asyncio.gather(*sides)
+            backoff = 0.5
+            while True:
+                try:
+                    await self.store.finish_event(
+                        event.incident_id, event.seq, GROUP, event.stream_id, self.consumer)
+                    break
+                except Exception as exc:
+                    if not done or not retryable(exc):
+                        raise
+                    log.warning("could not finish %s (%s); retrying in %.1fs",
+                                event.event_id, exc, backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10)
+        except BaseException:
+            if not done:
+                await self._release(lock)
+            raise  # detached: the lease lapses and the event is replayed (idempotent)
         finally:
-            renew.cancel()
-            task = self._renewals.pop(f"incident:{event.incident_id}", None)
-            if task is not None:
-                task.cancel()
+            self._end_lease(renew, lock)
+            if done:
+                self._done(event)
         self.applied += 1
         METRICS.transitions.labels(type=event.type.value).inc()
         if self.home is not None:
             self.home.changed()
-        return 1
+
+    def _end_lease(self, renew: asyncio.TimerHandle, lock: str) -> None:
+        renew.cancel()
+        task = self._renewals.pop(lock, None)
+        if task is not None:
+            task.cancel()
 
     async def _release(self, lock: str) -> None:
         try:

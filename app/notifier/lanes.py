@@ -1,7 +1,8 @@
-"""Lanes: one queue per destination channel, each worked by its own task.
+"""Lanes: one queue per destination channel (DMs included), each worked by its own task.
 
 A channel that is busy or rate-limited only holds up its own lane; every event of one incident
-goes to the same lane while any of them is in flight, so they are applied in order.
+goes to the same lane while any of them is in flight, so they are applied in order. An event's
+DMs are `Job`s in the lanes of their DM channels: a person's paced DMs never hold up a channel.
 """
 
 from __future__ import annotations
@@ -16,13 +17,26 @@ from app.domain.models import Event, EventType
 
 log = logging.getLogger("beacon.lanes")
 
-Work = Callable[[str, Event], Awaitable[None]]
+
+
+@dataclass
+class Job:
+    """Slack writes of one event to another destination (a DM), done in that one's lane; the
+    event is finished once `done` is."""
+
+    work: Callable[[], Awaitable[object]]
+    done: asyncio.Future[None]
+    what: str
+    type: EventType | None = None  # not an event
+
+
+Work = Callable[[str, Event | Job], Awaitable[None]]
 
 
 @dataclass
 class Lane:
     key: str
-    queue: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Event | Job | None] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
     # Cards not yet posted for this lane (queued or being worked): the storm signal.
     triggered_waiting: int = 0
@@ -34,7 +48,7 @@ class Lanes:
         self.idle_s = idle_s
         self.lanes: dict[str, Lane] = {}
 
-    def put(self, key: str, event: Event) -> None:
+    def put(self, key: str, event: Event | Job) -> None:
         lane = self.lanes.get(key)
         if lane is None:
             lane = self.lanes[key] = Lane(key)
@@ -68,7 +82,8 @@ class Lanes:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the worker never dies; the event stays pending in Redis
-                log.exception("lane %s: event %s failed", lane.key, event.event_id)
+                log.exception("lane %s: %s failed", lane.key,
+                              event.what if isinstance(event, Job) else event.event_id)
             finally:
                 if event.type is EventType.TRIGGERED:
                     lane.triggered_waiting -= 1

@@ -224,3 +224,53 @@ async def test_a_fault_in_beacon_is_told_and_does_not_hold_the_lane(world: World
         timeout=20)
     assert "INC-1" in told.text and "The incident itself is saved" in told.text
     await world.settle()  # set aside, not left pending
+
+
+FOUR_CHANNELS = STORM_CONFIG.replace(
+    'services:\n  payments: {name: Payments, channel: "#payments-oncall"}\n',
+    'services:\n  payments: {name: Payments, channel: "#payments-oncall"}\n'
+    '  search: {name: Search, channel: "#random"}\n'
+    '  db: {name: Database, channel: "#incidents-critical"}\n',
+).replace(
+    'channels:\n  "#payments-oncall": {min_severity: P4}\n',
+    'channels:\n  "#payments-oncall": {min_severity: P4}\n  "#random": {min_severity: P4}\n'
+    '  "#incidents-critical": {min_severity: P4}\n',
+)
+
+
+async def test_a_person_paged_from_every_channel_holds_up_no_channel(
+    emu: SlackEmulator, redis: Redis, redis_server: RedisProcess, tmp_path: Path,
+    clock: FakeClock,
+):
+    """Bob is paged for 12 incidents in 4 channels at once: his DM channel takes one post a
+    second, so his pages need ~10 s. They go out in his own lane; the 4 channels' cards don't
+    wait for them (inline, every card after a page waited for Bob's pace)."""
+    config = tmp_path / "four.yml"
+    config.write_text(FOUR_CHANNELS)
+    assert "#random" in FOUR_CHANNELS and "#incidents-critical" in FOUR_CHANNELS
+    async with limited(emu, redis, redis_server, config, clock) as (world, api):
+        started = clock.now()
+        ids = [
+            await declare(api, f"{service or 'default'} {n}", **({"service": service} if service
+                                                                 else {}))
+            for n in range(3) for service in ("", "payments", "search", "db")
+        ]
+
+        def cards() -> int:
+            text = "\n".join(text_of(emu, world.channel(c)) for c in
+                             ("incidents", "payments-oncall", "random", "incidents-critical"))
+            return sum(f"*{i}*" in text for i in ids)
+
+        def pages() -> int:
+            return sum(1 for m in emu.dms("UBOB") if "You are paged for" in m.text)
+
+        await emu.wait_for(lambda: cards() == 12, timeout=30)
+        all_cards = clock.now() - started
+        pages_then = pages()
+        await emu.wait_for(lambda: pages() == 12, timeout=60)
+        all_pages = clock.now() - started
+        assert all_cards <= 5, f"cards waited {all_cards:.1f}s"
+        assert pages_then < 12 and all_pages > all_cards + 2, (pages_then, all_pages)
+        await world.settle()
+        assert pages() == 12  # once each
+        assert emu.rate_limits_drawn() == 0

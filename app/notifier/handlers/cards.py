@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -166,13 +167,14 @@ class Cards:
         if profile.get("deleted"):
             return
         lead = self.assignee_lead(incident, event.actor, event.type is EventType.ASSIGNED)
-        await self.n.poster.post(
+        await self.n.aside(assignee, partial(
+            self.n.poster.post,
             known=None,
             record=self._record(incident.id, role),
             event=event,
             channel=assignee,
             **self.dm_message(incident, lead),
-        )
+        ), f"{incident.id}: assignee DM to {assignee}")
 
     def assignee_lead(self, incident: Incident, actor: str, reassigned: bool) -> str:
         if reassigned:
@@ -215,10 +217,14 @@ class Cards:
             ), fresh.id, "summary")
 
     async def _update_dm(self, incident: Incident, channel: str, ts: str, lead: str) -> None:
+        """Re-rendered in the DM's own lane: a person's paced DMs hold up nobody else."""
         message = self.dm_message(incident, lead)
-        await self._guarded(
-            self.n.client.chat_update(channel=channel, ts=ts, **message), incident.id, "DM"
-        )
+
+        async def update() -> None:
+            await self._guarded(
+                self.n.client.chat_update(channel=channel, ts=ts, **message), incident.id, "DM")
+
+        await self.n.aside(channel, update, f"{incident.id}: DM {channel} {ts}")
 
     async def _guarded(self, call, incident_id: str, what: str) -> None:  # type: ignore[no-untyped-def]
         """A message that can no longer be updated (deleted, channel archived) is logged and

@@ -21,7 +21,7 @@ from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.metrics import METRICS
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
-from app.notifier.poster import is_transient, metadata
+from app.notifier.poster import metadata
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:
@@ -183,9 +183,8 @@ class Pager:
                 await self.n.rollups.page(incident, event, user)
                 METRICS.pages.labels(level=str(level)).inc()
         else:
-            for user, level in paged.items():
-                if await self.dm(incident, event, user, level, reopened=reopened):
-                    METRICS.pages.labels(level=str(level)).inc()
+            for user, level in paged.items():  # counted in METRICS.pages once sent
+                await self.dm(incident, event, user, level, reopened=reopened)
         who = ", ".join(f"<@{u}>" for u in paged)
         if skipped:
             gone = ", ".join(f"<@{u}>" for u in skipped)
@@ -246,22 +245,21 @@ class Pager:
             earlier = await self._earlier_page(incident.id, user)
             if earlier is not None:
                 await self.store.record_message(incident.id, role, *earlier)
+                METRICS.pages.labels(level=str(level)).inc()
                 return True  # Cards.refresh re-renders it with the reopened state
-        try:
+        message = self.n.cards.dm_message(incident, page_lead(incident, role))
+
+        async def send() -> None:  # in the person's own DM lane
             await self.n.poster.post(
                 known=None,
                 record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
                 event=event,
                 channel=user,
-                **self.n.cards.dm_message(incident, page_lead(incident, role)),
+                **message,
             )
-        except SlackApiError as exc:
-            if is_transient(exc):
-                raise
-            code = str(exc.response.get("error", ""))
-            self.n.count_refusal(code)
-            log.warning("could not page %s for %s: %s", user, incident.id, code)
-            return False
+            METRICS.pages.labels(level=str(level)).inc()
+
+        await self.n.aside(user, send, f"{incident.id}: page DM to {user}")
         return True
 
     async def _earlier_page(self, incident_id: str, user: str) -> tuple[str, str] | None:
