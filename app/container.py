@@ -25,7 +25,7 @@ from app.keys import Keys
 from app.notifier import Notifier
 from app.notifier.handlers.oncall import Pager
 from app.notifier.retention import DeliveryThresholds, StreamRetention
-from app.scheduler import Scheduler
+from app.scheduler import Scheduler, TimerWork
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
@@ -94,6 +94,20 @@ class Beacon:
             UserGroups(client).members,
             callbacks_enabled=bool(callback_secret),
         )
+        investigations = InvestigationService(InvestigationStore(store), incidents, clock)
+        digest = DigestService(store, config, clock, investigations)
+        callbacks = None
+        if callback_secret:
+            callbacks = CallbackSender(ApprovalStore(store), clock, callback_secret).fire
+        work = TimerWork(
+            store,
+            clock,
+            config,
+            digest=digest,
+            runbooks=RunbookService(incidents),
+            record=IncidentRecord(incidents),
+            callbacks=callbacks,
+        )
         beacon = cls(
             config=config,
             redis=redis,
@@ -115,11 +129,12 @@ class Beacon:
                 posts_per_second=posts_per_second,
                 storm=storm,
             ),
-            scheduler=Scheduler(store, clock, config=config),
+            scheduler=Scheduler(store, clock, config=config, work=work),
             clock=clock,
             instance_id=instance_id,
             approvals=approvals,
-            investigations=InvestigationService(InvestigationStore(store), incidents, clock),
+            investigations=investigations,
+            digest=digest,
         )
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         beacon.retention = StreamRetention(
@@ -127,22 +142,9 @@ class Beacon:
             clock,
             delivery or DeliveryThresholds(),
         )
-        if callback_secret:
-            sender = CallbackSender(ApprovalStore(store), clock, callback_secret)
-            beacon.scheduler.register("approval_callback", sender.fire)
-        beacon.digest = DigestService(store, config, clock, beacon.investigations)
         beacon.notifier.digest = beacon.digest
         beacon.notifier.home = HomePublisher(beacon)
-        beacon.scheduler.register("digest", beacon._digest_due)
-        beacon.scheduler.register("runbook_resume", RunbookService(incidents).on_timer)  # issue 7
-        beacon.scheduler.register("role_nudge", IncidentRecord(incidents).nudge_due)  # issue 7
         return beacon
-
-    async def _digest_due(self, timer_id: str, timer: dict[str, str]) -> None:
-        """Announce today's digest once, and arm tomorrow's."""
-        now = self.clock.now()
-        await self.store.digest_due(timer["digest_id"], timer_id, now)
-        await self.digest.arm_next(after=now)
 
     async def _arm_digest(self) -> None:
         try:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from app.domain.models import Incident
+from app.domain.timers import digest_timer
 
 if TYPE_CHECKING:
     from app.clock import Clock
@@ -123,6 +124,6 @@ class DigestService:
         if not self.config.digest.enabled:
             return None
         digest_id, due = self.next_due(self.clock.now() if after is None else after)
-        timer_id = f"digest:{digest_id}"
-        await self.store.arm_timer(timer_id, due, {"kind": "digest", "digest_id": digest_id})
-        return timer_id
+        timer = digest_timer(digest_id, due)
+        await self.store.arm_timer(timer["id"], due, timer["fields"])
+        return timer["id"]

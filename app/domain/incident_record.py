@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
 
 from app.config import BeaconConfig
 from app.config.roles import RoleConfig
+from app.domain import timers
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService, _who
 from app.domain.models import NOTE_MAX, Incident
+from app.domain.timers import TimerSpec
 from app.store import Refused, Transition
-from app.store.incident_record import FollowUp, RecordStore, role_nudge_timer_id
+from app.store.incident_record import FollowUp, RecordStore
 
 FOLLOWUP_MAX = 500
 
@@ -29,32 +30,24 @@ def normalise_followup_id(raw: str) -> str:
     return f"F-{int(text)}"
 
 
-def role_nudge_timer(config: BeaconConfig, incident: Incident) -> dict[str, Any] | None:
+def role_nudge_timer(config: BeaconConfig, incident: Incident) -> TimerSpec | None:
     """The one-off 'roles unclaimed' timer for a new incident, or None when not wanted."""
     minutes = config.role_nudge_minutes
     if not minutes or not config.roles or incident.severity not in config.role_nudge_for:
         return None
-    return {
-        "id": role_nudge_timer_id(incident.id),
-        "due": incident.created_at + minutes * 60,
-        "fields": {"kind": "role_nudge", "incident_id": incident.id},
-    }
+    return timers.role_nudge_timer(incident.id, incident.created_at + minutes * 60)
 
 
 def raised_nudge_timer(
     config: BeaconConfig, incident_id: str, *, severity: str, previous: str, seq: int, at: float
-) -> dict[str, Any] | None:
+) -> TimerSpec | None:
     """The nudge timer for a severity raised into `role_nudge_for` after declaration (P3 → P1),
     or None. Its id carries the severity change's seq: a replayed event arms nothing new."""
     minutes = config.role_nudge_minutes
     wanted = config.role_nudge_for
     if not minutes or not config.roles or severity not in wanted or previous in wanted:
         return None
-    return {
-        "id": f"{role_nudge_timer_id(incident_id)}:s{seq}",
-        "due": at + minutes * 60,
-        "fields": {"kind": "role_nudge", "incident_id": incident_id},
-    }
+    return timers.role_nudge_timer(incident_id, at + minutes * 60, seq=seq)
 
 
 class IncidentRecord:

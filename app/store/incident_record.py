@@ -10,10 +10,6 @@ from dataclasses import dataclass
 from app.store.store import IncidentStore, Refused, Transition, _result
 
 
-def role_nudge_timer_id(incident_id: str) -> str:
-    return f"role_nudge:{incident_id}"  # one per incident: the nudge comes once
-
-
 @dataclass(frozen=True)
 class FollowUp:
     id: str

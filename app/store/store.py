@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from app.domain.models import Event, Incident, NewIncident, TimelineEntry
+from app.domain.timers import snooze_id
 from app.keys import Keys
 
 _LUA = Path(__file__).with_name("lua")
@@ -188,7 +189,7 @@ class IncidentStore:
     async def snooze(
         self, incident_id: str, actor: str, until: float, now: float
     ) -> Transition | Refused:
-        timer_id = f"snooze:{incident_id}:{uuid.uuid4().hex[:8]}"
+        timer_id = snooze_id(incident_id, uuid.uuid4().hex[:8])
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
         return _result(await self._run("snooze", keys, [now, actor, until, timer_id]))
 
