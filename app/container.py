@@ -17,7 +17,9 @@ from app.config import BeaconConfig
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
 from app.domain.incident_record import IncidentRecord
+from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
+from app.domain.intake import IntakeService
 from app.domain.investigations import InvestigationService
 from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
@@ -31,8 +33,11 @@ from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
+from app.store.incident_channels import ChannelStore
+from app.store.incident_record import RecordStore
 from app.store.outbox import OutboxStore
 from app.store.rollups import StormRules
+from app.store.runbooks import RunbookStore
 
 log = logging.getLogger("beacon")
 
@@ -53,6 +58,10 @@ class Beacon:
     instance_id: str
     approvals: ApprovalService
     investigations: InvestigationService
+    intake: IntakeService
+    updates: IncidentUpdates
+    record: IncidentRecord
+    runbooks: RunbookService
     digest: DigestService | None = None
     retention: StreamRetention | None = None
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
@@ -99,13 +108,10 @@ class Beacon:
         callbacks = None
         if callback_secret:
             callbacks = CallbackSender(ApprovalStore(store), clock, callback_secret).fire
+        record = IncidentRecord(incidents, RecordStore(store))
+        runbooks = RunbookService(incidents, RunbookStore(store))
         work = TimerWork(
-            store,
-            clock,
-            config,
-            digest=digest,
-            runbooks=RunbookService(incidents),
-            record=IncidentRecord(incidents),
+            store, clock, config, digest=digest, runbooks=runbooks, record=record,
             callbacks=callbacks,
         )
         beacon = cls(
@@ -134,6 +140,10 @@ class Beacon:
             instance_id=instance_id,
             approvals=approvals,
             investigations=investigations,
+            intake=IntakeService(incidents, store),
+            updates=IncidentUpdates(incidents, ChannelStore(store)),
+            record=record,
+            runbooks=runbooks,
             digest=digest,
         )
         # The outbox stream is trimmed only below what every consumer group has acknowledged.

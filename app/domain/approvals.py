@@ -16,8 +16,8 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.errors import AlreadyDone, BeaconError, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
-from app.store import Refused, Transition
-from app.store.approvals import ApprovalStore
+from app.domain.ports import ApprovalRepository
+from app.domain.results import Refused, Transition
 
 
 class Risk(StrEnum):
@@ -157,7 +157,7 @@ class NewApproval:
 class ApprovalService:
     def __init__(
         self,
-        store: ApprovalStore,
+        store: ApprovalRepository,
         incidents: IncidentService,
         config: BeaconConfig,
         clock: Clock,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.clock import Clock
     from app.config import BeaconConfig
     from app.domain.investigations import InvestigationService
-    from app.store import IncidentStore
+    from app.domain.ports import DigestRepository
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class DigestService:
 
     def __init__(
         self,
-        store: IncidentStore,
+        store: DigestRepository,
         config: BeaconConfig,
         clock: Clock,
         investigations: InvestigationService | None = None,

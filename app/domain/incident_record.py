@@ -1,4 +1,4 @@
-"""Issue 7, the incident record: follow-ups, the retrospective, roles, messages pinned by
+"""The incident record: follow-ups, the retrospective, roles, messages pinned by
 reaction. The calls listeners and the scheduler make; no Slack here.
 """
 
@@ -12,10 +12,10 @@ from app.config.roles import RoleConfig
 from app.domain import timers
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService, _who
-from app.domain.models import NOTE_MAX, Incident
+from app.domain.models import NOTE_MAX, FollowUp, Incident
+from app.domain.ports import RecordRepository
+from app.domain.results import Refused, Transition
 from app.domain.timers import TimerSpec
-from app.store import Refused, Transition
-from app.store.incident_record import FollowUp, RecordStore
 
 FOLLOWUP_MAX = 500
 
@@ -51,9 +51,9 @@ def raised_nudge_timer(
 
 
 class IncidentRecord:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: RecordRepository) -> None:
         self.incidents = incidents
-        self.store = RecordStore(incidents.store)
+        self.store = store
         self.config = incidents.config
         self.clock = incidents.clock
 

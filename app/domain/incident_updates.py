@@ -1,4 +1,5 @@
-"""Issue 7: status updates and reopening, the calls `/incident update|reopen` make."""
+"""Status updates, reopening and timeline requests: the calls `/incident update|reopen|timeline`
+make."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.escalation import start_levels
 from app.domain.incidents import IncidentService
 from app.domain.models import NOTE_MAX, Incident
-from app.store import Refused
-from app.store.incident_channels import ChannelStore
+from app.domain.ports import IncidentUpdateRepository
+from app.domain.results import Refused
 
 
 class IncidentUpdates:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: IncidentUpdateRepository) -> None:
         self.incidents = incidents
-        self.store = ChannelStore(incidents.store)
+        self.store = store
         self.clock = incidents.clock
 
     async def post_update(self, incident_id: str, actor: str, text: str) -> Incident:
@@ -27,7 +28,7 @@ class IncidentUpdates:
         return await self.incidents.get(incident_id)
 
     async def reopen(self, incident_id: str, actor: str) -> Incident:
-        # With an escalation policy, paging restarts where a new incident's would (issue 7).
+        # With an escalation policy, paging restarts where a new incident's would.
         current = await self.incidents.get(incident_id)
         found = self.incidents.config.policy_for(current.service)
         esc_start = start_levels(found[1], current.severity) if found else 0

@@ -16,7 +16,8 @@ from app.domain.models import (
     TimelineEntry,
     is_api_actor,
 )
-from app.store import IncidentStore, Refused, Transition
+from app.domain.ports import IncidentRepository
+from app.domain.results import Refused, Transition
 
 
 def _when(ts: str | None) -> str:
@@ -44,7 +45,7 @@ def normalise_id(raw: str) -> str:
 
 
 class IncidentService:
-    def __init__(self, store: IncidentStore, config: BeaconConfig, clock: Clock) -> None:
+    def __init__(self, store: IncidentRepository, config: BeaconConfig, clock: Clock) -> None:
         self.store = store
         self.config = config
         self.clock = clock

@@ -11,8 +11,8 @@ from typing import Any
 from app.clock import Clock
 from app.domain.errors import AlreadyDone, BeaconError, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
-from app.store import Refused, Transition
-from app.store.approvals import InvestigationStore
+from app.domain.ports import InvestigationRepository
+from app.domain.results import Refused, Transition
 
 
 class Rating(StrEnum):
@@ -104,7 +104,9 @@ def day_of(ts: float) -> str:
 
 
 class InvestigationService:
-    def __init__(self, store: InvestigationStore, incidents: IncidentService, clock: Clock) -> None:
+    def __init__(
+        self, store: InvestigationRepository, incidents: IncidentService, clock: Clock
+    ) -> None:
         self.store = store
         self.incidents = incidents
         self.clock = clock

@@ -200,6 +200,33 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    id: str
+    number: int
+    incident_id: str
+    text: str
+    done: bool
+    created_by: str
+    created_at: float
+    done_by: str | None = None
+    done_at: float | None = None
+
+    @classmethod
+    def from_redis(cls, raw: dict[str, str]) -> FollowUp:
+        return cls(
+            id=raw["id"],
+            number=int(raw["id"].removeprefix("F-")),
+            incident_id=raw["incident_id"],
+            text=raw.get("text", ""),
+            done=raw.get("status") == "done",
+            created_by=raw.get("created_by", ""),
+            created_at=float(raw.get("created_at") or 0),
+            done_by=raw.get("done_by") or None,
+            done_at=float(raw["done_at"]) if raw.get("done_at") else None,
+        )
+
+
+@dataclass(frozen=True)
 class NewIncident:
     """A validated declaration, from a modal, a command or the intake API."""
 

@@ -1,17 +1,17 @@
-"""Runbooks (issue 7): retrying a failed step, and resuming runs when their timer is due."""
+"""Runbooks: retrying a failed step, and resuming runs when their timer is due."""
 
 from __future__ import annotations
 
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService
-from app.store import Refused
-from app.store.runbooks import RunbookStore
+from app.domain.ports import RunbookRepository
+from app.domain.results import Refused
 
 
 class RunbookService:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: RunbookRepository) -> None:
         self.incidents = incidents
-        self.store = RunbookStore(incidents.store)
+        self.store = store
         self.clock = incidents.clock
 
     async def retry(self, incident_id: str, run: str, step: int, actor: str) -> None:

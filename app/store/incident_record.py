@@ -5,36 +5,8 @@ their keys and reads what they wrote.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.domain.models import FollowUp
 from app.store.store import IncidentStore, Refused, Transition, _result
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    id: str
-    number: int
-    incident_id: str
-    text: str
-    done: bool
-    created_by: str
-    created_at: float
-    done_by: str | None = None
-    done_at: float | None = None
-
-    @classmethod
-    def from_redis(cls, raw: dict[str, str]) -> FollowUp:
-        return cls(
-            id=raw["id"],
-            number=int(raw["id"].removeprefix("F-")),
-            incident_id=raw["incident_id"],
-            text=raw.get("text", ""),
-            done=raw.get("status") == "done",
-            created_by=raw.get("created_by", ""),
-            created_at=float(raw.get("created_at") or 0),
-            done_by=raw.get("done_by") or None,
-            done_at=float(raw["done_at"]) if raw.get("done_at") else None,
-        )
 
 
 class RecordStore:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from app.domain.models import Event, Incident, NewIncident, TimelineEntry
+from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
 from app.keys import Keys
 
@@ -23,21 +23,6 @@ _LUA = Path(__file__).with_name("lua")
 def _source(name: str) -> str:
     prelude = (_LUA / "_prelude.lua").read_text()
     return prelude + "\n" + (_LUA / f"{name}.lua").read_text()
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A transition that happened: the event it appended."""
-
-    event_id: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A transition the script refused, with why (code) and details (who, when)."""
-
-    code: str
-    details: tuple[str, ...] = ()
 
 
 def _result(raw: list[Any]) -> Transition | Refused:
