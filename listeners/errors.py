@@ -13,9 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.errors import BeaconError, DatabaseUnavailable
+from app.domain.refusals import RefusalError
 from listeners.context import channel_of, user_of
 from listeners.forms import first_input_block
 from views.ids import BlockId
+from views.refusals import refusal_text
 
 log = logging.getLogger("beacon.errors")
 
@@ -23,6 +25,8 @@ log = logging.getLogger("beacon.errors")
 def user_message(error: Exception) -> str:
     if isinstance(error, RedisError):
         error = DatabaseUnavailable()
+    if isinstance(error, RefusalError):  # worded for Slack: mentions, local times
+        return refusal_text(error.refusal)
     if isinstance(error, BeaconError):
         return error.user_message
     ref = uuid.uuid4().hex[:8]

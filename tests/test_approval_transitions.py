@@ -24,6 +24,7 @@ from app.domain.approvals import (
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.investigations import InvestigationService, NewInvestigation, Rating
+from app.domain.refusals import RefusalCode
 from app.domain.timers import approval_callback_id, approval_expire_id
 from app.keys import Keys
 from app.scheduler import Scheduler
@@ -32,6 +33,7 @@ from app.store.approvals import ApprovalStore, InvestigationStore
 from views.approvals import approval_blocks, deny_modal
 from views.ids import ActionId, BlockId
 from views.investigations import result_blocks
+from views.refusals import refusal_text
 
 
 @pytest.fixture
@@ -119,7 +121,9 @@ async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock
     winners = [r for r in results if isinstance(r, Approval)]
     losers = [r for r in results if isinstance(r, AlreadyDone)]
     assert len(winners) == 1 and len(losers) == len(people) - 1
-    assert f"already approved by <@{winners[0].decided_by}>" in losers[0].user_message
+    refusal = losers[0].refusal
+    assert (refusal.code, refusal.by) == (RefusalCode.ALREADY_APPROVED, winners[0].decided_by)
+    assert f"already approved by <@{winners[0].decided_by}>" in refusal_text(refusal)
     decided = [e for e in await stream(store) if e["type"] == "approval.decided"]
     assert len(decided) == 1
     # the expiry timer went with the decision
@@ -228,7 +232,8 @@ async def test_one_vote_per_person_and_changes_replace(investigations, store, cl
     }
     with pytest.raises(AlreadyDone) as err:
         await investigations.vote(inv.id, "UALICE", Rating.ACCURATE)
-    assert "already rated INV-1 *Accurate*" in err.value.user_message
+    assert err.value.user_message == "You already rated INV-1 Accurate."
+    assert "already rated INV-1 *Accurate*" in refusal_text(err.value.refusal)
     stats = await investigations.stats(days=2)
     assert stats["totals"] == {"accurate": 1, "partially_accurate": 1, "needs_improvement": 0}
     assert (stats["total"], stats["accuracy_ratio"]) == (2, 0.5)

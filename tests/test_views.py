@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.config import BeaconConfig
 from app.domain.models import Event, EventType, Incident, Status
+from app.domain.refusals import Refusal, RefusalCode, describe
 from listeners.commands.parse import parse, user_id_from
 from views import incident as card
 from views.context import DeclareContext, IncidentRef
 from views.ids import ActionId, BlockId
 from views.modals import declare_modal, resolve_modal, snooze_modal
 from views.mrkdwn import duration, escape, parse_duration
+from views.refusals import refusal_text
 
 NOW = 1_800_000_000.0
 
@@ -189,3 +193,21 @@ def test_command_parser():
     assert parse("").name == "" and parse("LIST").name == "list"
     assert parse("create x --colour red").unknown_flags == ("colour",)
     assert parse('create "DB down" --desc "primary lost"').flags["description"] == "primary lost"
+
+
+def test_refusals_read_the_same_in_slack_and_in_plain_text():
+    acked = Refusal(RefusalCode.ALREADY_ACKNOWLEDGED, "INC-7", "UCAROL", by="UBOB", at=NOW)
+    assert describe(acked) == "INC-7 was already acknowledged by UBOB at 08:00 UTC."
+    assert refusal_text(acked) == (
+        f"INC-7 was already acknowledged by <@UBOB> at <!date^{int(NOW)}^{{time}}|08:00 UTC>."
+    )
+    by_api = Refusal(RefusalCode.ALREADY_RESOLVED, "INC-7", by="api:ci")
+    assert refusal_text(by_api) == "INC-7 is already resolved (by ci (API)); nothing was changed."
+    held = Refusal(RefusalCode.ROLE_HELD, "INC-7", "UBOB", by="UBOB", value="commander")
+    assert refusal_text(held) == "You are already the commander of INC-7."
+    other = replace(held, actor="UCAROL")
+    assert refusal_text(other) == "<@UBOB> is already the commander of INC-7."
+    for code in RefusalCode:  # every code has words, and the plain ones carry no markup
+        plain = describe(Refusal(code, "APR-1", "UX", by="UBOB", at=NOW, value="v", step=0))
+        assert "APR-1" in plain or "Step 1" in plain, code
+        assert not any(mark in plain for mark in ("<", "*", "`")), plain

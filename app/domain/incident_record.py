@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime
 from app.config import BeaconConfig
 from app.config.roles import RoleConfig
 from app.domain import timers
-from app.domain.errors import AlreadyDone, InvalidInput
-from app.domain.incidents import IncidentService, _who
+from app.domain.errors import InvalidInput
+from app.domain.incidents import IncidentService, check
 from app.domain.models import NOTE_MAX, FollowUp, Incident
 from app.domain.ports import RecordRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import Refused, Transition
 from app.domain.timers import TimerSpec
 
@@ -69,7 +70,7 @@ class IncidentRecord:
                 f"Keep a follow-up to {FOLLOWUP_MAX} characters (it has {len(text)})."
             )
         fid, outcome = await self.store.add_followup(incident_id, actor, text, self.clock.now())
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return fid
 
     async def finish_followup(self, raw_id: str, actor: str) -> FollowUp:
@@ -81,11 +82,11 @@ class IncidentRecord:
                     f"I can't find follow-up {fid}. See them with `/incident followup list`."
                 )
             if outcome.code == "done":
-                by = outcome.details[0] if outcome.details else None
-                raise AlreadyDone(f"{fid} was already done (by {_who(by)}).")
+                code = RefusalCode.FOLLOWUP_DONE
+                raise RefusalError(Refusal(code, fid, actor, by=outcome.by, at=outcome.at))
         item = await self.store.followup(fid)
         assert item is not None
-        self.incidents._check(item.incident_id, outcome)
+        check(item.incident_id, outcome, actor)
         return item
 
     async def followups(self, incident_id: str | None) -> list[FollowUp]:
@@ -112,7 +113,7 @@ class IncidentRecord:
         outcome = await self.store.schedule_retro(
             incident_id, actor, when.isoformat(), owner, notes, self.clock.now()
         )
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
 
     # --- roles -------------------------------------------------------------------------------
     def role(self, name: str) -> RoleConfig:
@@ -127,9 +128,9 @@ class IncidentRecord:
         name = self.role(role).name
         outcome = await self.store.assign_role(incident_id, actor, name, user, self.clock.now())
         if isinstance(outcome, Refused) and outcome.code == "holder":
-            who = "You are" if user == actor else f"<@{user}> is"
-            raise AlreadyDone(f"{who} already the {name} of {incident_id}.")
-        self.incidents._check(incident_id, outcome)
+            code = RefusalCode.ROLE_HELD
+            raise RefusalError(Refusal(code, incident_id, actor, by=user, value=name))
+        check(incident_id, outcome, actor)
         return await self.incidents.get(incident_id)
 
     async def nudge_due(self, timer_id: str, timer: dict[str, str]) -> Transition | Refused:
@@ -175,5 +176,5 @@ class IncidentRecord:
         )
         if isinstance(outcome, Refused) and outcome.code == "pinned":
             return False
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return True

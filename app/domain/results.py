@@ -19,5 +19,15 @@ class Refused:
     code: str
     details: tuple[str, ...] = ()
 
+    # Scripts that refuse because someone changed it first report (who, when) as details.
+    @property
+    def by(self) -> str | None:
+        return (self.details[0] or None) if self.details else None
+
+    @property
+    def at(self) -> float | None:
+        """Epoch seconds."""
+        return float(self.details[1]) if len(self.details) > 1 and self.details[1] else None
+
 
 Outcome = Transition | Refused

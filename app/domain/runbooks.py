@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.domain.errors import AlreadyDone, InvalidInput
-from app.domain.incidents import IncidentService
+from app.domain.errors import InvalidInput
+from app.domain.incidents import IncidentService, check
 from app.domain.ports import RunbookRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import Refused
 
 
@@ -20,13 +21,11 @@ class RunbookService:
         if isinstance(outcome, Refused):
             if outcome.code == "not_failed":
                 state = outcome.details[0] if outcome.details else "gone"
-                raise AlreadyDone(
-                    f"Step {step + 1} of that runbook is not waiting for a retry any more "
-                    f"(the run is {state}): someone retried it already."
-                )
+                code = RefusalCode.STEP_NOT_FAILED
+                raise RefusalError(Refusal(code, incident_id, actor, value=state, step=step))
             if outcome.code == "no_run":
                 raise InvalidInput(f"That runbook run is not on {incident_id} any more.")
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
 
     async def on_timer(self, timer_id: str, timer: dict[str, str]) -> None:
         """A `wait` is over or a timer trigger is due (scheduler kind `runbook_resume`)."""
