@@ -1,11 +1,15 @@
-"""Modal state parsed once into typed forms; handlers never index view.state.values."""
+"""Modal state parsed once into typed forms; handlers never index view.state.values.
+
+Each form also says which of its blocks shows an error about a domain field (FIELDS), so a
+refusal lands on the right input whatever the domain calls it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from views.ids import ActionId, BlockId, OptionValue
+from views.ids import ActionId, BlockId, CallbackId, OptionValue
 from views.mrkdwn import parse_duration
 
 
@@ -31,6 +35,14 @@ class DeclareForm:
     assignee: str | None
     wants_channel: bool
 
+    FIELDS: ClassVar[dict[str, BlockId]] = {
+        "title": BlockId.TITLE,
+        "description": BlockId.DESCRIPTION,
+        "service": BlockId.SERVICE,
+        "severity": BlockId.SEVERITY,
+        "assignee": BlockId.ASSIGNEE,
+    }
+
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> DeclareForm:
         checked = _element(view, BlockId.OPTIONS, ActionId.OPTIONS).get("selected_options") or []
@@ -48,6 +60,8 @@ class DeclareForm:
 class ResolveForm:
     note: str
 
+    FIELDS: ClassVar[dict[str, BlockId]] = {"note": BlockId.NOTE}
+
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> ResolveForm:
         return cls(note=_text(view, BlockId.NOTE, ActionId.NOTE))
@@ -58,6 +72,8 @@ class SnoozeForm:
     raw: str
     seconds: int | None
 
+    FIELDS: ClassVar[dict[str, BlockId]] = {"duration": BlockId.SNOOZE_FOR}
+
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> SnoozeForm:
         raw = _text(view, BlockId.SNOOZE_FOR, ActionId.SNOOZE_FOR)
@@ -67,6 +83,8 @@ class SnoozeForm:
 @dataclass(frozen=True)
 class DenyForm:
     reason: str
+
+    FIELDS: ClassVar[dict[str, BlockId]] = {"reason": BlockId.DENY_REASON}
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> DenyForm:
@@ -81,6 +99,12 @@ class RetroForm:
     owner: str
     notes: str
 
+    FIELDS: ClassVar[dict[str, BlockId]] = {
+        "date": BlockId.RETRO_DATE,
+        "owner": BlockId.RETRO_OWNER,
+        "notes": BlockId.RETRO_NOTES,
+    }
+
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> RetroForm:
         date = _element(view, BlockId.RETRO_DATE, ActionId.RETRO_DATE).get("selected_date")
@@ -90,6 +114,32 @@ class RetroForm:
             owner=owner or "",
             notes=_text(view, BlockId.RETRO_NOTES, ActionId.RETRO_NOTES),
         )
+
+
+# Each modal's field table, by the modal's callback id.
+FIELD_BLOCKS: dict[str, dict[str, BlockId]] = {
+    CallbackId.DECLARE_MODAL: DeclareForm.FIELDS,
+    CallbackId.RESOLVE_MODAL: ResolveForm.FIELDS,
+    CallbackId.SNOOZE_MODAL: SnoozeForm.FIELDS,
+    CallbackId.DENY_MODAL: DenyForm.FIELDS,
+    CallbackId.RETRO_MODAL: RetroForm.FIELDS,
+}
+
+
+def field_block(view: dict[str, Any], field: str | None) -> BlockId | None:
+    """The block of this modal that shows errors about a domain field, if it has one."""
+    return FIELD_BLOCKS.get(view.get("callback_id") or "", {}).get(field or "")
+
+
+def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Domain field errors as `response_action: errors` wants them (block id -> message); a
+    field the modal has no block for goes on its first input."""
+    out: dict[str, str] = {}
+    for field, message in errors.items():
+        block = field_block(view, field) or first_input_block(view)
+        if block:
+            out.setdefault(block, message)
+    return out
 
 
 def first_input_block(view: dict[str, Any]) -> str | None:

@@ -101,15 +101,15 @@ class IncidentRecord:
         try:
             when = date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput("Pick a date for the retrospective.", field="retro-date") from None
+            raise InvalidInput("Pick a date for the retrospective.", field="date") from None
         today = datetime.fromtimestamp(self.clock.now(), UTC).date()
         if when < today:
-            raise InvalidInput("That date has passed: pick today or later.", field="retro-date")
+            raise InvalidInput("That date has passed: pick today or later.", field="date")
         if not owner:
-            raise InvalidInput("Pick who owns the retrospective.", field="retro-owner")
+            raise InvalidInput("Pick who owns the retrospective.", field="owner")
         notes = notes.strip()
         if len(notes) > NOTE_MAX:
-            raise InvalidInput(f"Keep the notes to {NOTE_MAX} characters.", field="retro-notes")
+            raise InvalidInput(f"Keep the notes to {NOTE_MAX} characters.", field="notes")
         outcome = await self.store.schedule_retro(
             incident_id, actor, when.isoformat(), owner, notes, self.clock.now()
         )

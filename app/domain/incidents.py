@@ -126,7 +126,7 @@ class IncidentService:
 
     async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:
         if seconds <= 0 or seconds > 7 * 86400:
-            raise InvalidInput("Snooze for between 1 minute and 7 days.", field="until")
+            raise InvalidInput("Snooze for between 1 minute and 7 days.", field="duration")
         now = self.clock.now()
         check(incident_id, await self.store.snooze(incident_id, actor, now + seconds, now), actor)
         return await self.get(incident_id)
