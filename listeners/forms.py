@@ -93,7 +93,7 @@ class DenyForm:
 
 @dataclass(frozen=True)
 class RetroForm:
-    """The Schedule retrospective modal (issue 7)."""
+    """The Schedule retrospective modal."""
 
     date: str
     owner: str

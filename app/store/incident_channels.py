@@ -1,4 +1,4 @@
-"""Issue 7 transitions: status updates, update reminders, reopen, channel archive timers.
+"""Incident-channel transitions: status updates, update reminders, reopen, channel archive timers.
 
 The scripts are registered in IncidentStore.SCRIPTS; this wrapper only names their keys.
 """

@@ -1,4 +1,4 @@
-"""Issue 7 transitions on the incident record: follow-ups, the retrospective, roles, messages
+"""Transitions on the incident record: follow-ups, the retrospective, roles, messages
 pinned by reaction. The scripts are registered in IncidentStore.SCRIPTS; this wrapper names
 their keys and reads what they wrote.
 """

@@ -1,4 +1,4 @@
-"""Runbook runs (issue 7): each transition one Lua script, registered in IncidentStore.SCRIPTS.
+"""Runbook runs: each transition one Lua script, registered in IncidentStore.SCRIPTS.
 
 A run is one runbook on one incident, keyed `<runbook>@<trigger event id>`, so a redelivered
 trigger finds it started. Its state (step, status) lives in the incident's runbooks hash.
