@@ -17,7 +17,9 @@ from app.config import BeaconConfig
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
 from app.domain.incident_record import IncidentRecord
+from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
+from app.domain.intake import IntakeService
 from app.domain.investigations import InvestigationService
 from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
@@ -25,14 +27,17 @@ from app.keys import Keys
 from app.notifier import Notifier
 from app.notifier.handlers.oncall import Pager
 from app.notifier.retention import DeliveryThresholds, StreamRetention
-from app.scheduler import Scheduler
+from app.scheduler import Scheduler, TimerWork
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
+from app.store.incident_channels import ChannelStore
+from app.store.incident_record import RecordStore
 from app.store.outbox import OutboxStore
 from app.store.rollups import StormRules
+from app.store.runbooks import RunbookStore
 
 log = logging.getLogger("beacon")
 
@@ -53,6 +58,10 @@ class Beacon:
     instance_id: str
     approvals: ApprovalService
     investigations: InvestigationService
+    intake: IntakeService
+    updates: IncidentUpdates
+    record: IncidentRecord
+    runbooks: RunbookService
     digest: DigestService | None = None
     retention: StreamRetention | None = None
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
@@ -94,6 +103,17 @@ class Beacon:
             UserGroups(client).members,
             callbacks_enabled=bool(callback_secret),
         )
+        investigations = InvestigationService(InvestigationStore(store), incidents, clock)
+        digest = DigestService(store, config, clock, investigations)
+        callbacks = None
+        if callback_secret:
+            callbacks = CallbackSender(ApprovalStore(store), clock, callback_secret).fire
+        record = IncidentRecord(incidents, RecordStore(store))
+        runbooks = RunbookService(incidents, RunbookStore(store))
+        work = TimerWork(
+            store, clock, config, digest=digest, runbooks=runbooks, record=record,
+            callbacks=callbacks,
+        )
         beacon = cls(
             config=config,
             redis=redis,
@@ -115,11 +135,16 @@ class Beacon:
                 posts_per_second=posts_per_second,
                 storm=storm,
             ),
-            scheduler=Scheduler(store, clock, config=config),
+            scheduler=Scheduler(store, clock, config=config, work=work),
             clock=clock,
             instance_id=instance_id,
             approvals=approvals,
-            investigations=InvestigationService(InvestigationStore(store), incidents, clock),
+            investigations=investigations,
+            intake=IntakeService(incidents, store),
+            updates=IncidentUpdates(incidents, ChannelStore(store)),
+            record=record,
+            runbooks=runbooks,
+            digest=digest,
         )
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         beacon.retention = StreamRetention(
@@ -127,22 +152,9 @@ class Beacon:
             clock,
             delivery or DeliveryThresholds(),
         )
-        if callback_secret:
-            sender = CallbackSender(ApprovalStore(store), clock, callback_secret)
-            beacon.scheduler.register("approval_callback", sender.fire)
-        beacon.digest = DigestService(store, config, clock, beacon.investigations)
         beacon.notifier.digest = beacon.digest
         beacon.notifier.home = HomePublisher(beacon)
-        beacon.scheduler.register("digest", beacon._digest_due)
-        beacon.scheduler.register("runbook_resume", RunbookService(incidents).on_timer)  # issue 7
-        beacon.scheduler.register("role_nudge", IncidentRecord(incidents).nudge_due)  # issue 7
         return beacon
-
-    async def _digest_due(self, timer_id: str, timer: dict[str, str]) -> None:
-        """Announce today's digest once, and arm tomorrow's."""
-        now = self.clock.now()
-        await self.store.digest_due(timer["digest_id"], timer_id, now)
-        await self.digest.arm_next(after=now)
 
     async def _arm_digest(self) -> None:
         try:

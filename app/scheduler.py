@@ -1,56 +1,71 @@
-"""The one place for time-based work: due timers in a sorted set, claimed atomically."""
+"""The one place for time-based work: due timers in a sorted set, claimed atomically.
+
+Which handler runs each timer kind is app.domain.timers.HANDLERS; TimerWork is the object
+whose methods they name.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.escalation import Step, delay_s, next_step
+from app.domain.timers import TimerFields, TimerHandler, escalation_id, handler_for
 from app.metrics import METRICS
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore
 from app.store.incident_channels import ChannelStore
+
+if TYPE_CHECKING:
+    from app.domain.digest import DigestService
+    from app.domain.incident_record import IncidentRecord
+    from app.domain.runbooks import RunbookService
 
 log = logging.getLogger("beacon.scheduler")
 
 LEASE_S = 60.0
 
 
-class Scheduler:
+class NoHandler(LookupError):
+    """This process runs no handler for a known kind (approval callbacks without a secret)."""
+
+
+class TimerWork:
+    """The handler of every timer kind (satisfies app.domain.timers.TimerHandlers).
+
+    The store's own transitions run here; the rest goes to the service that owns the work,
+    when this process has it.
+    """
+
     def __init__(
-        self, store: IncidentStore, clock: Clock, *, idle_s: float = 1.0,
+        self,
+        store: IncidentStore,
+        clock: Clock,
         config: BeaconConfig | None = None,
+        *,
+        digest: DigestService | None = None,
+        runbooks: RunbookService | None = None,
+        record: IncidentRecord | None = None,
+        callbacks: TimerHandler | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
-        self.idle_s = idle_s
-        self.fired = 0
-        self._handlers: dict[str, Callable[[str, dict[str, str]], Awaitable[None]]] = {
-            "snooze_wake": self._wake,
-            "approval_expire": self._approval_expire,
-            "escalate": self._escalate,
-            "sla": self._sla,
-            "update_reminder": self._update_reminder,  # issue 7
-            "channel_archive": self._channel_archive,  # issue 7
-        }
+        self.digest = digest
+        self.runbooks = runbooks
+        self.record = record
+        self.callbacks = callbacks
 
-    async def _wake(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def wake(self, timer_id: str, timer: TimerFields) -> None:
         await self.store.wake(timer["incident_id"], timer_id, self.clock.now())
 
-    def register(
-        self, kind: str, handler: Callable[[str, dict[str, str]], Awaitable[None]]
-    ) -> None:
-        """Timer kinds whose work lives elsewhere (approval_callback: an HTTP POST)."""
-        self._handlers[kind] = handler
-
-    async def _approval_expire(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def expire_approval(self, timer_id: str, timer: TimerFields) -> None:
         await ApprovalStore(self.store).expire(timer["approval_id"], self.clock.now())
 
-    async def _escalate(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def escalate(self, timer_id: str, timer: TimerFields) -> None:
         incident_id = timer["incident_id"]
         current = Step(int(timer["from_level"]), int(timer["from_round"]))
         incident = await self.store.get(incident_id)
@@ -64,29 +79,64 @@ class Scheduler:
         epoch = timer.get("epoch", "")  # a reopened incident's round: its own timer ids
         if nxt is not None:  # the timer that moves on from the new level in its turn
             due = self.clock.now() + delay_s(policy, nxt.level)
-            tail = f":o{epoch}" if epoch else ""
-            next_timer = (f"esc:{incident_id}:{nxt.round}:{nxt.level}{tail}", due)
+            next_timer = (escalation_id(incident_id, nxt, epoch=epoch), due)
         await self.store.escalate(
             incident_id, timer_id, from_step=(current.level, current.round),
             to_step=(nxt.level, nxt.round) if nxt else None, next_timer=next_timer,
             now=self.clock.now(), epoch=epoch,
         )
 
-    async def _sla(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def breach_sla(self, timer_id: str, timer: TimerFields) -> None:
         await self.store.sla_breach(
             timer["incident_id"], timer_id, timer["sla"], int(timer.get("minutes", 0)),
             self.clock.now(), epoch=timer.get("epoch", ""),
         )
 
-    async def _update_reminder(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def remind_update(self, timer_id: str, timer: TimerFields) -> None:
         await ChannelStore(self.store).update_reminder(
             timer["incident_id"], timer_id, int(timer["minutes"]), self.clock.now()
         )
 
-    async def _channel_archive(self, timer_id: str, timer: dict[str, str]) -> None:
+    async def archive_channel(self, timer_id: str, timer: TimerFields) -> None:
         await ChannelStore(self.store).channel_archive(
             timer["incident_id"], timer_id, timer["stage"], timer["resolved_at"], self.clock.now()
         )
+
+    async def announce_digest(self, timer_id: str, timer: TimerFields) -> None:
+        """Announce today's digest once, and arm tomorrow's."""
+        if self.digest is None:
+            raise NoHandler("digest")
+        now = self.clock.now()
+        await self.store.digest_due(timer["digest_id"], timer_id, now)
+        await self.digest.arm_next(after=now)
+
+    async def resume_runbook(self, timer_id: str, timer: TimerFields) -> None:
+        if self.runbooks is None:
+            raise NoHandler("runbook_resume")
+        await self.runbooks.on_timer(timer_id, timer)
+
+    async def nudge_roles(self, timer_id: str, timer: TimerFields) -> None:
+        if self.record is None:
+            raise NoHandler("role_nudge")
+        await self.record.nudge_due(timer_id, timer)
+
+    async def send_approval_callback(self, timer_id: str, timer: TimerFields) -> None:
+        if self.callbacks is None:  # callbacks are signed: no secret, no callbacks
+            raise NoHandler("approval_callback")
+        await self.callbacks(timer_id, timer)
+
+
+class Scheduler:
+    def __init__(
+        self, store: IncidentStore, clock: Clock, *, idle_s: float = 1.0,
+        config: BeaconConfig | None = None, work: TimerWork | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.idle_s = idle_s
+        self.fired = 0
+        self.work = work or TimerWork(store, clock, config)
 
     async def tick(self) -> int:
         """Claim and fire every due timer once. Returns how many fired."""
@@ -94,12 +144,16 @@ class Scheduler:
         fired = 0
         for timer_id in await self.store.claim_timers(now, LEASE_S):
             timer = await self.store.timer(timer_id)
-            handler = self._handlers.get(timer.get("kind", ""))
-            if handler is None:
-                log.error("timer %s has unknown kind %r; dropping it", timer_id, timer.get("kind"))
+            kind = timer.get("kind", "")
+            handler = handler_for(kind, self.work)
+            try:
+                if handler is None:
+                    raise NoHandler(kind)
+                await handler(timer_id, timer)
+            except NoHandler:
+                log.error("timer %s: no handler for kind %r here; dropping it", timer_id, kind)
                 await self.store.drop_timer(timer_id)
                 continue
-            await handler(timer_id, timer)
             fired += 1
         self.fired += fired
         return fired

@@ -13,9 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.errors import BeaconError, DatabaseUnavailable
+from app.domain.refusals import RefusalError
 from listeners.context import channel_of, user_of
-from listeners.forms import first_input_block
-from views.ids import BlockId
+from listeners.forms import field_block, first_input_block
+from views.refusals import refusal_text
 
 log = logging.getLogger("beacon.errors")
 
@@ -23,6 +24,8 @@ log = logging.getLogger("beacon.errors")
 def user_message(error: Exception) -> str:
     if isinstance(error, RedisError):
         error = DatabaseUnavailable()
+    if isinstance(error, RefusalError):  # worded for Slack: mentions, local times
+        return refusal_text(error.refusal)
     if isinstance(error, BeaconError):
         return error.user_message
     ref = uuid.uuid4().hex[:8]
@@ -34,11 +37,9 @@ def user_message(error: Exception) -> str:
 
 
 def _modal_block(error: Exception, view: dict[str, Any]) -> str | None:
-    field = getattr(error, "field", None)
-    if field and field in BlockId._value2member_map_:
-        ids = {b.get("block_id") for b in view.get("blocks") or []}
-        if field in ids:
-            return field
+    block = field_block(view, getattr(error, "field", None))
+    if block and block in {b.get("block_id") for b in view.get("blocks") or []}:
+        return block
     return first_input_block(view)
 
 

@@ -24,18 +24,16 @@ from app.domain.approvals import (
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.investigations import InvestigationService, NewInvestigation, Rating
+from app.domain.refusals import RefusalCode
+from app.domain.timers import approval_callback_id, approval_expire_id
 from app.keys import Keys
 from app.scheduler import Scheduler
 from app.store import IncidentStore
-from app.store.approvals import (
-    ApprovalStore,
-    InvestigationStore,
-    callback_timer_id,
-    expire_timer_id,
-)
+from app.store.approvals import ApprovalStore, InvestigationStore
 from views.approvals import approval_blocks, deny_modal
 from views.ids import ActionId, BlockId
 from views.investigations import result_blocks
+from views.refusals import refusal_text
 
 
 @pytest.fixture
@@ -90,9 +88,9 @@ async def test_create_stores_approvers_schedules_expiry_and_emits(approvals, sto
     assert first.status is ApprovalStatus.PENDING
     assert first.approvers == ("UALICE", "UBOB", "UCAROL", "UDAVE")
     assert first.expires_at == clock.now() + 600
-    due = await store.redis.zscore(store.keys.timers(), expire_timer_id("APR-1"))
+    due = await store.redis.zscore(store.keys.timers(), approval_expire_id("APR-1"))
     assert due == clock.now() + 600
-    assert (await store.timer(expire_timer_id("APR-1")))["kind"] == "approval_expire"
+    assert (await store.timer(approval_expire_id("APR-1")))["kind"] == "approval_expire"
     events = await stream(store)
     assert [e["type"] for e in events] == ["approval.requested"] * 2
     # the stream's per-id field carries the approval id: the notifier orders per approval
@@ -123,11 +121,13 @@ async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock
     winners = [r for r in results if isinstance(r, Approval)]
     losers = [r for r in results if isinstance(r, AlreadyDone)]
     assert len(winners) == 1 and len(losers) == len(people) - 1
-    assert f"already approved by <@{winners[0].decided_by}>" in losers[0].user_message
+    refusal = losers[0].refusal
+    assert (refusal.code, refusal.by) == (RefusalCode.ALREADY_APPROVED, winners[0].decided_by)
+    assert f"already approved by <@{winners[0].decided_by}>" in refusal_text(refusal)
     decided = [e for e in await stream(store) if e["type"] == "approval.decided"]
     assert len(decided) == 1
     # the expiry timer went with the decision
-    assert await store.redis.zscore(store.keys.timers(), expire_timer_id(approval.id)) is None
+    assert await store.redis.zscore(store.keys.timers(), approval_expire_id(approval.id)) is None
 
 
 async def test_refusals_not_approver_self_and_allowed_self(store, config, clock):
@@ -179,7 +179,7 @@ async def test_decision_with_callback_schedules_it_and_results_are_recorded(
 ):
     approval = await approvals.request(new(callback_url="http://127.0.0.1:9/hook"))
     await approvals.approve(approval.id, "UBOB")
-    timer_id = callback_timer_id(approval.id)
+    timer_id = approval_callback_id(approval.id)
     assert await store.redis.zscore(store.keys.timers(), timer_id) == clock.now()
     timer = await store.timer(timer_id)
     assert (timer["kind"], timer["attempt"]) == ("approval_callback", "1")
@@ -232,7 +232,8 @@ async def test_one_vote_per_person_and_changes_replace(investigations, store, cl
     }
     with pytest.raises(AlreadyDone) as err:
         await investigations.vote(inv.id, "UALICE", Rating.ACCURATE)
-    assert "already rated INV-1 *Accurate*" in err.value.user_message
+    assert err.value.user_message == "You already rated INV-1 Accurate."
+    assert "already rated INV-1 *Accurate*" in refusal_text(err.value.refusal)
     stats = await investigations.stats(days=2)
     assert stats["totals"] == {"accurate": 1, "partially_accurate": 1, "needs_improvement": 0}
     assert (stats["total"], stats["accuracy_ratio"]) == (2, 0.5)

@@ -26,7 +26,7 @@ def store(redis: Redis) -> IncidentStore:
 
 @pytest.fixture
 def intake(store: IncidentStore, config: BeaconConfig, clock: FakeClock) -> IntakeService:
-    return IntakeService(IncidentService(store, config, clock))
+    return IntakeService(IncidentService(store, config, clock), store)
 
 
 def alert(title: str = "Disk full", dedup_key: str | None = "disk-1") -> NewIncident:

@@ -14,7 +14,7 @@ from app.domain.incidents import IncidentService
 from app.domain.models import EventType, NewIncident
 from app.domain.runbooks import RunbookService
 from app.keys import Keys
-from app.scheduler import Scheduler
+from app.scheduler import Scheduler, TimerWork
 from app.store import IncidentStore, Refused, Transition
 from app.store.runbooks import RunbookStore
 
@@ -66,7 +66,7 @@ async def test_fail_stops_the_run_and_retry_runs_the_step_once(store, incident, 
         await runs.fail(incident, RUN, 0, "send_message", "not_in_channel", now), Transition
     )
     assert (await runs.step_done(incident, RUN, 0, "late", now)).code == "stale"
-    service = RunbookService(IncidentService(store, config, clock))
+    service = RunbookService(IncidentService(store, config, clock), RunbookStore(store))
     await service.retry(incident, RUN, 0, "UBOB")
     with pytest.raises(AlreadyDone, match="someone retried it already"):
         await service.retry(incident, RUN, 0, "UCAROL")  # the second click
@@ -85,10 +85,8 @@ async def test_wait_arms_a_timer_and_the_scheduler_resumes(store, incident, cloc
     await runs.start(incident, RUN, "p1", 2, clock.now())
     await runs.step_done(incident, RUN, 0, "waiting 5 min", clock.now(), delay=300)
     assert (await runs.runs(incident))[RUN]["status"] == "waiting"
-    scheduler = Scheduler(store, clock, config=config)
-    scheduler.register(
-        "runbook_resume", RunbookService(IncidentService(store, config, clock)).on_timer
-    )
+    runbooks = RunbookService(IncidentService(store, config, clock), RunbookStore(store))
+    scheduler = Scheduler(store, clock, work=TimerWork(store, clock, config, runbooks=runbooks))
     assert await scheduler.tick() == 0
     await clock.advance(301)
     assert await scheduler.tick() == 1
@@ -106,8 +104,8 @@ async def test_timer_trigger_skips_when_the_status_no_longer_fits(store, inciden
     await runs.start(incident, RUN, "p1", 1, clock.now(), due=due, if_status="open")
     assert await types(store) == []  # nothing runs before the timer
     await service.resolve(incident, "UBOB")
-    scheduler = Scheduler(store, clock, config=config)
-    scheduler.register("runbook_resume", RunbookService(service).on_timer)
+    work = TimerWork(store, clock, config, runbooks=RunbookService(service, RunbookStore(store)))
+    scheduler = Scheduler(store, clock, work=work)
     await clock.advance(1801)
     await scheduler.tick()
     last_type, data = (await types(store))[-1]

@@ -13,9 +13,11 @@ from app.config import BeaconConfig
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.keys import Keys
 from app.scheduler import Scheduler
 from app.store import IncidentStore, Refused, Transition
+from views.refusals import refusal_text
 
 
 @pytest.fixture
@@ -69,9 +71,14 @@ async def test_acknowledge_once_then_polite_refusal(service, store, clock):
     inc = await service.acknowledge("INC-1", "UBOB")
     assert inc.status is Status.ACKNOWLEDGED and inc.acknowledged_by == "UBOB"
     assert inc.assignee == "UBOB"  # the acknowledger takes an unassigned incident
-    with pytest.raises(AlreadyDone) as err:
+    with pytest.raises(RefusalError) as err:
         await service.acknowledge("INC-1", "UCAROL")
-    assert "already acknowledged by <@UBOB>" in err.value.user_message
+    assert err.value.refusal == Refusal(
+        RefusalCode.ALREADY_ACKNOWLEDGED, "INC-1", "UCAROL", by="UBOB", at=inc.acknowledged_at
+    )
+    assert "already acknowledged by UBOB at " in err.value.user_message  # plain: no markup
+    assert "<" not in err.value.user_message
+    assert "already acknowledged by <@UBOB> at <!date^" in refusal_text(err.value.refusal)
     stream = await events(store)
     assert [f["type"] for _, f in stream] == [EventType.TRIGGERED, EventType.ACKNOWLEDGED]
     assert json.loads(stream[1][1]["data"]) == {"since_trigger": 90}

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.config import BeaconConfig
-from app.domain.models import Event, EventType, Incident, Status
+from app.domain.approvals import Approval, ApprovalStatus, Risk
+from app.domain.incidents import IncidentService
+from app.domain.models import Event, EventType, Incident, NewIncident, Status
+from app.domain.refusals import Refusal, RefusalCode, describe
 from listeners.commands.parse import parse, user_id_from
+from listeners.forms import FIELD_BLOCKS, field_block, field_errors
 from views import incident as card
+from views.approvals import deny_modal
 from views.context import DeclareContext, IncidentRef
 from views.ids import ActionId, BlockId
+from views.incident_record import retro_modal
 from views.modals import declare_modal, resolve_modal, snooze_modal
 from views.mrkdwn import duration, escape, parse_duration
+from views.refusals import refusal_text
 
 NOW = 1_800_000_000.0
 
@@ -189,3 +198,53 @@ def test_command_parser():
     assert parse("").name == "" and parse("LIST").name == "list"
     assert parse("create x --colour red").unknown_flags == ("colour",)
     assert parse('create "DB down" --desc "primary lost"').flags["description"] == "primary lost"
+
+
+def test_refusals_read_the_same_in_slack_and_in_plain_text():
+    acked = Refusal(RefusalCode.ALREADY_ACKNOWLEDGED, "INC-7", "UCAROL", by="UBOB", at=NOW)
+    assert describe(acked) == "INC-7 was already acknowledged by UBOB at 08:00 UTC."
+    assert refusal_text(acked) == (
+        f"INC-7 was already acknowledged by <@UBOB> at <!date^{int(NOW)}^{{time}}|08:00 UTC>."
+    )
+    by_api = Refusal(RefusalCode.ALREADY_RESOLVED, "INC-7", by="api:ci")
+    assert refusal_text(by_api) == "INC-7 is already resolved (by ci (API)); nothing was changed."
+    held = Refusal(RefusalCode.ROLE_HELD, "INC-7", "UBOB", by="UBOB", value="commander")
+    assert refusal_text(held) == "You are already the commander of INC-7."
+    other = replace(held, actor="UCAROL")
+    assert refusal_text(other) == "<@UBOB> is already the commander of INC-7."
+    for code in RefusalCode:  # every code has words, and the plain ones carry no markup
+        plain = describe(Refusal(code, "APR-1", "UX", by="UBOB", at=NOW, value="v", step=0))
+        assert "APR-1" in plain or "Step 1" in plain, code
+        assert not any(mark in plain for mark in ("<", "*", "`")), plain
+
+
+def test_each_modal_shows_domain_field_errors_on_its_own_blocks(config: BeaconConfig):
+    approval = Approval(
+        id="APR-1", number=1, operation="drop table", risk=Risk.HIGH, rollback="",
+        requested_by="U1", approvers=("U2",), created_at=NOW, expires_at=NOW + 60,
+        status=ApprovalStatus.PENDING,
+    )
+    declare = declare_modal(config, context=DeclareContext(channel_id="C1"))
+    modals = [
+        declare,
+        resolve_modal("INC-7", "x", context=_ctx()),
+        snooze_modal("INC-7", context=_ctx()),
+        deny_modal(approval),
+        retro_modal(make(), context=_ctx(), today="2027-01-15"),
+    ]
+    assert {m["callback_id"] for m in modals} == set(FIELD_BLOCKS)
+    for modal in modals:  # every table entry names an input block of its own modal
+        inputs = {b["block_id"] for b in modal["blocks"] if b["type"] == "input"}
+        assert set(FIELD_BLOCKS[modal["callback_id"]].values()) <= inputs, modal["callback_id"]
+    # The declaration's validation speaks of fields the declare modal has blocks for.
+    service = IncidentService(None, config, None)  # type: ignore[arg-type]  # pure check only
+    bad = service.validate_new(NewIncident(title="", severity="P9", reporter="U1", service="x"))
+    assert set(bad) == {"title", "severity", "service"} <= set(FIELD_BLOCKS[declare["callback_id"]])
+    assert field_errors(declare, bad) == {
+        BlockId.TITLE: bad["title"], BlockId.SEVERITY: bad["severity"],
+        BlockId.SERVICE: bad["service"],
+    }
+    assert field_block(modals[2], "duration") == BlockId.SNOOZE_FOR
+    assert field_block(modals[4], "date") == BlockId.RETRO_DATE
+    assert field_block(modals[2], "title") is None  # not this modal's: the first input gets it
+    assert field_errors(modals[2], {"title": "x"}) == {BlockId.SNOOZE_FOR: "x"}

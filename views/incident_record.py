@@ -8,8 +8,7 @@ from typing import Any
 
 from app.config import BeaconConfig
 from app.config.roles import RoleConfig
-from app.domain.models import Incident
-from app.store.incident_record import FollowUp
+from app.domain.models import FollowUp, Incident
 from views.context import IncidentModalContext, IncidentRef, RoleClaim
 from views.ids import ActionId, BlockId, CallbackId
 from views.mrkdwn import escape, truncate, user

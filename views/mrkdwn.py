@@ -39,6 +39,11 @@ def date_time(ts: float) -> str:
     return f"<!date^{int(ts)}^{{date_short_pretty}} {{time}}|{_fallback(ts, '%Y-%m-%d %H:%M UTC')}>"
 
 
+def time_of_day(ts: float) -> str:
+    """Just the time of day, in the reader's time zone."""
+    return f"<!date^{int(ts)}^{{time}}|{_fallback(ts, '%H:%M UTC')}>"
+
+
 def duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
     if seconds < 60:

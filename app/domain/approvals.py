@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.clock import Clock
 from app.config import BeaconConfig
-from app.domain.errors import AlreadyDone, BeaconError, InvalidInput
+from app.domain.errors import BeaconError, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
-from app.store import Refused, Transition
-from app.store.approvals import ApprovalStore
+from app.domain.ports import ApprovalRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused, Transition
 
 
 class Risk(StrEnum):
@@ -157,7 +157,7 @@ class NewApproval:
 class ApprovalService:
     def __init__(
         self,
-        store: ApprovalStore,
+        store: ApprovalRepository,
         incidents: IncidentService,
         config: BeaconConfig,
         clock: Clock,
@@ -250,9 +250,9 @@ class ApprovalService:
         """Refuse early (before a Deny modal opens) with the same words the script would."""
         approval = await self.get(approval_id)
         if not approval.is_pending:
-            self._check(approval.id, _refusal_for(approval))
+            self._check(approval.id, _refusal_for(approval), actor)
         if self.clock.now() >= approval.expires_at:
-            self._check(approval.id, Refused("expired", ("", str(approval.expires_at))))
+            self._check(approval.id, Refused("expired", ("", str(approval.expires_at))), actor)
         if actor not in approval.approvers:
             raise NotApprover(approval.id)
         return approval
@@ -280,15 +280,14 @@ class ApprovalService:
             allow_self=self.config.approvals.allow_self_approval,
             now=self.clock.now(),
         )
-        self._check(approval_id, outcome)
+        self._check(approval_id, outcome, actor)
         return await self.get(approval_id)
 
-    def _check(self, approval_id: str, outcome: Transition | Refused) -> Transition:
+    def _check(
+        self, approval_id: str, outcome: Transition | Refused, actor: str | None = None
+    ) -> Transition:
         if isinstance(outcome, Transition):
             return outcome
-        who = outcome.details[0] if outcome.details else ""
-        at = outcome.details[1] if len(outcome.details) > 1 else ""
-        when = _when(at)
         match outcome.code:
             case "not_found":
                 raise ApprovalNotFound(approval_id)
@@ -296,16 +295,18 @@ class ApprovalService:
                 raise NotApprover(approval_id)
             case "self_approval":
                 raise SelfApproval(approval_id)
-            case "approved":
-                raise AlreadyDone(f"{approval_id} was already approved by <@{who}>{when}.")
-            case "denied":
-                raise AlreadyDone(f"{approval_id} was already denied by <@{who}>{when}.")
-            case "expired":
-                raise AlreadyDone(
-                    f"{approval_id} expired{when} and can't be decided any more; ask the "
-                    "requester for a new approval."
-                )
-        raise AlreadyDone(f"{approval_id} could not be changed ({outcome.code}).")
+        code = _REFUSALS.get(outcome.code, RefusalCode.REFUSED)
+        value = outcome.code if code is RefusalCode.REFUSED else None
+        refusal = Refusal(code, approval_id, actor, by=outcome.by, at=outcome.at, value=value)
+        raise RefusalError(refusal)
+
+
+# The scripts' refusals that a person is told about as such (the others are errors of their own).
+_REFUSALS = {
+    "approved": RefusalCode.ALREADY_APPROVED,
+    "denied": RefusalCode.ALREADY_DENIED,
+    "expired": RefusalCode.EXPIRED,
+}
 
 
 def _refusal_for(approval: Approval) -> Refused:
@@ -313,14 +314,6 @@ def _refusal_for(approval: Approval) -> Refused:
         approval.status.value.lower(),
         (approval.decided_by or "", str(approval.decided_at or approval.expires_at)),
     )
-
-
-def _when(ts: str) -> str:
-    if not ts:
-        return ""
-    stamp = int(float(ts))
-    fallback = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f" at <!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def normalise_approval_id(raw: str) -> str:

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from app.domain.models import Incident
+from app.domain.timers import digest_timer
 
 if TYPE_CHECKING:
     from app.clock import Clock
     from app.config import BeaconConfig
     from app.domain.investigations import InvestigationService
-    from app.store import IncidentStore
+    from app.domain.ports import DigestRepository
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class DigestService:
 
     def __init__(
         self,
-        store: IncidentStore,
+        store: DigestRepository,
         config: BeaconConfig,
         clock: Clock,
         investigations: InvestigationService | None = None,
@@ -123,6 +124,6 @@ class DigestService:
         if not self.config.digest.enabled:
             return None
         digest_id, due = self.next_due(self.clock.now() if after is None else after)
-        timer_id = f"digest:{digest_id}"
-        await self.store.arm_timer(timer_id, due, {"kind": "digest", "digest_id": digest_id})
-        return timer_id
+        timer = digest_timer(digest_id, due)
+        await self.store.arm_timer(timer["id"], due, timer["fields"])
+        return timer["id"]

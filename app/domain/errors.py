@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class BeaconError(Exception):
-    """Base for errors shown to the user. `field` names the modal block at fault, if any."""
+    """Base for errors shown to the user. `field` names the input at fault, if any, in the
+    domain's words (the API reports it as is; each modal maps it to one of its blocks)."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""Issue 7, the incident record: follow-ups, the retrospective, roles, messages pinned by
+"""The incident record: follow-ups, the retrospective, roles, messages pinned by
 reaction. The calls listeners and the scheduler make; no Slack here.
 """
 
@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
 
 from app.config import BeaconConfig
 from app.config.roles import RoleConfig
-from app.domain.errors import AlreadyDone, InvalidInput
-from app.domain.incidents import IncidentService, _who
-from app.domain.models import NOTE_MAX, Incident
-from app.store import Refused, Transition
-from app.store.incident_record import FollowUp, RecordStore, role_nudge_timer_id
+from app.domain import timers
+from app.domain.errors import InvalidInput
+from app.domain.incidents import IncidentService, check
+from app.domain.models import NOTE_MAX, FollowUp, Incident
+from app.domain.ports import RecordRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused, Transition
+from app.domain.timers import TimerSpec
 
 FOLLOWUP_MAX = 500
 
@@ -29,38 +31,30 @@ def normalise_followup_id(raw: str) -> str:
     return f"F-{int(text)}"
 
 
-def role_nudge_timer(config: BeaconConfig, incident: Incident) -> dict[str, Any] | None:
+def role_nudge_timer(config: BeaconConfig, incident: Incident) -> TimerSpec | None:
     """The one-off 'roles unclaimed' timer for a new incident, or None when not wanted."""
     minutes = config.role_nudge_minutes
     if not minutes or not config.roles or incident.severity not in config.role_nudge_for:
         return None
-    return {
-        "id": role_nudge_timer_id(incident.id),
-        "due": incident.created_at + minutes * 60,
-        "fields": {"kind": "role_nudge", "incident_id": incident.id},
-    }
+    return timers.role_nudge_timer(incident.id, incident.created_at + minutes * 60)
 
 
 def raised_nudge_timer(
     config: BeaconConfig, incident_id: str, *, severity: str, previous: str, seq: int, at: float
-) -> dict[str, Any] | None:
+) -> TimerSpec | None:
     """The nudge timer for a severity raised into `role_nudge_for` after declaration (P3 → P1),
     or None. Its id carries the severity change's seq: a replayed event arms nothing new."""
     minutes = config.role_nudge_minutes
     wanted = config.role_nudge_for
     if not minutes or not config.roles or severity not in wanted or previous in wanted:
         return None
-    return {
-        "id": f"{role_nudge_timer_id(incident_id)}:s{seq}",
-        "due": at + minutes * 60,
-        "fields": {"kind": "role_nudge", "incident_id": incident_id},
-    }
+    return timers.role_nudge_timer(incident_id, at + minutes * 60, seq=seq)
 
 
 class IncidentRecord:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: RecordRepository) -> None:
         self.incidents = incidents
-        self.store = RecordStore(incidents.store)
+        self.store = store
         self.config = incidents.config
         self.clock = incidents.clock
 
@@ -76,7 +70,7 @@ class IncidentRecord:
                 f"Keep a follow-up to {FOLLOWUP_MAX} characters (it has {len(text)})."
             )
         fid, outcome = await self.store.add_followup(incident_id, actor, text, self.clock.now())
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return fid
 
     async def finish_followup(self, raw_id: str, actor: str) -> FollowUp:
@@ -88,11 +82,11 @@ class IncidentRecord:
                     f"I can't find follow-up {fid}. See them with `/incident followup list`."
                 )
             if outcome.code == "done":
-                by = outcome.details[0] if outcome.details else None
-                raise AlreadyDone(f"{fid} was already done (by {_who(by)}).")
+                code = RefusalCode.FOLLOWUP_DONE
+                raise RefusalError(Refusal(code, fid, actor, by=outcome.by, at=outcome.at))
         item = await self.store.followup(fid)
         assert item is not None
-        self.incidents._check(item.incident_id, outcome)
+        check(item.incident_id, outcome, actor)
         return item
 
     async def followups(self, incident_id: str | None) -> list[FollowUp]:
@@ -107,19 +101,19 @@ class IncidentRecord:
         try:
             when = date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput("Pick a date for the retrospective.", field="retro-date") from None
+            raise InvalidInput("Pick a date for the retrospective.", field="date") from None
         today = datetime.fromtimestamp(self.clock.now(), UTC).date()
         if when < today:
-            raise InvalidInput("That date has passed: pick today or later.", field="retro-date")
+            raise InvalidInput("That date has passed: pick today or later.", field="date")
         if not owner:
-            raise InvalidInput("Pick who owns the retrospective.", field="retro-owner")
+            raise InvalidInput("Pick who owns the retrospective.", field="owner")
         notes = notes.strip()
         if len(notes) > NOTE_MAX:
-            raise InvalidInput(f"Keep the notes to {NOTE_MAX} characters.", field="retro-notes")
+            raise InvalidInput(f"Keep the notes to {NOTE_MAX} characters.", field="notes")
         outcome = await self.store.schedule_retro(
             incident_id, actor, when.isoformat(), owner, notes, self.clock.now()
         )
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
 
     # --- roles -------------------------------------------------------------------------------
     def role(self, name: str) -> RoleConfig:
@@ -134,9 +128,9 @@ class IncidentRecord:
         name = self.role(role).name
         outcome = await self.store.assign_role(incident_id, actor, name, user, self.clock.now())
         if isinstance(outcome, Refused) and outcome.code == "holder":
-            who = "You are" if user == actor else f"<@{user}> is"
-            raise AlreadyDone(f"{who} already the {name} of {incident_id}.")
-        self.incidents._check(incident_id, outcome)
+            code = RefusalCode.ROLE_HELD
+            raise RefusalError(Refusal(code, incident_id, actor, by=user, value=name))
+        check(incident_id, outcome, actor)
         return await self.incidents.get(incident_id)
 
     async def nudge_due(self, timer_id: str, timer: dict[str, str]) -> Transition | Refused:
@@ -182,5 +176,5 @@ class IncidentRecord:
         )
         if isinstance(outcome, Refused) and outcome.code == "pinned":
             return False
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return True

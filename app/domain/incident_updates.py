@@ -1,19 +1,21 @@
-"""Issue 7: status updates and reopening, the calls `/incident update|reopen` make."""
+"""Status updates, reopening and timeline requests: the calls `/incident update|reopen|timeline`
+make."""
 
 from __future__ import annotations
 
-from app.domain.errors import AlreadyDone, InvalidInput
+from app.domain.errors import InvalidInput
 from app.domain.escalation import start_levels
-from app.domain.incidents import IncidentService
+from app.domain.incidents import IncidentService, check
 from app.domain.models import NOTE_MAX, Incident
-from app.store import Refused
-from app.store.incident_channels import ChannelStore
+from app.domain.ports import IncidentUpdateRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused
 
 
 class IncidentUpdates:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: IncidentUpdateRepository) -> None:
         self.incidents = incidents
-        self.store = ChannelStore(incidents.store)
+        self.store = store
         self.clock = incidents.clock
 
     async def post_update(self, incident_id: str, actor: str, text: str) -> Incident:
@@ -23,20 +25,21 @@ class IncidentUpdates:
         if len(text) > NOTE_MAX:
             raise InvalidInput(f"Keep the update to {NOTE_MAX} characters (it has {len(text)}).")
         outcome = await self.store.status_update(incident_id, actor, text, self.clock.now())
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return await self.incidents.get(incident_id)
 
     async def reopen(self, incident_id: str, actor: str) -> Incident:
-        # With an escalation policy, paging restarts where a new incident's would (issue 7).
+        # With an escalation policy, paging restarts where a new incident's would.
         current = await self.incidents.get(incident_id)
         found = self.incidents.config.policy_for(current.service)
         esc_start = start_levels(found[1], current.severity) if found else 0
         outcome = await self.store.reopen(incident_id, actor, self.clock.now(), esc_start)
         if isinstance(outcome, Refused) and outcome.code == "not_resolved":
-            raise AlreadyDone(f"{incident_id} is not resolved, so there is nothing to reopen.")
-        self.incidents._check(incident_id, outcome)
+            value = outcome.details[0] if outcome.details else None
+            raise RefusalError(Refusal(RefusalCode.NOT_RESOLVED, incident_id, actor, value=value))
+        check(incident_id, outcome, actor)
         return await self.incidents.get(incident_id)
 
     async def request_timeline(self, incident_id: str, actor: str, channel: str) -> None:
         outcome = await self.store.timeline_request(incident_id, actor, channel, self.clock.now())
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from app.clock import Clock
 from app.config import BeaconConfig
-from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
+from app.domain.errors import IncidentNotFound, InvalidInput
 from app.domain.models import (
     NOTE_MAX,
     TITLE_MAX,
     Incident,
     NewIncident,
     TimelineEntry,
-    is_api_actor,
 )
-from app.store import IncidentStore, Refused, Transition
-
-
-def _when(ts: str | None) -> str:
-    if not ts:
-        return ""
-    stamp = int(float(ts))
-    fallback = datetime.fromtimestamp(stamp, UTC).strftime("%H:%M UTC")
-    return f" at <!date^{stamp}^{{time}}|{fallback}>"
-
-
-def _who(user: str | None) -> str:
-    if user and is_api_actor(user):
-        return f"{user.partition(':')[2] or 'the API'} (API)"
-    return f"<@{user}>" if user and user != "beacon" else "Beacon"
+from app.domain.ports import IncidentRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused, Transition
 
 
 def normalise_id(raw: str) -> str:
@@ -43,34 +29,33 @@ def normalise_id(raw: str) -> str:
     raise InvalidInput(f"`{raw}` is not an incident id. Ids look like INC-42.")
 
 
+def check(incident_id: str, outcome: Transition | Refused, actor: str | None = None) -> Transition:
+    """The transition, or the error that says why the incident's state refused it."""
+    if isinstance(outcome, Transition):
+        return outcome
+    by, at = outcome.by, outcome.at
+    match outcome.code:
+        case "not_found":
+            raise IncidentNotFound(incident_id)
+        case "acknowledged":
+            code = RefusalCode.ALREADY_ACKNOWLEDGED
+            raise RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
+        case "resolved":
+            code = RefusalCode.ALREADY_RESOLVED
+            raise RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
+        case "unchanged":  # the script reports the value it already has
+            value = outcome.details[0] if outcome.details else None
+            raise RefusalError(Refusal(RefusalCode.UNCHANGED, incident_id, actor, value=value))
+        case "past":
+            raise InvalidInput("That time has already passed: pick a time in the future.")
+    raise RefusalError(Refusal(RefusalCode.REFUSED, incident_id, actor, value=outcome.code))
+
+
 class IncidentService:
-    def __init__(self, store: IncidentStore, config: BeaconConfig, clock: Clock) -> None:
+    def __init__(self, store: IncidentRepository, config: BeaconConfig, clock: Clock) -> None:
         self.store = store
         self.config = config
         self.clock = clock
-
-    def _check(self, incident_id: str, outcome: Transition | Refused) -> Transition:
-        if isinstance(outcome, Transition):
-            return outcome
-        who = outcome.details[0] if outcome.details else None
-        at = outcome.details[1] if len(outcome.details) > 1 else None
-        match outcome.code:
-            case "not_found":
-                raise IncidentNotFound(incident_id)
-            case "acknowledged":
-                raise AlreadyDone(
-                    f"{incident_id} was already acknowledged by {_who(who)}{_when(at)}."
-                )
-            case "resolved":
-                raise AlreadyDone(
-                    f"{incident_id} is already resolved (by {_who(who)}{_when(at)}); "
-                    "nothing was changed."
-                )
-            case "unchanged":
-                raise AlreadyDone(f"{incident_id} already has that value ({who}); nothing changed.")
-            case "past":
-                raise InvalidInput("That time has already passed: pick a time in the future.")
-        raise AlreadyDone(f"{incident_id} could not be changed ({outcome.code}).")
 
     def validate_new(self, new: NewIncident) -> dict[str, str]:
         """Field errors (field name -> message) for a declaration; empty when valid."""
@@ -93,7 +78,7 @@ class IncidentService:
             field, message = next(iter(errors.items()))
             raise InvalidInput(message, field=field)
         incident_id, outcome = await self.store.declare(new, self.clock.now())
-        self._check(incident_id, outcome)
+        check(incident_id, outcome, new.reporter)
         return await self.get(incident_id)
 
     async def get(self, incident_id: str) -> Incident:
@@ -110,7 +95,8 @@ class IncidentService:
         return await self.store.list_open(limit)
 
     async def acknowledge(self, incident_id: str, actor: str) -> Incident:
-        self._check(incident_id, await self.store.acknowledge(incident_id, actor, self.clock.now()))
+        outcome = await self.store.acknowledge(incident_id, actor, self.clock.now())
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def acknowledge_all(self, rollup_id: str, actor: str) -> tuple[list[str], list[str]]:
@@ -135,19 +121,19 @@ class IncidentService:
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
         outcome = await self.store.resolve(incident_id, actor, note, self.clock.now())
-        self._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:
         if seconds <= 0 or seconds > 7 * 86400:
-            raise InvalidInput("Snooze for between 1 minute and 7 days.", field="until")
+            raise InvalidInput("Snooze for between 1 minute and 7 days.", field="duration")
         now = self.clock.now()
-        self._check(incident_id, await self.store.snooze(incident_id, actor, now + seconds, now))
+        check(incident_id, await self.store.snooze(incident_id, actor, now + seconds, now), actor)
         return await self.get(incident_id)
 
     async def assign(self, incident_id: str, actor: str, assignee: str) -> Incident:
         outcome = await self.store.assign(incident_id, actor, assignee, self.clock.now())
-        self._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def set_severity(self, incident_id: str, actor: str, severity: str) -> Incident:
@@ -155,7 +141,7 @@ class IncidentService:
         if severity not in self.config.severities:
             raise InvalidInput(f"`{severity}` is not a severity. Use P1, P2, P3 or P4.")
         outcome = await self.store.set_severity(incident_id, actor, severity, self.clock.now())
-        self._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def add_note(self, incident_id: str, actor: str, text: str) -> Incident:
@@ -164,7 +150,6 @@ class IncidentService:
             raise InvalidInput("Write the note after the id: `/incident note INC-42 <text>`.")
         if len(text) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters (it has {len(text)}).")
-        self._check(
-            incident_id, await self.store.add_note(incident_id, actor, text, self.clock.now())
-        )
+        outcome = await self.store.add_note(incident_id, actor, text, self.clock.now())
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)

@@ -8,7 +8,8 @@ from enum import StrEnum
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.models import NOTE_MAX, Incident, NewIncident, Status
-from app.store import Refused, Transition
+from app.domain.ports import IntakeRepository
+from app.domain.results import Refused, Transition
 
 DEDUP_KEY_MAX = 200
 INVESTIGATION_TEXT_MAX = 3000
@@ -30,9 +31,9 @@ class StatusFilter(StrEnum):
 
 
 class IntakeService:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: IntakeRepository) -> None:
         self.incidents = incidents
-        self.store = incidents.store
+        self.store = store
         self.clock = incidents.clock
 
     async def declare_or_refire(self, new: NewIncident) -> tuple[Incident, bool]:

@@ -9,10 +9,11 @@ from enum import StrEnum
 from typing import Any
 
 from app.clock import Clock
-from app.domain.errors import AlreadyDone, BeaconError, InvalidInput
+from app.domain.errors import BeaconError, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
-from app.store import Refused, Transition
-from app.store.approvals import InvestigationStore
+from app.domain.ports import InvestigationRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused, Transition
 
 
 class Rating(StrEnum):
@@ -104,7 +105,9 @@ def day_of(ts: float) -> str:
 
 
 class InvestigationService:
-    def __init__(self, store: InvestigationStore, incidents: IncidentService, clock: Clock) -> None:
+    def __init__(
+        self, store: InvestigationRepository, incidents: IncidentService, clock: Clock
+    ) -> None:
         self.store = store
         self.incidents = incidents
         self.clock = clock
@@ -150,18 +153,22 @@ class InvestigationService:
         outcome = await self.store.vote(
             investigation_id, actor=actor, rating=rating.value, today=day_of(now), now=now
         )
-        self._check(investigation_id, outcome)
+        self._check(investigation_id, outcome, actor)
         return await self.get(investigation_id)
 
-    def _check(self, investigation_id: str, outcome: Transition | Refused) -> Transition:
+    def _check(
+        self, investigation_id: str, outcome: Transition | Refused, actor: str | None = None
+    ) -> Transition:
         if isinstance(outcome, Transition):
             return outcome
         if outcome.code == "not_found":
             raise InvestigationNotFound(investigation_id)
         if outcome.code == "unchanged":
             label = RATING_LABEL[Rating(outcome.details[0])]
-            raise AlreadyDone(f"You already rated {investigation_id} *{label}*.")
-        raise AlreadyDone(f"{investigation_id} could not be changed ({outcome.code}).")
+            code = RefusalCode.ALREADY_RATED
+            raise RefusalError(Refusal(code, investigation_id, actor, value=label))
+        code, value = RefusalCode.REFUSED, outcome.code
+        raise RefusalError(Refusal(code, investigation_id, actor, value=value))
 
     async def stats(self, days: int = 0) -> dict[str, Any]:
         """Totals per rating and the accuracy ratio; with days, the last `days` UTC days too."""

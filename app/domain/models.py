@@ -23,27 +23,27 @@ class EventType(StrEnum):
     NOTE_ADDED = "incident.note_added"
     ASSIGNED = "incident.assigned"
     SEVERITY_CHANGED = "incident.severity_changed"
-    DIGEST_DUE = "digest.due"  # issue 8: the daily digest (stream id DIGEST-<date>)
-    ESCALATED = "incident.escalated"  # issue 6: moved to the next escalation level
-    SLA_BREACHED = "incident.sla_breached"  # issue 6: missed time to acknowledge / resolve
+    DIGEST_DUE = "digest.due"  # the daily digest (stream id DIGEST-<date>)
+    ESCALATED = "incident.escalated"  # moved to the next escalation level
+    SLA_BREACHED = "incident.sla_breached"  # missed time to acknowledge / resolve
     REFIRED = "incident.refired"  # an alert with the same dedup key fired again while open
     INVESTIGATION = "incident.investigation"  # an investigator's progress (intake API)
-    STATUS_UPDATE = "incident.status_update"  # issue 7: /incident update
-    UPDATE_REMINDER = "incident.update_reminder"  # issue 7: no update for a while
-    REOPENED = "incident.reopened"  # issue 7
-    CHANNEL_ARCHIVE_WARNING = "incident.channel_archive_warning"  # issue 7
-    CHANNEL_ARCHIVED = "incident.channel_archived"  # issue 7
-    TIMELINE_REQUESTED = "incident.timeline_requested"  # issue 7: /incident timeline
-    # issue 7: runbooks. A step to run, its result, its failure (the run stops until retried)
+    STATUS_UPDATE = "incident.status_update"  # /incident update
+    UPDATE_REMINDER = "incident.update_reminder"  # no update for a while
+    REOPENED = "incident.reopened"
+    CHANNEL_ARCHIVE_WARNING = "incident.channel_archive_warning"
+    CHANNEL_ARCHIVED = "incident.channel_archived"
+    TIMELINE_REQUESTED = "incident.timeline_requested"  # /incident timeline
+    # Runbooks: a step to run, its result, its failure (the run stops until retried)
     RUNBOOK_STEP = "incident.runbook_step"
     RUNBOOK_STEP_DONE = "incident.runbook_step_done"
     RUNBOOK_STEP_FAILED = "incident.runbook_step_failed"
-    FOLLOWUP_ADDED = "incident.followup_added"  # issue 7: /incident followup add
+    FOLLOWUP_ADDED = "incident.followup_added"  # /incident followup add
     FOLLOWUP_DONE = "incident.followup_done"
-    RETRO_SCHEDULED = "incident.retro_scheduled"  # issue 7: the Schedule retrospective modal
-    ROLE_ASSIGNED = "incident.role_assigned"  # issue 7: /incident role, or a Claim button
-    ROLES_UNCLAIMED = "incident.roles_unclaimed"  # issue 7: the nudge for unclaimed roles
-    MESSAGE_PINNED = "incident.message_pinned"  # issue 7: a 📌 reaction in the channel
+    RETRO_SCHEDULED = "incident.retro_scheduled"  # the Schedule retrospective modal
+    ROLE_ASSIGNED = "incident.role_assigned"  # /incident role, or a Claim button
+    ROLES_UNCLAIMED = "incident.roles_unclaimed"  # the nudge for unclaimed roles
+    MESSAGE_PINNED = "incident.message_pinned"  # a 📌 reaction in the channel
     # Approval and investigation events share the outbox; their stream `incident_id` field
     # holds the approval / investigation id, so ordering and dedupe work per request.
     APPROVAL_REQUESTED = "approval.requested"
@@ -100,9 +100,9 @@ class Incident:
     esc_round: int = 0
     sla_ack_breached: bool = False
     sla_resolve_breached: bool = False
-    incident_channel: str | None = None  # issue 7: the dedicated channel's id
+    incident_channel: str | None = None  # the dedicated channel's id
     seq: int = 0
-    roles: dict[str, str] = field(default_factory=dict)  # issue 7: role name -> holder
+    roles: dict[str, str] = field(default_factory=dict)  # role name -> holder
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
 
     @property
@@ -196,6 +196,33 @@ class TimelineEntry:
             actor=obj.get("actor", ""),
             at=float(obj["at"]),
             data=obj.get("data") or {},
+        )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: str
+    number: int
+    incident_id: str
+    text: str
+    done: bool
+    created_by: str
+    created_at: float
+    done_by: str | None = None
+    done_at: float | None = None
+
+    @classmethod
+    def from_redis(cls, raw: dict[str, str]) -> FollowUp:
+        return cls(
+            id=raw["id"],
+            number=int(raw["id"].removeprefix("F-")),
+            incident_id=raw["incident_id"],
+            text=raw.get("text", ""),
+            done=raw.get("status") == "done",
+            created_by=raw.get("created_by", ""),
+            created_at=float(raw.get("created_at") or 0),
+            done_by=raw.get("done_by") or None,
+            done_at=float(raw["done_at"]) if raw.get("done_at") else None,
         )
 
 

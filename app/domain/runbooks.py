@@ -1,17 +1,18 @@
-"""Runbooks (issue 7): retrying a failed step, and resuming runs when their timer is due."""
+"""Runbooks: retrying a failed step, and resuming runs when their timer is due."""
 
 from __future__ import annotations
 
-from app.domain.errors import AlreadyDone, InvalidInput
-from app.domain.incidents import IncidentService
-from app.store import Refused
-from app.store.runbooks import RunbookStore
+from app.domain.errors import InvalidInput
+from app.domain.incidents import IncidentService, check
+from app.domain.ports import RunbookRepository
+from app.domain.refusals import Refusal, RefusalCode, RefusalError
+from app.domain.results import Refused
 
 
 class RunbookService:
-    def __init__(self, incidents: IncidentService) -> None:
+    def __init__(self, incidents: IncidentService, store: RunbookRepository) -> None:
         self.incidents = incidents
-        self.store = RunbookStore(incidents.store)
+        self.store = store
         self.clock = incidents.clock
 
     async def retry(self, incident_id: str, run: str, step: int, actor: str) -> None:
@@ -20,13 +21,11 @@ class RunbookService:
         if isinstance(outcome, Refused):
             if outcome.code == "not_failed":
                 state = outcome.details[0] if outcome.details else "gone"
-                raise AlreadyDone(
-                    f"Step {step + 1} of that runbook is not waiting for a retry any more "
-                    f"(the run is {state}): someone retried it already."
-                )
+                code = RefusalCode.STEP_NOT_FAILED
+                raise RefusalError(Refusal(code, incident_id, actor, value=state, step=step))
             if outcome.code == "no_run":
                 raise InvalidInput(f"That runbook run is not on {incident_id} any more.")
-        self.incidents._check(incident_id, outcome)
+        check(incident_id, outcome, actor)
 
     async def on_timer(self, timer_id: str, timer: dict[str, str]) -> None:
         """A `wait` is over or a timer trigger is due (scheduler kind `runbook_resume`)."""

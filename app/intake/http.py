@@ -19,6 +19,8 @@ from app.domain.errors import (
     IncidentNotFound,
     InvalidInput,
 )
+from app.domain.refusals import Refusal, RefusalError
+from app.intake.representation import iso
 
 if TYPE_CHECKING:
     from app.container import Beacon
@@ -69,7 +71,18 @@ def error_of(exc: ApiError | BeaconError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, ApiError):
         return exc.status, error_body(exc.status, exc.message, exc.field)
     status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
-    return status, error_body(status, exc.user_message, exc.field)
+    body = error_body(status, exc.user_message, exc.field)
+    if isinstance(exc, RefusalError):
+        body.update(refusal_fields(exc.refusal))
+    return status, body
+
+
+def refusal_fields(refusal: Refusal) -> dict[str, Any]:
+    """A refusal's data beside the plain-text `error`: why (`code`), by whom, when, and the
+    value in the way; absent ones left out."""
+    fields = {"code": refusal.code.value, "by": refusal.by, "at": iso(refusal.at),
+              "value": refusal.value}
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def set_app_value(app: web.Application, key: str, value: Any) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from app.domain.errors import BeaconError
+from app.domain.refusals import RefusalCode
 from app.intake.http import (
     ACTOR_KEY,
     API_PREFIX,
@@ -175,7 +176,36 @@ _ERROR_SCHEMA: dict[str, Any] = {
         "error": {"type": "string", "description": "What went wrong and what to do, in words"},
         "status": {"type": "integer"},
         "field": {"type": "string", "description": "The body field at fault (dotted path)"},
+        # A 409 refused by the incident's (or approval's) state says why, by whom and when.
+        "code": {
+            "type": "string",
+            "enum": [code.value for code in RefusalCode],
+            "description": "409 only: why the change was refused",
+        },
+        "by": {
+            "type": "string",
+            "description": "409 only: who made the change in the way (Slack user id, "
+            "'api:<token name>' or 'beacon')",
+        },
+        "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "409 only: when they made it (ISO-8601, UTC)",
+        },
+        "value": {
+            "type": "string",
+            "description": "409 only: the value or state in the way (the assignee, a role, …)",
+        },
     },
+    "examples": [
+        {
+            "error": "INC-42 was already acknowledged by U0123ABC at 08:02 UTC.",
+            "status": 409,
+            "code": "already_acknowledged",
+            "by": "U0123ABC",
+            "at": "2027-01-15T08:02:00Z",
+        }
+    ],
 }
 
 

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.timers import approval_callback_id, approval_expire_id
 from app.store.store import IncidentStore, Refused, Transition, _result
-
-
-def expire_timer_id(approval_id: str) -> str:
-    return f"approval_expire:{approval_id}"
-
-
-def callback_timer_id(approval_id: str) -> str:
-    return f"approval_callback:{approval_id}"
 
 
 class ApprovalStore:
@@ -44,7 +37,7 @@ class ApprovalStore:
     ) -> tuple[str, Transition | Refused]:
         number = int(await self.redis.incr(self.keys.approval_seq()))
         approval_id = f"APR-{number}"
-        timer = expire_timer_id(approval_id)
+        timer = approval_expire_id(approval_id)
         k = self.keys
         keys = [
             *self._core(approval_id),
@@ -69,7 +62,7 @@ class ApprovalStore:
         now: float,
     ) -> Transition | Refused:
         k = self.keys
-        expire, callback = expire_timer_id(approval_id), callback_timer_id(approval_id)
+        expire, callback = approval_expire_id(approval_id), approval_callback_id(approval_id)
         keys = [
             *self._core(approval_id),
             k.approval_approvers(approval_id),
@@ -83,7 +76,7 @@ class ApprovalStore:
 
     async def expire(self, approval_id: str, now: float) -> Transition | Refused:
         k = self.keys
-        expire, callback = expire_timer_id(approval_id), callback_timer_id(approval_id)
+        expire, callback = approval_expire_id(approval_id), approval_callback_id(approval_id)
         keys = [
             *self._core(approval_id),
             k.timers(),
@@ -96,7 +89,7 @@ class ApprovalStore:
     async def callback_result(
         self, approval_id: str, outcome: str, *, next_due: float = 0, attempt: int = 0, detail=""
     ) -> None:
-        timer = callback_timer_id(approval_id)
+        timer = approval_callback_id(approval_id)
         keys = [self.keys.approval(approval_id), self.keys.timers(), self.keys.timer(timer)]
         await self._run(
             "approval_callback_result", keys, [outcome, timer, next_due, attempt, detail]

@@ -1,19 +1,12 @@
-"""Issue 7 transitions: status updates, update reminders, reopen, channel archive timers.
+"""Incident-channel transitions: status updates, update reminders, reopen, channel archive timers.
 
 The scripts are registered in IncidentStore.SCRIPTS; this wrapper only names their keys.
 """
 
 from __future__ import annotations
 
+from app.domain.timers import update_reminder_id
 from app.store.store import IncidentStore, Refused, Transition, _result
-
-
-def reminder_timer_id(incident_id: str, at: float) -> str:
-    return f"update_reminder:{incident_id}:{int(at)}"
-
-
-def archive_timer_id(incident_id: str, stage: str, resolved_at: float) -> str:
-    return f"channel_archive:{incident_id}:{stage}:{int(resolved_at)}"
 
 
 class ChannelStore:
@@ -33,7 +26,7 @@ class ChannelStore:
     async def update_reminder(
         self, incident_id: str, timer_id: str, minutes: int, now: float
     ) -> Transition | Refused:
-        next_id = reminder_timer_id(incident_id, now)
+        next_id = update_reminder_id(incident_id, now)
         if next_id == timer_id:
             next_id += "b"
         k = self.keys

@@ -1,44 +1,12 @@
-"""Issue 7 transitions on the incident record: follow-ups, the retrospective, roles, messages
+"""Transitions on the incident record: follow-ups, the retrospective, roles, messages
 pinned by reaction. The scripts are registered in IncidentStore.SCRIPTS; this wrapper names
 their keys and reads what they wrote.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.domain.models import FollowUp
 from app.store.store import IncidentStore, Refused, Transition, _result
-
-
-def role_nudge_timer_id(incident_id: str) -> str:
-    return f"role_nudge:{incident_id}"  # one per incident: the nudge comes once
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    id: str
-    number: int
-    incident_id: str
-    text: str
-    done: bool
-    created_by: str
-    created_at: float
-    done_by: str | None = None
-    done_at: float | None = None
-
-    @classmethod
-    def from_redis(cls, raw: dict[str, str]) -> FollowUp:
-        return cls(
-            id=raw["id"],
-            number=int(raw["id"].removeprefix("F-")),
-            incident_id=raw["incident_id"],
-            text=raw.get("text", ""),
-            done=raw.get("status") == "done",
-            created_by=raw.get("created_by", ""),
-            created_at=float(raw.get("created_at") or 0),
-            done_by=raw.get("done_by") or None,
-            done_at=float(raw["done_at"]) if raw.get("done_at") else None,
-        )
 
 
 class RecordStore:

@@ -1,4 +1,4 @@
-"""Runbook runs (issue 7): each transition one Lua script, registered in IncidentStore.SCRIPTS.
+"""Runbook runs: each transition one Lua script, registered in IncidentStore.SCRIPTS.
 
 A run is one runbook on one incident, keyed `<runbook>@<trigger event id>`, so a redelivered
 trigger finds it started. Its state (step, status) lives in the incident's runbooks hash.
@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.domain.timers import runbook_resume_id
 from app.store.store import IncidentStore, Refused, Transition, _result
-
-
-def resume_timer_id(incident_id: str, run_id: str, step: int) -> str:
-    return f"runbook:{incident_id}:{run_id}:{step}"
 
 
 class RunbookStore:
@@ -39,7 +36,7 @@ class RunbookStore:
         if_status: str = "any",
     ) -> Transition | Refused:
         """Start once; with `due`, the first step waits for a timer (a timer trigger)."""
-        timer_id = resume_timer_id(incident_id, run_id, 0)
+        timer_id = runbook_resume_id(incident_id, run_id, 0)
         args = [now, run_id, runbook, total, due, timer_id, if_status]
         raw = await self.base._run("runbook_start", self._timed(incident_id, timer_id), args)
         return _result(raw)
@@ -56,7 +53,7 @@ class RunbookStore:
         step_type: str = "",
         outcome: str = "",
     ) -> Transition | Refused:
-        timer_id = resume_timer_id(incident_id, run_id, step + 1)
+        timer_id = runbook_resume_id(incident_id, run_id, step + 1)
         args = [now, run_id, step, result, delay, timer_id, step_type, outcome]
         raw = await self.base._run("runbook_step_done", self._timed(incident_id, timer_id), args)
         return _result(raw)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from app.domain.models import Event, Incident, NewIncident, TimelineEntry
+from app.domain.results import Refused, Transition
+from app.domain.timers import snooze_id
 from app.keys import Keys
 
 _LUA = Path(__file__).with_name("lua")
@@ -22,21 +23,6 @@ _LUA = Path(__file__).with_name("lua")
 def _source(name: str) -> str:
     prelude = (_LUA / "_prelude.lua").read_text()
     return prelude + "\n" + (_LUA / f"{name}.lua").read_text()
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A transition that happened: the event it appended."""
-
-    event_id: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A transition the script refused, with why (code) and details (who, when)."""
-
-    code: str
-    details: tuple[str, ...] = ()
 
 
 def _result(raw: list[Any]) -> Transition | Refused:
@@ -61,32 +47,32 @@ class IncidentStore:
         "unlock",
         "lock",
         "extend_lock",
-        "digest_due",  # issue 8: the daily digest, once across instances
-        "arm",  # issue 6: escalation and SLA timers
+        "digest_due",  # the daily digest, once across instances
+        "arm",  # escalation and SLA timers
         "escalate",
         "sla_breach",
-        "refire",  # issue 8: a repeat alert on its open incident
-        "investigation_update",  # issue 8: an investigator's progress on an incident
-        # issue 8: approvals and investigation feedback (wrapped by app/store/approvals.py)
+        "refire",  # a repeat alert on its open incident
+        "investigation_update",  # an investigator's progress on an incident
+        # approvals and investigation feedback (wrapped by app/store/approvals.py)
         "approval_create",
         "approval_decide",
         "approval_expire",
         "approval_callback_result",
         "investigation_create",
         "feedback_vote",
-        "incident_channel",  # issue 7: the incident's dedicated channel, recorded once
-        "status_update",  # issue 7 (wrapped by app/store/incident_channels.py)
+        "incident_channel",  # the incident's dedicated channel, recorded once
+        "status_update",  # the incident channel's (wrapped by app/store/incident_channels.py)
         "update_reminder",
         "reopen",
         "channel_archive",
         "timeline_request",
-        # issue 7: runbook runs (wrapped by app/store/runbooks.py)
+        # runbook runs (wrapped by app/store/runbooks.py)
         "runbook_start",
         "runbook_step_done",
         "runbook_resume",
         "runbook_fail",
         "runbook_retry",
-        # issue 7: follow-ups, retrospective, roles, timeline capture (app/store/incident_record.py)
+        # follow-ups, retrospective, roles, timeline capture (app/store/incident_record.py)
         "followup_add",
         "followup_done",
         "retro_schedule",
@@ -188,7 +174,7 @@ class IncidentStore:
     async def snooze(
         self, incident_id: str, actor: str, until: float, now: float
     ) -> Transition | Refused:
-        timer_id = f"snooze:{incident_id}:{uuid.uuid4().hex[:8]}"
+        timer_id = snooze_id(incident_id, uuid.uuid4().hex[:8])
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
         return _result(await self._run("snooze", keys, [now, actor, until, timer_id]))
 
@@ -362,7 +348,7 @@ class IncidentStore:
         rows = await self.redis.zrange(self.keys.timers(), 0, 0, withscores=True)
         return float(rows[0][1]) if rows else None
 
-    # --- on-call: escalation and SLA timers (issue 6) -------------------------------------
+    # --- on-call: escalation and SLA timers ----------------------------------------------
     async def arm(
         self, incident_id: str, *, fields: dict[str, Any], timers: list[dict[str, Any]]
     ) -> int:

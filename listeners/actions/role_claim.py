@@ -5,7 +5,6 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from app.domain.incident_record import IncidentRecord
 from listeners.context import beacon_of, user_of
 from views.context import RoleClaim
 
@@ -17,6 +16,6 @@ async def handle_role_claim(
     await ack()
     claim = RoleClaim.parse(action.get("value"))
     user = user_of(body)
-    await IncidentRecord(beacon_of(context).incidents).assign_role(
+    await beacon_of(context).record.assign_role(
         claim.incident_id, user, claim.role, user
     )

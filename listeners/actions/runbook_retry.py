@@ -5,7 +5,6 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from app.domain.runbooks import RunbookService
 from listeners.context import beacon_of, user_of
 from views.runbooks import RunbookStepRef
 
@@ -16,6 +15,6 @@ async def handle_runbook_retry(
     await ack()
     ref = RunbookStepRef.parse(action.get("value"))
     # The notifier reruns the step from the event and says how it went in the thread.
-    await RunbookService(beacon_of(context).incidents).retry(
+    await beacon_of(context).runbooks.retry(
         ref.incident_id, ref.run, ref.step, user_of(body)
     )

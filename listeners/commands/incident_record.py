@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import InvalidInput
-from app.domain.incident_record import IncidentRecord
 from app.domain.incidents import normalise_id
 from listeners.commands.parse import ParsedCommand, user_id_from
 from views import incident_record as views
@@ -20,7 +19,7 @@ ROLE_USAGE = "`/incident role commander INC-42 @user` (in the incident channel, 
 
 
 async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
-    record = IncidentRecord(beacon.incidents)
+    record = beacon.record
     action, _, rest = parsed.rest.partition(" ")
     rest = rest.strip()
     match action.lower():
@@ -43,7 +42,7 @@ async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> st
 
 
 async def role(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_: Any) -> str:
-    record = IncidentRecord(beacon.incidents)
+    record = beacon.record
     words = parsed.words
     if not words:
         known = ", ".join(r.name for r in beacon.config.roles)

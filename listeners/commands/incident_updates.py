@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import InvalidInput
-from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import normalise_id
 from listeners.commands.parse import ParsedCommand
 
@@ -19,18 +18,18 @@ def _id_and_rest(parsed: ParsedCommand, usage: str) -> tuple[str, str]:
 
 async def update(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
     incident_id, text = _id_and_rest(parsed, "/incident update INC-42 <text>")
-    await IncidentUpdates(beacon.incidents).post_update(incident_id, user, text)
+    await beacon.updates.post_update(incident_id, user, text)
     return f"Status update posted on *{incident_id}*."
 
 
 async def reopen(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
     incident_id, _ = _id_and_rest(parsed, "/incident reopen INC-42")
-    await IncidentUpdates(beacon.incidents).reopen(incident_id, user)
+    await beacon.updates.reopen(incident_id, user)
     return f"You reopened *{incident_id}*."
 
 
 async def timeline(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_: Any) -> str:
     incident_id, _ = _id_and_rest(parsed, "/incident timeline INC-42")
     channel = str(command.get("channel_id") or user)
-    await IncidentUpdates(beacon.incidents).request_timeline(incident_id, user, channel)
+    await beacon.updates.request_timeline(incident_id, user, channel)
     return f"The timeline of *{incident_id}* is on its way as a file."

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.incident_record import IncidentRecord
 from app.slack.messages import fetch_message
 from listeners.context import beacon_of
 
@@ -19,7 +18,7 @@ async def handle_reaction_added(
     item = event.get("item") or {}
     if event.get("reaction") != beacon.config.timeline_emoji or item.get("type") != "message":
         return
-    record = IncidentRecord(beacon.incidents)
+    record = beacon.record
     incident_id = await record.incident_for_channel(item.get("channel"))
     if incident_id is None:
         return  # not an incident channel

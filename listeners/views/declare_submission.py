@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.models import NewIncident
 from listeners.context import beacon_of, user_of
-from listeners.forms import DeclareForm
+from listeners.forms import DeclareForm, field_errors
 from views.context import DeclareContext
 from views.mrkdwn import escape
 
@@ -42,7 +42,7 @@ async def handle_declare_submission(
     )
     errors = beacon.incidents.validate_new(new)
     if errors:
-        await ack(response_action="errors", errors=errors)
+        await ack(response_action="errors", errors=field_errors(view, errors))
         return
     # One Lua call: fast enough to finish before the ack, so a failure shows in the modal.
     incident = await beacon.incidents.declare(new)

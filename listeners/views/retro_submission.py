@@ -5,7 +5,6 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from app.domain.incident_record import IncidentRecord
 from listeners.context import beacon_of, user_of
 from listeners.forms import RetroForm
 from views.context import IncidentModalContext
@@ -17,7 +16,7 @@ async def handle_retro_submission(
     form = RetroForm.from_view(view)
     ctx = IncidentModalContext.parse(view.get("private_metadata"))
     # A bad date or owner raises InvalidInput with the field: the error path puts it there.
-    await IncidentRecord(beacon_of(context).incidents).schedule_retro(
+    await beacon_of(context).record.schedule_retro(
         ctx.incident_id, user_of(body), form.date, form.owner, form.notes
     )
     await ack()

@@ -186,6 +186,10 @@ async def test_list_get_acknowledge_notes_resolve(api):
     await world.reply("incidents", card, "Acknowledged by *bot* (API) after 2m")
     status, body = await client.post(f"/incidents/{two['id']}/acknowledge")
     assert status == 409 and "already acknowledged by bot (API)" in body["error"]
+    assert (body["code"], body["by"], body["at"]) == (
+        "already_acknowledged", "api:bot", "2027-01-15T08:02:00Z"
+    )
+    assert "<" not in body["error"]  # no Slack markup in the API
     status, noted = await client.post(
         f"/incidents/{two['id']}/notes", {"text": "Rolling back <@UBOB>"}
     )

@@ -141,7 +141,7 @@ async def test_ack_racing_a_due_escalation_pages_nobody(ow: World):
     assert any(t.startswith("esc:INC-1") for t in claimed)
     await beacon.incidents.acknowledge("INC-1", "UBOB")
     for timer_id in claimed:
-        await beacon.scheduler._handlers["escalate"](timer_id, await beacon.store.timer(timer_id)) \
+        await beacon.scheduler.work.escalate(timer_id, await beacon.store.timer(timer_id)) \
             if timer_id.startswith("esc:") else None
     beacon.start_workers()
     await ow.settle()

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.config.alertmanager import AlertmanagerConfig
 from app.domain.errors import AlreadyDone
-from app.domain.intake import IntakeService
 from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, NewIncident
 from app.intake.http import (
     API_PREFIX,
@@ -114,7 +113,7 @@ async def receive(request: web.Request) -> web.Response:
     beacon = beacon_of(request)
     cfg = beacon.config.alertmanager
     actor = actor_of(request)
-    intake = IntakeService(beacon.incidents)
+    intake = beacon.intake
     latest: dict[str, Alert] = {}
     for alert in payload.alerts:  # one outcome per fingerprint; a later entry wins
         latest[alert.key()] = alert

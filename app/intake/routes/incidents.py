@@ -86,7 +86,7 @@ class IncidentList(BaseModel):
 
 
 def _intake(request: web.Request) -> IntakeService:
-    return IntakeService(beacon_of(request).incidents)
+    return beacon_of(request).intake
 
 
 def _incident_id(request: web.Request) -> str:

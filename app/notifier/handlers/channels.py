@@ -20,9 +20,9 @@ from app.config.oncall import Target
 from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, Incident, is_api_actor
+from app.domain.timers import channel_archive_timer, update_reminder_timer
 from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import TRANSIENT, metadata
-from app.store.incident_channels import archive_timer_id, reminder_timer_id
 from views import incident_channel as views
 from views import incident_record as record_views
 
@@ -269,11 +269,7 @@ class IncidentChannels:
         minutes = self.cfg.update_reminder_minutes.get(incident.severity, 0)
         if not minutes or not incident.is_open:
             return
-        timer = {
-            "id": reminder_timer_id(incident.id, since),
-            "due": since + minutes * 60,
-            "fields": {"kind": "update_reminder", "incident_id": incident.id, "minutes": minutes},
-        }
+        timer = update_reminder_timer(incident.id, since, minutes)
         await self.store.arm(incident.id, fields={}, timers=[timer])
 
     async def arm_archive(self, incident: Incident) -> None:
@@ -282,20 +278,10 @@ class IncidentChannels:
             return
         end = incident.resolved_at + hours * 3600
         warn = max(incident.resolved_at, end - self.cfg.archive_warning_minutes * 60)
-        timers = []
-        for stage, due in (("warn", warn), ("archive", end)):
-            timers.append(
-                {
-                    "id": archive_timer_id(incident.id, stage, incident.resolved_at),
-                    "due": due,
-                    "fields": {
-                        "kind": "channel_archive",
-                        "incident_id": incident.id,
-                        "stage": stage,
-                        "resolved_at": repr(incident.resolved_at),
-                    },
-                }
-            )
+        timers = [
+            channel_archive_timer(incident.id, stage, due, incident.resolved_at)
+            for stage, due in (("warn", warn), ("archive", end))
+        ]
         await self.store.arm(incident.id, fields={}, timers=timers)
 
     async def archive(self, incident: Incident, event: Event) -> None:

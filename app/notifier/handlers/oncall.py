@@ -19,6 +19,7 @@ from app.domain.escalation import Step, delay_s, next_step, start_levels
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
+from app.domain.timers import escalation_timer, sla_timer
 from app.metrics import METRICS
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
 from app.notifier.poster import metadata
@@ -303,26 +304,13 @@ class Pager:
     def _sla_timer(
         incident_id: str, kind: str, minutes: int, start: float, epoch: str = ""
     ) -> dict[str, object]:
-        tail = f":o{epoch}" if epoch else ""
-        fields: dict[str, object] = {"kind": "sla", "incident_id": incident_id, "sla": kind,
-                                     "minutes": minutes}
-        if epoch:
-            fields["epoch"] = epoch
-        return {"id": f"sla:{incident_id}:{kind}{tail}", "due": start + minutes * 60,
-                "fields": fields}
+        return sla_timer(incident_id, kind, minutes, start, epoch=epoch)
 
     @staticmethod
     def _esc_timer(
         incident_id: str, step: Step, due: float, suffix: str = "", epoch: str = ""
     ) -> dict[str, object]:
-        # Timers of a reopened incident's round carry its epoch, in the id and for the script.
-        tail = f":o{epoch}" if epoch else ""
-        fields: dict[str, object] = {"kind": "escalate", "incident_id": incident_id,
-                                     "from_level": step.level, "from_round": step.round}
-        if epoch:
-            fields["epoch"] = epoch
-        return {"id": f"esc:{incident_id}:{step.round}:{step.level}{tail}{suffix}", "due": due,
-                "fields": fields}
+        return escalation_timer(incident_id, step, due, suffix=suffix, epoch=epoch)
 
 
 
