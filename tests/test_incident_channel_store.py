@@ -1,4 +1,4 @@
-"""Issue 7: channel names (pure) and the script that records an incident's channel once."""
+"""Channel names (pure) and the script that records an incident's channel once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7: the record's transitions (follow-ups, retrospective, roles, nudge, pins) on Redis."""
+"""The record's transitions (follow-ups, retrospective, roles, nudge, pins) on Redis."""
 
 from __future__ import annotations
 

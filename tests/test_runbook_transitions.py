@@ -1,4 +1,4 @@
-"""Runbook run transitions (issue 7), each Lua script against a real redis-server."""
+"""Runbook run transitions, each Lua script against a real redis-server."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The e2e World plus the intake API on a real port, and an approvals channel (issue 8)."""
+"""The e2e World plus the intake API on a real port, and an approvals channel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8: approval requests through real HTTP and the emulator, acting as users."""
+"""Approval requests through real HTTP and the emulator, acting as users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8: daily digest, App Home with more incidents than fit, /incident status."""
+"""Daily digest, App Home with more incidents than fit, /incident status."""
 
 from __future__ import annotations
 

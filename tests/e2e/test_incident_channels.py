@@ -1,4 +1,4 @@
-"""Issue 7: a dedicated channel per incident, through the emulator with the real clients."""
+"""A dedicated channel per incident, through the emulator with the real clients."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7, the incident record through the emulator: follow-ups, the retrospective, roles
+"""The incident record through the emulator: follow-ups, the retrospective, roles
 (command, Claim buttons, DMs, the nudge) and 📌 timeline capture."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8: the intake HTTP API through real HTTP, against Beacon on the emulator and Redis."""
+"""The intake HTTP API through real HTTP, against Beacon on the emulator and Redis."""
 
 from __future__ import annotations
 

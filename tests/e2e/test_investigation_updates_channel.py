@@ -1,4 +1,4 @@
-"""Investigation updates go to the configured updates channel, a thread per incident (issue 8)."""
+"""Investigation updates go to the configured updates channel, a thread per incident."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8: investigation results with feedback buttons, and feedback stats, end to end."""
+"""Investigation results with feedback buttons, and feedback stats, end to end."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3: declare, notify, acknowledge, resolve, snooze, commands, routing — as users do it."""
+"""Declare, notify, acknowledge, resolve, snooze, commands, routing — as users do it."""
 
 from __future__ import annotations
 

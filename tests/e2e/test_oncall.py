@@ -1,4 +1,4 @@
-"""Issue 6: on-call, escalation, snooze, SLA — through the emulator, time moved by FakeClock."""
+"""On-call, escalation, snooze, SLA — through the emulator, time moved by FakeClock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5: several instances, redeliveries, Slack faults: nothing lost, nothing doubled."""
+"""Several instances, redeliveries, Slack faults: nothing lost, nothing doubled."""
 
 from __future__ import annotations
 

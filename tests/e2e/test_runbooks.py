@@ -1,4 +1,4 @@
-"""Issue 7: runbooks and templates through the emulator, with the real clients."""
+"""Runbooks and templates through the emulator, with the real clients."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Incident channels (issue 7): the notifier's side of a dedicated channel per incident.
+"""Incident channels: the notifier's side of a dedicated channel per incident.
 
 Called by Notifier.apply for every incident event. On `triggered` it creates the channel (when
 the declarer asked for one, or the severity is in `incident_channels.auto_for`), invites

@@ -24,7 +24,7 @@ async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:
     resp = await notifier.client.chat_postMessage(
         channel=channel,
         text=digest_text(built),
-        # issue 7: a configured digest template first
+        # a configured digest template first
         blocks=render("digest", config, message_text=digest_text(built)) or digest_blocks(built),
         metadata={
             "event_type": "beacon_event",

@@ -1,4 +1,4 @@
-"""Investigation updates (`POST /api/v1/incidents/{id}/investigation`, issue 8) in the
+"""Investigation updates (`POST /api/v1/incidents/{id}/investigation`) in the
 configured updates channel: one parent message per incident there, each update a reply in its
 thread. Without `investigations.updates_channel` they are card-thread replies like any other
 event (Notifier.reply). Posts are recorded on the incident, so a replayed event posts nothing

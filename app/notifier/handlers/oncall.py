@@ -65,7 +65,7 @@ class Pager:
     async def on_reopened(
         self, incident: Incident, event: Event, redelivered: bool = False
     ) -> None:
-        """Reopened (issue 7): the resolve SLA and, with a policy, escalation start over from the
+        """Reopened: the resolve SLA and, with a policy, escalation start over from the
         reopen, in a round of their own (timer ids carry the reopen's seq, so they are the same
         when the event is replayed and differ from every earlier round's)."""
         epoch = str(event.seq)

@@ -1,4 +1,4 @@
-"""Issue 7, the notifier's side of the incident record: follow-up notes in the card thread, the
+"""The notifier's side of the incident record: follow-up notes in the card thread, the
 retrospective announced, roles (announcement, the holder's DM, the summary re-rendered, the
 nudge timer) and the "📌 Added to the timeline" note. Called by Notifier.apply for every
 incident event; each post is recorded under its own role, so a replayed event posts nothing twice.

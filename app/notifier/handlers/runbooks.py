@@ -1,4 +1,4 @@
-"""Runbooks (issue 7): the notifier's side. Starts runs on matching incident events and runs
+"""Runbooks: the notifier's side. Starts runs on matching incident events and runs
 one step per `incident.runbook_step` event.
 
 Each step's Slack work is recorded under its own role (`rb:<run>:<step>`), so a redelivered

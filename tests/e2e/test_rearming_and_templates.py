@@ -1,4 +1,4 @@
-"""Gaps closed in issues 6-7 through the emulator: the DM template on pages, runbook steps in
+"""Through the emulator: the DM template on pages, runbook steps in
 plain words in the timeline, reopen re-arming escalation and SLAs, the nudge on a raised
 severity. Time moves with FakeClock."""
 

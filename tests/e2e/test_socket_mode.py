@@ -1,4 +1,4 @@
-"""Issue 2: the app over Socket Mode against the emulator, end to end."""
+"""The app over Socket Mode against the emulator, end to end."""
 
 from __future__ import annotations
 
