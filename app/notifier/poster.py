@@ -127,7 +127,8 @@ class Poster:
             resp = await self.call(
                 "conversations_history", channel=channel, include_all_metadata=True, limit=100
             )
-        for message in resp.get("messages", []):
+        messages: list[dict[str, Any]] = resp.get("messages") or []
+        for message in messages:
             meta = message.get("metadata") or {}
             if (meta.get("event_payload") or {}).get("event_id") == event_id:
                 return str(message["ts"])

@@ -151,6 +151,10 @@ async def test_snooze_from_the_card_and_wake_up(world: World):
     assert "<@UBOB>, INC-1 needs attention again" in wake.text
     await world.settle()
     assert "*Status*\nTriggered" in world.fresh(card).all_text()
+    # The assignee is told by DM too, in those words (no escalation policy: not a page).
+    dms = [m.text for m in world.emu.dms("UBOB")]
+    assert "⏰ Snooze is over: INC-1 needs attention again." in dms, dms
+    assert not any("You are paged" in text for text in dms), dms
 
 
 async def test_custom_snooze_modal_validates(world: World):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -72,7 +72,8 @@ class Cards:
         if channel is None or not event_enabled(self.config, ref or "", EventKind.TRIGGERED):
             return False
         # The card's place is recorded on the incident itself (record_message, card=1).
-        known = (incident.channel, incident.card_ts) if incident.card_ts else None
+        known = (incident.channel, incident.card_ts) if incident.channel and incident.card_ts \
+            else None
         if known is None and await self.n.rollups.take(incident, event, channel, redelivered):
             return True  # a storm: the incident is listed on the channel's rollup instead
         place = await self.n.poster.post(
@@ -84,23 +85,19 @@ class Cards:
             text=card.fallback_text(incident, self.config),
             attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
         )
-        posted = incident if incident.card_ts else replace(
-            incident, channel=place[0], card_ts=place[1])
+        channel, ts = place
+        posted = replace(incident, channel=channel, card_ts=ts)
         if posted.permalink:
             return posted
         try:
-            link = await self.n.client.chat_getPermalink(
-                channel=posted.channel, message_ts=posted.card_ts
-            )
+            link = await self.n.client.chat_getPermalink(channel=channel, message_ts=ts)
         except BaseException:
-            await self.store.record_message(
-                incident.id, "card", posted.channel, posted.card_ts, card=True)
+            await self.store.record_message(incident.id, "card", channel, ts, card=True)
             raise
-        posted = replace(posted, permalink=str(link["permalink"]))
+        permalink = str(link["permalink"])
+        posted = replace(posted, permalink=permalink)
         await self.store.record_message(
-            incident.id, "card", posted.channel, posted.card_ts, card=True,
-            permalink=posted.permalink,
-        )
+            incident.id, "card", channel, ts, card=True, permalink=permalink)
         await self.update_card(posted, member=False)  # the View link, now that it is known
         return posted
 
@@ -181,7 +178,7 @@ class Cards:
             return f"{user(actor)} assigned you {incident.id}."
         return f"You are the assignee of {incident.id}, declared by {user(incident.reporter)}."
 
-    def dm_message(self, incident: Incident, lead: str) -> dict[str, object]:
+    def dm_message(self, incident: Incident, lead: str) -> dict[str, Any]:
         """A DM showing the incident: the lead, then the card (or the configured DM template)."""
         blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
         return {

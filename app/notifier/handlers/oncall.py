@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -111,8 +113,7 @@ class Pager:
         found = self.config.policy_for(incident.service)
         if incident.status is not Status.TRIGGERED or found is None:
             if incident.assignee:
-                await self.dm(incident, event, incident.assignee,
-                              f"⏰ Snooze is over: {incident.id} needs attention again.")
+                await self.snooze_over(incident, event)
             return
         _, policy = found
         level = incident.esc_level or 1
@@ -127,14 +128,19 @@ class Pager:
             await self.page(incident, event, policy, [level], escalated=False, repage=True)
 
     async def snooze_over(self, incident: Incident, event: Event) -> None:
-        assert incident.assignee
+        """The assignee's DM when a snooze ends, in their own DM lane."""
+        assignee = incident.assignee
+        assert assignee
         role = f"wake:{event.event_id}"
-        lead = f"⏰ Snooze is over: {incident.id} needs attention again."
-        await self.n.poster.post(
-            known=await self.store.message_ref(incident.id, role),
+        if await self.store.message_ref(incident.id, role):
+            return
+        message = self.n.cards.dm_message(
+            incident, f"⏰ Snooze is over: {incident.id} needs attention again.")
+        await self.n.aside(assignee, partial(
+            self.n.poster.post, known=None,
             record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
-            event=event, channel=incident.assignee, **self.n.cards.dm_message(incident, lead),
-        )
+            event=event, channel=assignee, **message,
+        ), f"{incident.id}: snooze-over DM to {assignee}")
 
     async def on_sla_breached(
         self, incident: Incident, event: Event, redelivered: bool = False
@@ -163,10 +169,11 @@ class Pager:
 
     # --- paging ----------------------------------------------------------------------------
     async def page(
-        self, incident: Incident, event: Event, policy: EscalationPolicy, levels: object,
-        *, escalated: bool, repage: bool = False, reopened: bool = False,
+        self, incident: Incident, event: Event, policy: EscalationPolicy,
+        levels: Iterable[int], *, escalated: bool, repage: bool = False,
+        reopened: bool = False,
     ) -> None:
-        levels = list(levels)  # type: ignore[call-overload]
+        levels = list(levels)
         paged: dict[str, int] = {}  # user -> the level they are paged at (their own)
         skipped: list[str] = []
         for level in levels:
@@ -198,7 +205,7 @@ class Pager:
             await self.thread(incident, event, note)
             timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
                                     epoch=incident.epoch)
-            await self.store.advance_timer(timer["id"], self.clock.now())
+            await self.store.advance_timer(str(timer["id"]), self.clock.now())
             return
         if escalated:
             text = f"⬆️ Escalated to {who} (level {last})."
