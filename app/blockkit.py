@@ -1,254 +1,94 @@
-"""Pure Block Kit validation (no I/O) following shared/slack-payloads/LIMITS.md.
+"""Pre-flight for Block Kit that operators write (templates, runbook messages).
 
-Each function returns a list of error strings in Slack's format
-``"<message> [json-pointer:/blocks/0/text/text]"``; an empty list means valid.
+Not Slack's whole schema: Slack (and the emulator standing in for it in tests) refuses the rest.
+This catches what a template gets wrong, mostly once placeholders are filled in: the list's
+shape and each text object's type and length where it sits. It must never refuse what Slack
+accepts; tests/test_blockkit_preflight.py holds it to that.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-
-BLOCK_TYPES = frozenset(
-    {
-        "actions",
-        "context",
-        "divider",
-        "file",
-        "header",
-        "image",
-        "input",
-        "markdown",
-        "rich_text",
-        "section",
-        "video",
-        "call",
-        "table",
-        "context_actions",
-    }
-)
-SELECT_TYPES = frozenset(
-    {"static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes"}
-)
+MAX_BLOCKS = 50
 
 
-def _err(message: str, pointer: str) -> str:
-    return f"{message} [json-pointer:{pointer}]"
+@dataclass(frozen=True)
+class TextRule:
+    """Where a block holds text objects, and what Slack allows there."""
+
+    max_len: int | None
+    plain_only: bool = False
+    many: bool = False  # a list of text objects (section fields, context elements)
 
 
-def _too_long(limit: int, pointer: str) -> str:
-    return _err(f"must be less than {limit + 1} characters", pointer)
+TEXT_RULES: dict[tuple[str, str], TextRule] = {
+    ("section", "text"): TextRule(3000),
+    ("section", "fields"): TextRule(2000, many=True),
+    ("header", "text"): TextRule(150, plain_only=True),
+    ("context", "elements"): TextRule(None, many=True),
+}
+MARKDOWN_MAX = 12000
+
+Path = tuple[int | str, ...]
 
 
-def _too_many(limit: int, pointer: str) -> str:
-    return _err(f"no more than {limit} items allowed", pointer)
+@dataclass(frozen=True)
+class Problem:
+    path: Path  # inside the list of blocks, e.g. (0, "text", "text")
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.message} (at /{'/'.join(map(str, self.path))})"
 
 
-def check_text(
-    obj: Any, pointer: str, max_len: int | None = None, plain_only: bool = False
-) -> list[str]:
-    """Validate a composition text object."""
+def _text_problems(obj: Any, path: Path, rule: TextRule) -> list[Problem]:
+    kinds = ("plain_text",) if rule.plain_only else ("plain_text", "mrkdwn")
     if not isinstance(obj, dict):
-        return [_err("must be a text object", pointer)]
-    allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
-    errors: list[str] = []
-    if obj.get("type") not in allowed:
-        errors.append(_err(f"must be one of: {', '.join(allowed)}", f"{pointer}/type"))
+        return [Problem(path, "must be a text object")]
+    found: list[Problem] = []
+    if obj.get("type") not in kinds:
+        found.append(Problem((*path, "type"), f"must be one of: {', '.join(kinds)}"))
     text = obj.get("text")
     if not isinstance(text, str) or not text:
-        errors.append(_err("must be more than 0 characters", f"{pointer}/text"))
-    elif max_len is not None and len(text) > max_len:
-        errors.append(_too_long(max_len, f"{pointer}/text"))
-    if errors:
-        # Slack prefixes a schema-mismatch line for the text object itself.
-        errors.insert(0, _err("failed to match all allowed schemas", pointer))
-    return errors
+        found.append(Problem((*path, "text"), "must be more than 0 characters"))
+    elif rule.max_len is not None and len(text) > rule.max_len:
+        found.append(Problem((*path, "text"), f"must be less than {rule.max_len + 1} characters"))
+    return found
 
 
-def _check_str(value: Any, limit: int, pointer: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, str):
-        return [_err("must be a string", pointer)]
-    return [_too_long(limit, pointer)] if len(value) > limit else []
-
-
-def _check_option(opt: Any, pointer: str) -> list[str]:
-    if not isinstance(opt, dict):
-        return [_err("must be an option object", pointer)]
-    errors = check_text(opt.get("text"), f"{pointer}/text", 75)
-    if "value" in opt:
-        errors += _check_str(opt.get("value"), 150, f"{pointer}/value")
-    return errors
-
-
-def check_element(el: Any, pointer: str) -> list[str]:
-    """Validate an interactive element (button, selects, inputs ...)."""
-    if not isinstance(el, dict) or not isinstance(el.get("type"), str):
-        return [_err("must be an element object", pointer)]
-    etype = el["type"]
-    errors = _check_str(el.get("action_id"), 255, f"{pointer}/action_id")
-    if "placeholder" in el:
-        errors += check_text(el["placeholder"], f"{pointer}/placeholder", 150, plain_only=True)
-    if etype == "button":
-        errors += check_text(el.get("text"), f"{pointer}/text", 75, plain_only=True)
-        errors += _check_str(el.get("value"), 2000, f"{pointer}/value")
-        errors += _check_str(el.get("url"), 3000, f"{pointer}/url")
-    elif etype in SELECT_TYPES or "options" in el or "option_groups" in el:
-        options = el.get("options")
-        if options is not None:
-            if not isinstance(options, list):
-                errors.append(_err("must be an array", f"{pointer}/options"))
-            else:
-                if len(options) > 100:
-                    errors.append(_too_many(100, f"{pointer}/options"))
-                for i, opt in enumerate(options):
-                    errors += _check_option(opt, f"{pointer}/options/{i}")
-        groups = el.get("option_groups")
-        if isinstance(groups, list):
-            if len(groups) > 100:
-                errors.append(_too_many(100, f"{pointer}/option_groups"))
-            for g, group in enumerate(groups):
-                for i, opt in enumerate((group or {}).get("options") or []):
-                    errors += _check_option(opt, f"{pointer}/option_groups/{g}/options/{i}")
-        if etype in ("static_select", "multi_static_select") and not options and not groups:
-            errors.append(_err("must provide options or option_groups", pointer))
-    return errors
-
-
-def check_block(block: Any, pointer: str) -> list[str]:
+def _block_problems(block: Any, i: int) -> list[Problem]:
     if not isinstance(block, dict):
-        return [_err("must be a block object", pointer)]
-    btype = block.get("type")
-    if btype not in BLOCK_TYPES:
-        return [_err(f"unsupported type: {btype}", f"{pointer}/type")]
-    errors = _check_str(block.get("block_id"), 255, f"{pointer}/block_id")
-    if btype == "section":
-        if "text" not in block and "fields" not in block:
-            errors.append(_err("must provide text or fields", pointer))
-        if "text" in block:
-            errors += check_text(block["text"], f"{pointer}/text", 3000)
-        fields = block.get("fields")
-        if fields is not None:
-            if not isinstance(fields, list):
-                errors.append(_err("must be an array", f"{pointer}/fields"))
-            else:
-                if len(fields) > 10:
-                    errors.append(_too_many(10, f"{pointer}/fields"))
-                for i, f in enumerate(fields):
-                    errors += check_text(f, f"{pointer}/fields/{i}", 2000)
-        if "accessory" in block:
-            errors += check_element(block["accessory"], f"{pointer}/accessory")
-    elif btype == "header":
-        errors += check_text(block.get("text"), f"{pointer}/text", 150, plain_only=True)
-    elif btype == "actions":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not elements:
-            errors.append(_err("must provide at least 1 element", f"{pointer}/elements"))
-        else:
-            if len(elements) > 25:
-                errors.append(_too_many(25, f"{pointer}/elements"))
-            for i, el in enumerate(elements):
-                errors += check_element(el, f"{pointer}/elements/{i}")
-    elif btype == "context":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not elements:
-            errors.append(_err("must provide at least 1 element", f"{pointer}/elements"))
-        else:
-            if len(elements) > 10:
-                errors.append(_too_many(10, f"{pointer}/elements"))
-            for i, el in enumerate(elements):
-                if isinstance(el, dict) and el.get("type") != "image":
-                    errors += check_text(el, f"{pointer}/elements/{i}")
-    elif btype == "input":
-        errors += check_text(block.get("label"), f"{pointer}/label", 2000, plain_only=True)
-        if "hint" in block:
-            errors += check_text(block["hint"], f"{pointer}/hint", 2000, plain_only=True)
-        if "element" not in block:
-            errors.append(_err("missing required field: element", pointer))
-        else:
-            errors += check_element(block["element"], f"{pointer}/element")
-    elif btype == "markdown":
-        errors += _check_str(block.get("text"), 12000, f"{pointer}/text")
-    return errors
+        return [Problem((i,), "must be a block object")]
+    kind = block.get("type")
+    if not isinstance(kind, str) or not kind:
+        # Which names are block types is Slack's to say (it refuses the rest), not this check's.
+        return [Problem((i, "type"), f"unsupported type: {kind}")]
+    found: list[Problem] = []
+    for (block_kind, key), rule in TEXT_RULES.items():
+        if block_kind != kind or key not in block:
+            continue
+        value = block[key]
+        if not rule.many:
+            found += _text_problems(value, (i, key), rule)
+        elif isinstance(value, list):
+            for j, item in enumerate(value):
+                if isinstance(item, dict) and item.get("type") != "image":
+                    found += _text_problems(item, (i, key, j), rule)
+    text = block.get("text")
+    if kind == "markdown" and isinstance(text, str) and len(text) > MARKDOWN_MAX:
+        found.append(Problem((i, "text"), f"must be less than {MARKDOWN_MAX + 1} characters"))
+    return found
 
 
-def check_blocks(blocks: Any, pointer: str, max_blocks: int) -> list[str]:
-    """Validate a list of blocks: count, types, per-block limits, unique block_ids."""
+def check_message_blocks(blocks: Any) -> list[Problem]:
+    """What Slack would refuse in a message's blocks, as far as this pre-flight looks."""
     if not isinstance(blocks, list):
-        return [_err("must be an array", pointer)]
-    errors: list[str] = []
-    if len(blocks) > max_blocks:
-        errors.append(_too_many(max_blocks, pointer))
-    seen: set[str] = set()
+        return [Problem((), "must be an array")]
+    found: list[Problem] = []
+    if len(blocks) > MAX_BLOCKS:
+        found.append(Problem((), f"no more than {MAX_BLOCKS} items allowed"))
     for i, block in enumerate(blocks):
-        errors += check_block(block, f"{pointer}/{i}")
-        bid = block.get("block_id") if isinstance(block, dict) else None
-        if isinstance(bid, str):
-            if bid in seen:
-                errors.append(_err(f"duplicate block_id: {bid}", f"{pointer}/{i}/block_id"))
-            seen.add(bid)
-    return errors
-
-
-def validate_message(
-    blocks: list[dict[str, Any]] | None, attachments: list[dict[str, Any]] | None = None
-) -> list[str]:
-    """Errors for a message's `blocks` and every attachment's `blocks` (50 each)."""
-    errors: list[str] = []
-    if blocks is not None:
-        errors += check_blocks(blocks, "/blocks", MAX_MESSAGE_BLOCKS)
-    for a, att in enumerate(attachments or []):
-        if not isinstance(att, dict):
-            errors.append(_err("must be an attachment object", f"/attachments/{a}"))
-        elif "blocks" in att:
-            errors += check_blocks(att["blocks"], f"/attachments/{a}/blocks", MAX_MESSAGE_BLOCKS)
-    return errors
-
-
-def _has_input(blocks: Any) -> bool:
-    return isinstance(blocks, list) and any(
-        isinstance(b, dict) and b.get("type") == "input" for b in blocks
-    )
-
-
-def validate_view(view: Any, pointer: str = "/view") -> list[str]:
-    """Errors for a modal or home view object."""
-    if not isinstance(view, dict):
-        return [_err("must be a view object", pointer)]
-    errors: list[str] = []
-    vtype = view.get("type")
-    if vtype not in ("modal", "home"):
-        errors.append(_err("must be one of: modal, home", f"{pointer}/type"))
-    if "blocks" not in view:
-        errors.append(_err("missing required field: blocks", pointer))
-    else:
-        errors += check_blocks(view["blocks"], f"{pointer}/blocks", MAX_VIEW_BLOCKS)
-    if vtype == "modal":
-        if "title" not in view:
-            errors.append(_err("missing required field: title", pointer))
-        else:
-            errors += check_text(view["title"], f"{pointer}/title", 24, plain_only=True)
-        if view.get("submit") is None and _has_input(view.get("blocks")):
-            errors.append(_err("must provide submit when input blocks are present", pointer))
-    for key in ("submit", "close"):
-        if view.get(key) is not None:
-            errors += check_text(view[key], f"{pointer}/{key}", 24, plain_only=True)
-    errors += _check_str(view.get("private_metadata"), 3000, f"{pointer}/private_metadata")
-    errors += _check_str(view.get("callback_id"), 255, f"{pointer}/callback_id")
-    errors += _check_str(view.get("external_id"), 255, f"{pointer}/external_id")
-    if errors:
-        errors.insert(0, _err("failed to match all allowed schemas", pointer))
-    return errors
-
-
-def error_body(error: str, errors: list[str]) -> dict[str, Any]:
-    """Slack's error body for schema failures (see web-api-responses.json)."""
-    return {
-        "ok": False,
-        "error": error,
-        "errors": [e for e in errors],
-        "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
-    }
+        found += _block_problems(block, i)
+    return found

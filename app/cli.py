@@ -1,7 +1,8 @@
 """Subcommands of `python -m app`: sandbox, doctor, config check.
 
 `python -m app` with no subcommand runs the bot (app.main); with no Slack tokens at all it runs
-the sandbox instead and says so.
+the sandbox instead and says so. app.main hands in the bot the sandbox runs: this module cannot
+import app.main (app.main imports it), and the sandbox package imports nothing of either.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.settings import StartupError
+
+if TYPE_CHECKING:
+    from sandbox.world import BotFactory
 
 NO_TOKENS = (
     "beacon: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set, so Beacon starts the sandbox (an "
@@ -42,16 +47,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_sandbox(
-    port: int | None = None, config: Path | None = None, reason: str | None = None
+    bot: BotFactory,
+    port: int | None = None,
+    config: Path | None = None,
+    reason: str | None = None,
 ) -> int:
     from app.logs import configure_logging
-    from app.sandbox.world import SANDBOX_CONFIG, serve_sandbox
     from app.settings import load_settings
+    from sandbox.world import SANDBOX_CONFIG, serve_sandbox
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(
         serve_sandbox(
+            bot,
             settings.beacon_sandbox_port if port is None else port,
             config or SANDBOX_CONFIG,
             reason=reason,
@@ -60,12 +69,12 @@ def run_sandbox(
     return 0
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], bot: BotFactory) -> int:
     """Run one subcommand; StartupError becomes `beacon: <line>` on stderr and exit 2."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "sandbox":
-            return run_sandbox(args.port, args.config)
+            return run_sandbox(bot, args.port, args.config)
         if args.command == "doctor":
             from app.doctor import run_doctor
 

@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args:  # sandbox | doctor | config check
         from app.cli import run
 
-        return run(args)
+        return run(args, Runtime)
     try:
         settings = load_settings()
         if settings.beacon_mode is Mode.SOCKET and not (
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             # No tokens at all: a newcomer's first run. Partly set or malformed still stops.
             from app.cli import NO_TOKENS, run_sandbox
 
-            return run_sandbox(reason=NO_TOKENS)
+            return run_sandbox(Runtime, reason=NO_TOKENS)
         settings.check_tokens()
         configure_logging(settings.log_level, settings.log_format)
         asyncio.run(serve(settings))

@@ -20,8 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from slack_emulator import SlackEmulator
-from slack_emulator.server import DEFAULT_SCOPES
+from slack_emulator import DEFAULT_SCOPES, SlackEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -6,13 +6,12 @@ import copy
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import blockkit
 from .models import Ack, Message, User, View, find_buttons, iter_elements
-
-if TYPE_CHECKING:
-    from .server import SlackEmulator
+from .socketmode import SocketMode
+from .state import Workspace
 
 TEXT_INPUTS = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
 SELECTABLE = {"static_select", "overflow", "radio_buttons", "multi_static_select", "checkboxes"}
@@ -97,8 +96,9 @@ def _is_empty(state: dict[str, Any]) -> bool:
 class SlackUser:
     """One human in the workspace. Every interaction waits for the app's ack."""
 
-    def __init__(self, emu: SlackEmulator, user: User) -> None:
-        self.emu = emu
+    def __init__(self, workspace: Workspace, socket: SocketMode, user: User) -> None:
+        self.workspace = workspace
+        self.socket = socket  # what the Slack client sends goes out over Socket Mode
         self.user = user
 
     @property
@@ -116,17 +116,17 @@ class SlackUser:
             "id": self.id,
             "username": self.name,
             "name": self.name,
-            "team_id": self.emu.team_id,
+            "team_id": self.workspace.team_id,
         }
 
     def _team(self) -> dict[str, Any]:
-        return {"id": self.emu.team_id, "domain": self.emu.team_domain}
+        return {"id": self.workspace.team_id, "domain": self.workspace.team_domain}
 
     def _common(self, ptype: str) -> dict[str, Any]:
         return {
             "type": ptype,
             "user": self._user_obj(),
-            "api_app_id": self.emu.app_id,
+            "api_app_id": self.workspace.app_id,
             "token": "verification-token",
             "team": self._team(),
             "enterprise": None,
@@ -134,7 +134,7 @@ class SlackUser:
         }
 
     def _channel_obj(self, channel_id: str) -> dict[str, Any]:
-        ch = self.emu.channels[channel_id]
+        ch = self.workspace.channels[channel_id]
         return {"id": ch.id, "name": ch.name or "directmessage"}
 
     @staticmethod
@@ -142,10 +142,10 @@ class SlackUser:
         return f"{time.time():.6f}"
 
     async def _interact(self, payload: dict[str, Any], what: str) -> Ack:
-        ack = await self.emu.deliver("interactive", payload)
+        ack = await self.socket.deliver("interactive", payload)
         if ack is None:
             raise DriverError(
-                f"no ack for {what} within {self.emu.ack_timeout}s "
+                f"no ack for {what} within {self.socket.ack_timeout}s "
                 "(no matching listener, or the app is too slow)"
             )
         return ack
@@ -155,28 +155,28 @@ class SlackUser:
     async def slash_command(
         self, command: str, text: str = "", channel: str | None = None
     ) -> CommandResult:
-        cid = channel or self.emu.dm_channel(self.id).id
-        if cid not in self.emu.channels:
+        cid = channel or self.workspace.dm_channel(self.id).id
+        if cid not in self.workspace.channels:
             raise DriverError(f"unknown channel {cid}")
         ch = self._channel_obj(cid)
         payload = {
             "token": "verification-token",
-            "team_id": self.emu.team_id,
-            "team_domain": self.emu.team_domain,
+            "team_id": self.workspace.team_id,
+            "team_domain": self.workspace.team_domain,
             "channel_id": cid,
             "channel_name": ch["name"],
             "user_id": self.id,
             "user_name": self.name,
             "command": command,
             "text": text,
-            "api_app_id": self.emu.app_id,
+            "api_app_id": self.workspace.app_id,
             "is_enterprise_install": "false",
-            "response_url": self.emu.new_response_url(self.id, cid, None),
-            "trigger_id": self.emu.issue_trigger(self.id),
+            "response_url": self.workspace.new_response_url(self.id, cid, None),
+            "trigger_id": self.workspace.issue_trigger(self.id),
         }
-        ack = await self.emu.deliver("slash_commands", payload)
+        ack = await self.socket.deliver("slash_commands", payload)
         if ack is None:
-            raise DriverError(f"no ack for {command} within {self.emu.ack_timeout}s")
+            raise DriverError(f"no ack for {command} within {self.socket.ack_timeout}s")
         body = ack.payload or {}
         return CommandResult(ack, body.get("text"), payload)
 
@@ -185,23 +185,23 @@ class SlackUser:
             **self._common("shortcut"),
             "action_ts": self._action_ts(),
             "callback_id": callback_id,
-            "trigger_id": self.emu.issue_trigger(self.id),
+            "trigger_id": self.workspace.issue_trigger(self.id),
         }
         return ActionResult(await self._interact(payload, f"shortcut {callback_id}"), payload)
 
     async def message_shortcut(self, callback_id: str, channel: str, ts: str) -> ActionResult:
-        msg = self.emu.message(channel, ts)
+        msg = self.workspace.message(channel, ts)
         if msg is None:
             raise DriverError(f"no message {ts} in {channel}")
         payload = {
             **self._common("message_action"),
             "action_ts": self._action_ts(),
             "callback_id": callback_id,
-            "trigger_id": self.emu.issue_trigger(self.id),
+            "trigger_id": self.workspace.issue_trigger(self.id),
             "channel": self._channel_obj(msg.channel),
             "message_ts": msg.ts,
             "message": msg.to_api(),
-            "response_url": self.emu.new_response_url(self.id, msg.channel, msg.ts),
+            "response_url": self.workspace.new_response_url(self.id, msg.channel, msg.ts),
         }
         return ActionResult(
             await self._interact(payload, f"message shortcut {callback_id}"), payload
@@ -216,7 +216,7 @@ class SlackUser:
 
     def _block_actions(self, target: Message | View, action: dict[str, Any]) -> dict[str, Any]:
         payload = self._common("block_actions")
-        payload["trigger_id"] = self.emu.issue_trigger(self.id)
+        payload["trigger_id"] = self.workspace.issue_trigger(self.id)
         if isinstance(target, View):
             payload["container"] = {"type": "view", "view_id": target.id}
             view = target.to_api()
@@ -232,7 +232,9 @@ class SlackUser:
             payload["channel"] = self._channel_obj(target.channel)
             payload["message"] = target.to_api()
             payload["state"] = {"values": self._message_values(target)}
-            payload["response_url"] = self.emu.new_response_url(self.id, target.channel, target.ts)
+            payload["response_url"] = self.workspace.new_response_url(
+                self.id, target.channel, target.ts
+            )
         payload["actions"] = [action]
         return payload
 
@@ -332,7 +334,7 @@ class SlackUser:
     # --- ephemerals ------------------------------------------------------------------------
 
     def ephemerals(self, channel: str | None = None) -> list[Message]:
-        return self.emu.ephemerals(self.id, channel)
+        return self.workspace.ephemerals(self.id, channel)
 
     async def wait_ephemeral(
         self,
@@ -344,7 +346,7 @@ class SlackUser:
             return next((m for m in self.ephemerals(channel) if contains in m.all_text()), None)
 
         try:
-            return await self.emu.wait_for(find, timeout)
+            return await self.workspace.wait_for(find, timeout)
         except TimeoutError:
             have = [m.all_text()[:80] for m in self.ephemerals(channel)]
             raise DriverError(f"no ephemeral containing {contains!r}; have {have}") from None
@@ -353,10 +355,10 @@ class SlackUser:
 
     @property
     def views(self) -> list[View]:
-        return list(self.emu.view_stacks.get(self.id, []))
+        return list(self.workspace.view_stacks.get(self.id, []))
 
     def current_view(self) -> View | None:
-        stack = self.emu.view_stacks.get(self.id) or []
+        stack = self.workspace.view_stacks.get(self.id) or []
         return stack[-1] if stack else None
 
     def _require_view(self) -> View:
@@ -380,7 +382,7 @@ class SlackUser:
             view.values.setdefault(block.get("block_id", ""), {})[el.get("action_id", "")] = (
                 self._state_for(el, value, label)
             )
-        self.emu.notify()
+        self.workspace.notify()
 
     def _state_for(self, el: dict[str, Any], value: Any, label: str) -> dict[str, Any]:
         t = el.get("type", "")
@@ -396,7 +398,7 @@ class SlackUser:
         if t in ("users_select", "multi_users_select"):
             ids = [value] if t == "users_select" else list(value)
             for uid in ids:
-                if uid not in self.emu.users:
+                if uid not in self.workspace.users:
                     raise DriverError(f"unknown user {uid!r} for {label!r}")
             if t == "users_select":
                 return {"type": t, "selected_user": value}
@@ -447,7 +449,7 @@ class SlackUser:
         api_view["state"] = {"values": values}
         payload = {
             **self._common("view_submission"),
-            "trigger_id": self.emu.issue_trigger(self.id),
+            "trigger_id": self.workspace.issue_trigger(self.id),
             "view": api_view,
             "response_urls": [],
         }
@@ -455,7 +457,7 @@ class SlackUser:
         body = ack.payload or {}
         action = body.get("response_action")
         result = SubmitResult(ack, action, view, payload=payload)
-        stack = self.emu.view_stacks.setdefault(self.id, [])
+        stack = self.workspace.view_stacks.setdefault(self.id, [])
         if action == "errors":
             result.errors = dict(body.get("errors") or {})
             labels = {b.get("block_id"): _label(b.get("label")) for b in view.blocks}
@@ -467,43 +469,43 @@ class SlackUser:
                 raise DriverError(f"response_action {action} with invalid view: {errors}")
             assert isinstance(new, dict)
             if action == "update":
-                self.emu.replace_view(view, new)
+                self.workspace.replace_view(view, new)
             else:
                 if len(stack) >= 3:
                     raise DriverError("push_limit_reached: root + 2 views already open")
                 stack.append(
-                    self.emu.new_view(self.id, new, root=view.root_view_id, previous=view.id)
+                    self.workspace.new_view(self.id, new, root=view.root_view_id, previous=view.id)
                 )
         elif action == "clear":
             stack.clear()
         else:
             if view in stack:
                 stack.remove(view)
-        self.emu.notify()
+        self.workspace.notify()
         return result
 
     async def close_view(self) -> Ack | None:
         """Press Close/Cancel: pops the top view; sends view_closed only if notify_on_close."""
         view = self._require_view()
-        stack = self.emu.view_stacks[self.id]
+        stack = self.workspace.view_stacks[self.id]
         stack.remove(view)
-        self.emu.notify()
+        self.workspace.notify()
         if not view.notify_on_close:
             return None
         payload = {**self._common("view_closed"), "view": view.to_api(), "is_cleared": False}
-        return await self.emu.deliver("interactive", payload)
+        return await self.socket.deliver("interactive", payload)
 
     # --- reactions -------------------------------------------------------------------------
 
     async def react(self, message: Message, name: str) -> Ack | None:
         """Add an emoji reaction; the app gets `reaction_added` (if it has reactions:read)."""
         name = name.strip(":")
-        msg = self.emu.message(message.channel, message.ts)
+        msg = self.workspace.message(message.channel, message.ts)
         if msg is None:
             raise DriverError(f"no message {message.ts} in {message.channel}")
-        if not self.emu.add_reaction(msg, self.id, name):
+        if not self.workspace.add_reaction(msg, self.id, name):
             raise DriverError(f"{self.name} already reacted :{name}: to that message")
-        if "reactions:read" not in self.emu.scopes:
+        if "reactions:read" not in self.workspace.scopes:
             return None  # Slack sends reaction events only to apps with the scope
         now = time.time()
         event: dict[str, Any] = {
@@ -515,13 +517,13 @@ class SlackUser:
         }
         if msg.user:
             event["item_user"] = msg.user
-        return await self.emu.deliver("events_api", self._event_callback(event, now))
+        return await self.socket.deliver("events_api", self._event_callback(event, now))
 
     def _event_callback(self, event: dict[str, Any], now: float) -> dict[str, Any]:
         return {
             "token": "verification-token",
-            "team_id": self.emu.team_id,
-            "api_app_id": self.emu.app_id,
+            "team_id": self.workspace.team_id,
+            "api_app_id": self.workspace.app_id,
             "event": event,
             "type": "event_callback",
             "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
@@ -529,8 +531,8 @@ class SlackUser:
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": self.emu.team_id,
-                    "user_id": self.emu.bot_user_id,
+                    "team_id": self.workspace.team_id,
+                    "user_id": self.workspace.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -546,14 +548,14 @@ class SlackUser:
         event: dict[str, Any] = {
             "type": "app_home_opened",
             "user": self.id,
-            "channel": self.emu.dm_channel(self.id).id,
+            "channel": self.workspace.dm_channel(self.id).id,
             "tab": "home",
             "event_ts": f"{now:.6f}",
         }
-        home = self.emu.home_views.get(self.id)
+        home = self.workspace.home_views.get(self.id)
         if home is not None:
             event["view"] = home.to_api()
-        return await self.emu.deliver("events_api", self._event_callback(event, now))
+        return await self.socket.deliver("events_api", self._event_callback(event, now))
 
     def home_view(self) -> View | None:
-        return self.emu.home_views.get(self.id)
+        return self.workspace.home_views.get(self.id)

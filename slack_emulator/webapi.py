@@ -1,5 +1,5 @@
-"""Web API method handlers. Each handler gets the emulator and a Call, returns the success body
-(without ``ok``) or raises ApiError."""
+"""Web API method handlers, refusing what Slack refuses. Each handler gets the workspace and a
+Call, returns the success body (without ``ok``) or raises ApiError."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import blockkit
 from .models import Channel, Message
-
-if TYPE_CHECKING:
-    from .server import SlackEmulator
+from .state import Workspace
 
 MAX_TEXT = 40_000
 
@@ -73,7 +71,7 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
-Handler = Callable[["SlackEmulator", Call], Awaitable[dict[str, Any]]]
+Handler = Callable[[Workspace, Call], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -100,10 +98,10 @@ def _channel_scope(call: Call, ch: Channel, public: str, private: str, im: str) 
     call.need(im if ch.is_im else private if ch.is_private else public)
 
 
-def _visible_channel(emu: SlackEmulator, cid: Any) -> Channel:
+def _visible_channel(ws: Workspace, cid: Any) -> Channel:
     """A channel the bot can see: private channels it is not in do not exist for it."""
-    ch = emu.channels.get(str(cid or ""))
-    if ch is None or ((ch.is_private or ch.is_im) and emu.bot_user_id not in ch.members):
+    ch = ws.channels.get(str(cid or ""))
+    if ch is None or ((ch.is_private or ch.is_im) and ws.bot_user_id not in ch.members):
         raise ApiError("channel_not_found")
     return ch
 
@@ -150,21 +148,21 @@ def _message_content(call: Call) -> dict[str, Any]:
     return out
 
 
-def _writable_channel(emu: SlackEmulator, call: Call, cid: Any) -> Channel:
+def _writable_channel(ws: Workspace, call: Call, cid: Any) -> Channel:
     if isinstance(cid, str) and cid.startswith(("U", "W")):
-        if cid not in emu.users:
+        if cid not in ws.users:
             raise ApiError("channel_not_found")
-        return emu.dm_channel(cid)
-    ch = _visible_channel(emu, cid)
+        return ws.dm_channel(cid)
+    ch = _visible_channel(ws, cid)
     if ch.is_archived:
         raise ApiError("is_archived")
-    if emu.bot_user_id not in ch.members and "chat:write.public" not in call.scopes:
+    if ws.bot_user_id not in ch.members and "chat:write.public" not in call.scopes:
         raise ApiError("not_in_channel")
     return ch
 
 
-def _user(emu: SlackEmulator, uid: Any, error: str = "user_not_found") -> str:
-    if not isinstance(uid, str) or uid not in emu.users:
+def _user(ws: Workspace, uid: Any, error: str = "user_not_found") -> str:
+    if not isinstance(uid, str) or uid not in ws.users:
         raise ApiError(error)
     return uid
 
@@ -173,37 +171,38 @@ def _user(emu: SlackEmulator, uid: Any, error: str = "user_not_found") -> str:
 
 
 @method("auth.test", token="any")
-async def auth_test(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def auth_test(ws: Workspace, call: Call) -> dict[str, Any]:
     body = {
-        "url": f"https://{emu.team_domain}.slack.com/",
-        "team": emu.team_name,
-        "user": emu.users[emu.bot_user_id].name,
-        "team_id": emu.team_id,
-        "user_id": emu.bot_user_id,
-        "bot_id": emu.bot_id,
+        "url": f"https://{ws.team_domain}.slack.com/",
+        "team": ws.team_name,
+        "user": ws.users[ws.bot_user_id].name,
+        "team_id": ws.team_id,
+        "user_id": ws.bot_user_id,
+        "bot_id": ws.bot_id,
         "is_enterprise_install": False,
     }
-    if call.token == emu.app_token:
+    if call.token == ws.app_token:
         # App-level tokens identify the app, not a bot user.
-        body = {"app_name": "Beacon", "app_id": emu.app_id}
+        body = {"app_name": "Beacon", "app_id": ws.app_id}
     return body
 
 
 @method("apps.connections.open", token="app")
-async def apps_connections_open(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def apps_connections_open(ws: Workspace, call: Call) -> dict[str, Any]:
     ticket = str(uuid.uuid4())
-    emu.tickets.add(ticket)
-    return {"url": f"ws://{emu.host}:{emu.port}/link/?ticket={ticket}&app_id={emu.app_id}"}
+    ws.tickets.add(ticket)
+    origin = ws.origin.replace("http", "ws", 1)
+    return {"url": f"{origin}/link/?ticket={ticket}&app_id={ws.app_id}"}
 
 
 # --- chat ----------------------------------------------------------------------------------
 
 
 @method("chat.postMessage")
-async def chat_post_message(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def chat_post_message(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("chat:write")
     cid = call.req("channel", "channel_not_found")
-    ch = _writable_channel(emu, call, cid)
+    ch = _writable_channel(ws, call, cid)
     content = _message_content(call)
     if not (content.get("text") or content.get("blocks") or content.get("attachments")):
         raise ApiError("no_text")
@@ -214,9 +213,9 @@ async def chat_post_message(emu: SlackEmulator, call: Call) -> dict[str, Any]:
             raise ApiError("thread_not_found")
         # Replying to a reply threads under the real parent, as Slack does.
         thread_ts = parent.thread_ts or parent.ts
-    msg = emu.post_message(
+    msg = ws.post_message(
         ch,
-        user=emu.bot_user_id,
+        user=ws.bot_user_id,
         thread_ts=thread_ts,
         reply_broadcast=call.flag("reply_broadcast"),
         **content,
@@ -225,11 +224,11 @@ async def chat_post_message(emu: SlackEmulator, call: Call) -> dict[str, Any]:
 
 
 @method("chat.update")
-async def chat_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def chat_update(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("chat:write")
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     msg = _find_message(ch, call.req("ts", "message_not_found"))
-    if msg.user != emu.bot_user_id:
+    if msg.user != ws.bot_user_id:
         raise ApiError("cant_update_message")
     if ch.is_archived:
         raise ApiError("is_archived")
@@ -238,44 +237,44 @@ async def chat_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         raise ApiError("no_text")
     for key, value in content.items():
         setattr(msg, key, value)
-    msg.edited = {"user": emu.bot_id, "ts": emu.next_ts()}
-    emu.notify()
+    msg.edited = {"user": ws.bot_id, "ts": ws.next_ts()}
+    ws.notify()
     return {"channel": ch.id, "ts": msg.ts, "text": msg.text, "message": msg.to_api()}
 
 
 @method("chat.delete")
-async def chat_delete(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def chat_delete(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("chat:write")
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     msg = _find_message(ch, call.req("ts", "message_not_found"))
-    if msg.user != emu.bot_user_id:
+    if msg.user != ws.bot_user_id:
         raise ApiError("cant_delete_message")
     msg.deleted = True
-    emu.notify()
+    ws.notify()
     return {"channel": ch.id, "ts": msg.ts}
 
 
 @method("chat.postEphemeral")
-async def chat_post_ephemeral(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def chat_post_ephemeral(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("chat:write")
-    ch = _writable_channel(emu, call, call.req("channel", "channel_not_found"))
-    uid = _user(emu, call.req("user", "user_not_found"))
+    ch = _writable_channel(ws, call, call.req("channel", "channel_not_found"))
+    uid = _user(ws, call.req("user", "user_not_found"))
     if uid not in ch.members:
         raise ApiError("user_not_in_channel")
     content = _message_content(call)
     if not (content.get("text") or content.get("blocks") or content.get("attachments")):
         raise ApiError("no_text")
-    msg = emu.add_ephemeral(uid, ch.id, thread_ts=call.opt("thread_ts"), **content)
+    msg = ws.add_ephemeral(uid, ch.id, thread_ts=call.opt("thread_ts"), **content)
     return {"message_ts": msg.ts}
 
 
 @method("chat.getPermalink")
-async def chat_get_permalink(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = emu.channels.get(str(call.req("channel", "channel_not_found")))
+async def chat_get_permalink(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = ws.channels.get(str(call.req("channel", "channel_not_found")))
     if ch is None:
         raise ApiError("channel_not_found")
     msg = _find_message(ch, call.req("message_ts", "message_not_found"))
-    link = f"https://{emu.team_domain}.slack.com/archives/{ch.id}/p{msg.ts.replace('.', '')}"
+    link = f"https://{ws.team_domain}.slack.com/archives/{ch.id}/p{msg.ts.replace('.', '')}"
     if msg.is_reply:
         link += f"?thread_ts={msg.thread_ts}&cid={ch.id}"
     return {"channel": ch.id, "permalink": link}
@@ -300,58 +299,58 @@ def _view_arg(call: Call, types: tuple[str, ...]) -> dict[str, Any]:
     return view
 
 
-def _use_trigger(emu: SlackEmulator, call: Call) -> str:
+def _use_trigger(ws: Workspace, call: Call) -> str:
     """Exchange a trigger_id; returns the user it was issued to."""
-    trigger = emu.triggers.get(str(call.req("trigger_id")))
+    trigger = ws.triggers.get(str(call.req("trigger_id")))
     if trigger is None:
         raise ApiError("invalid_trigger_id")
     if trigger.used:
         raise ApiError("exchanged_trigger_id")
-    if time.monotonic() - trigger.issued_at > emu.trigger_ttl:
+    if time.monotonic() - trigger.issued_at > ws.trigger_ttl:
         raise ApiError("expired_trigger_id")
     trigger.used = True
     return trigger.user_id
 
 
-def _check_external_id(emu: SlackEmulator, view: dict[str, Any], keep: str | None = None) -> None:
+def _check_external_id(ws: Workspace, view: dict[str, Any], keep: str | None = None) -> None:
     ext = view.get("external_id")
-    if ext and any(v.external_id == ext and v.id != keep for v in emu.all_views()):
+    if ext and any(v.external_id == ext and v.id != keep for v in ws.all_views()):
         raise ApiError("duplicate_external_id")
 
 
 @method("views.open")
-async def views_open(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def views_open(ws: Workspace, call: Call) -> dict[str, Any]:
     view = _view_arg(call, ("modal",))
-    _check_external_id(emu, view)
-    uid = _use_trigger(emu, call)
-    v = emu.new_view(uid, view)
+    _check_external_id(ws, view)
+    uid = _use_trigger(ws, call)
+    v = ws.new_view(uid, view)
     # A fresh views.open starts a new modal stack for that user.
-    emu.view_stacks[uid] = [v]
-    emu.notify()
+    ws.view_stacks[uid] = [v]
+    ws.notify()
     return {"view": v.to_api()}
 
 
 @method("views.push")
-async def views_push(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def views_push(ws: Workspace, call: Call) -> dict[str, Any]:
     view = _view_arg(call, ("modal",))
-    _check_external_id(emu, view)
-    trigger = emu.triggers.get(str(call.req("trigger_id")))
-    stack = emu.view_stacks.get(trigger.user_id, []) if trigger else []
+    _check_external_id(ws, view)
+    trigger = ws.triggers.get(str(call.req("trigger_id")))
+    stack = ws.view_stacks.get(trigger.user_id, []) if trigger else []
     if len(stack) >= 3:
         raise ApiError("push_limit_reached")
-    uid = _use_trigger(emu, call)
-    stack = emu.view_stacks.setdefault(uid, [])
+    uid = _use_trigger(ws, call)
+    stack = ws.view_stacks.setdefault(uid, [])
     prev = stack[-1] if stack else None
-    v = emu.new_view(
+    v = ws.new_view(
         uid, view, root=prev.root_view_id if prev else None, previous=prev.id if prev else None
     )
     stack.append(v)
-    emu.notify()
+    ws.notify()
     return {"view": v.to_api()}
 
 
 @method("views.update")
-async def views_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def views_update(ws: Workspace, call: Call) -> dict[str, Any]:
     view_id, external_id = call.opt("view_id"), call.opt("external_id")
     if not view_id and not external_id:
         raise ApiError("invalid_arguments")
@@ -359,7 +358,7 @@ async def views_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     target = next(
         (
             v
-            for v in emu.all_views()
+            for v in ws.all_views()
             if (view_id and v.id == view_id) or (external_id and v.external_id == external_id)
         ),
         None,
@@ -369,25 +368,25 @@ async def views_update(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     expected = call.opt("hash")
     if expected is not None and expected != target.hash:
         raise ApiError("hash_conflict")
-    _check_external_id(emu, view, keep=target.id)
-    emu.replace_view(target, view)
+    _check_external_id(ws, view, keep=target.id)
+    ws.replace_view(target, view)
     return {"view": target.to_api()}
 
 
 @method("views.publish")
-async def views_publish(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    uid = _user(emu, call.req("user_id", "user_not_found"))
+async def views_publish(ws: Workspace, call: Call) -> dict[str, Any]:
+    uid = _user(ws, call.req("user_id", "user_not_found"))
     view = _view_arg(call, ("home",))
-    current = emu.home_views.get(uid)
+    current = ws.home_views.get(uid)
     expected = call.opt("hash")
     if current is not None and expected is not None and expected != current.hash:
         raise ApiError("hash_conflict")
     if current is None:
-        emu.home_views[uid] = emu.new_view(uid, view)
-        emu.notify()
+        ws.home_views[uid] = ws.new_view(uid, view)
+        ws.notify()
     else:
-        emu.replace_view(current, view)
-    return {"view": emu.home_views[uid].to_api()}
+        ws.replace_view(current, view)
+    return {"view": ws.home_views[uid].to_api()}
 
 
 # --- conversations -------------------------------------------------------------------------
@@ -406,96 +405,96 @@ def check_channel_name(name: str) -> None:
         raise ApiError("invalid_name_punctuation")
 
 
-def _member_channel(emu: SlackEmulator, call: Call, manage: bool = True) -> Channel:
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+def _member_channel(ws: Workspace, call: Call, manage: bool = True) -> Channel:
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     if manage:
         _channel_scope(call, ch, "channels:manage", "groups:write", "im:write")
-    if emu.bot_user_id not in ch.members:
+    if ws.bot_user_id not in ch.members:
         raise ApiError("not_in_channel")
     return ch
 
 
 @method("conversations.create")
-async def conversations_create(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def conversations_create(ws: Workspace, call: Call) -> dict[str, Any]:
     private = call.flag("is_private")
     call.need("groups:write" if private else "channels:manage")
     name = str(call.opt("name", ""))
     check_channel_name(name)
-    if any(c.name == name for c in emu.channels.values() if not c.is_im):
+    if any(c.name == name for c in ws.channels.values() if not c.is_im):
         raise ApiError("name_taken")
-    cid = emu.add_channel(name, is_private=private, bot_is_member=True)
-    ch = emu.channels[cid]
-    ch.creator = emu.bot_user_id
-    return {"channel": {**ch.to_api(emu.team_id, emu.bot_user_id), "priority": 0}}
+    cid = ws.add_channel(name, is_private=private, bot_is_member=True)
+    ch = ws.channels[cid]
+    ch.creator = ws.bot_user_id
+    return {"channel": {**ch.to_api(ws.team_id, ws.bot_user_id), "priority": 0}}
 
 
 @method("conversations.invite")
-async def conversations_invite(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _member_channel(emu, call)
+async def conversations_invite(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _member_channel(ws, call)
     if ch.is_archived:
         raise ApiError("is_archived")
     raw = call.req("users", "no_user")
     ids = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
     for uid in ids:
-        if uid == emu.bot_user_id:
+        if uid == ws.bot_user_id:
             raise ApiError("cant_invite_self")
-        if uid not in emu.users or emu.users[uid].deleted:
+        if uid not in ws.users or ws.users[uid].deleted:
             raise ApiError("user_not_found")
         if uid in ch.members:
             raise ApiError("already_in_channel")
     ch.members.update(ids)
-    emu.notify()
-    return {"channel": ch.to_api(emu.team_id, emu.bot_user_id)}
+    ws.notify()
+    return {"channel": ch.to_api(ws.team_id, ws.bot_user_id)}
 
 
-async def _set_field(emu: SlackEmulator, call: Call, field_name: str) -> dict[str, Any]:
-    ch = _member_channel(emu, call)
+async def _set_field(ws: Workspace, call: Call, field_name: str) -> dict[str, Any]:
+    ch = _member_channel(ws, call)
     if ch.is_archived:
         raise ApiError("is_archived")
     value = str(call.opt(field_name, ""))
     if len(value) > 250:
         raise ApiError("too_long")
     setattr(
-        ch, field_name, {"value": value, "creator": emu.bot_user_id, "last_set": int(time.time())}
+        ch, field_name, {"value": value, "creator": ws.bot_user_id, "last_set": int(time.time())}
     )
-    emu.notify()
-    return {"channel": ch.to_api(emu.team_id, emu.bot_user_id)}
+    ws.notify()
+    return {"channel": ch.to_api(ws.team_id, ws.bot_user_id)}
 
 
 @method("conversations.setTopic")
-async def conversations_set_topic(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    return await _set_field(emu, call, "topic")
+async def conversations_set_topic(ws: Workspace, call: Call) -> dict[str, Any]:
+    return await _set_field(ws, call, "topic")
 
 
 @method("conversations.setPurpose")
-async def conversations_set_purpose(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    return await _set_field(emu, call, "purpose")
+async def conversations_set_purpose(ws: Workspace, call: Call) -> dict[str, Any]:
+    return await _set_field(ws, call, "purpose")
 
 
 @method("conversations.archive")
-async def conversations_archive(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+async def conversations_archive(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     _channel_scope(call, ch, "channels:manage", "groups:write", "im:write")
     if ch.is_im:
         raise ApiError("method_not_supported_for_channel_type")
     if ch.is_archived:
         raise ApiError("already_archived")
-    if emu.bot_user_id not in ch.members:
+    if ws.bot_user_id not in ch.members:
         raise ApiError("not_in_channel")
     ch.is_archived = True
-    emu.notify()
+    ws.notify()
     return {}
 
 
 @method("conversations.info")
-async def conversations_info(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+async def conversations_info(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     _channel_scope(call, ch, "channels:read", "groups:read", "im:read")
-    return {"channel": ch.to_api(emu.team_id, emu.bot_user_id, call.flag("include_num_members"))}
+    return {"channel": ch.to_api(ws.team_id, ws.bot_user_id, call.flag("include_num_members"))}
 
 
 @method("conversations.list")
-async def conversations_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def conversations_list(ws: Workspace, call: Call) -> dict[str, Any]:
     types = set(str(call.opt("types", "public_channel")).split(","))
     if "public_channel" in types:
         call.need("channels:read")
@@ -503,40 +502,40 @@ async def conversations_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         call.need("groups:read")
     skip_archived = call.flag("exclude_archived")
     found = []
-    for ch in emu.channels.values():
+    for ch in ws.channels.values():
         kind = "im" if ch.is_im else "private_channel" if ch.is_private else "public_channel"
         if kind not in types or (skip_archived and ch.is_archived):
             continue
-        if kind != "public_channel" and emu.bot_user_id not in ch.members:
+        if kind != "public_channel" and ws.bot_user_id not in ch.members:
             continue  # private conversations the bot is not in are invisible to it
-        found.append(ch.to_api(emu.team_id, emu.bot_user_id))
+        found.append(ch.to_api(ws.team_id, ws.bot_user_id))
     page, extra = _page(found, call, 100)
     return {"channels": page, **extra}
 
 
 @method("conversations.join")
-async def conversations_join(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def conversations_join(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("channels:join")
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     if ch.is_private or ch.is_im:
         raise ApiError("method_not_supported_for_channel_type")
     if ch.is_archived:
         raise ApiError("is_archived")
     extra: dict[str, Any] = {}
-    if emu.bot_user_id in ch.members:
+    if ws.bot_user_id in ch.members:
         extra = {
             "warning": "already_in_channel",
             "response_metadata": {"warnings": ["already_in_channel"]},
         }
-    ch.members.add(emu.bot_user_id)
-    emu.notify()
-    return {"channel": ch.to_api(emu.team_id, emu.bot_user_id), **extra}
+    ch.members.add(ws.bot_user_id)
+    ws.notify()
+    return {"channel": ch.to_api(ws.team_id, ws.bot_user_id), **extra}
 
 
-def _readable_channel(emu: SlackEmulator, call: Call) -> Channel:
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+def _readable_channel(ws: Workspace, call: Call) -> Channel:
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     _channel_scope(call, ch, "channels:history", "groups:history", "im:history")
-    if emu.bot_user_id not in ch.members:
+    if ws.bot_user_id not in ch.members:
         raise ApiError("not_in_channel")
     return ch
 
@@ -553,49 +552,49 @@ def _page(items: list[Any], call: Call, default: int) -> tuple[list[Any], dict[s
 
 
 @method("conversations.history")
-async def conversations_history(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _readable_channel(emu, call)
+async def conversations_history(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _readable_channel(ws, call)
     meta = call.flag("include_all_metadata")
     oldest, latest = float(call.opt("oldest", 0)), float(call.opt("latest", 1e12))
-    top = [m for m in emu.messages(ch.id) if oldest <= float(m.ts) <= latest]
+    top = [m for m in ws.messages(ch.id) if oldest <= float(m.ts) <= latest]
     page, extra = _page(list(reversed(top)), call, 100)
     return {"messages": [m.to_api(meta) for m in page], "pin_count": len(ch.pins), **extra}
 
 
 @method("conversations.replies")
-async def conversations_replies(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _readable_channel(emu, call)
+async def conversations_replies(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _readable_channel(ws, call)
     msg = next((m for m in ch.messages if m.ts == call.opt("ts") and not m.deleted), None)
     if msg is None:
         raise ApiError("thread_not_found")
     parent_ts = msg.thread_ts or msg.ts
     parent = _find_message(ch, parent_ts)
-    thread = [parent, *emu.thread(ch.id, parent_ts)]
+    thread = [parent, *ws.thread(ch.id, parent_ts)]
     page, extra = _page(thread, call, 1000)
     meta = call.flag("include_all_metadata")
     return {"messages": [m.to_api(meta) for m in page], **extra}
 
 
 @method("conversations.open")
-async def conversations_open(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def conversations_open(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("im:write")
     if call.opt("channel"):
-        ch = _visible_channel(emu, call.args["channel"])
+        ch = _visible_channel(ws, call.args["channel"])
     else:
         raw = call.req("users", "users_list_not_supplied")
         ids = [u.strip() for u in str(raw).split(",") if u.strip()]
         if len(ids) != 1:
             # Group DMs are not emulated.
             raise ApiError("not_implemented")
-        ch = emu.dm_channel(_user(emu, ids[0]))
+        ch = ws.dm_channel(_user(ws, ids[0]))
     if call.flag("return_im"):
-        return {"channel": ch.to_api(emu.team_id, emu.bot_user_id)}
+        return {"channel": ch.to_api(ws.team_id, ws.bot_user_id)}
     return {"channel": {"id": ch.id}}
 
 
 @method("conversations.members")
-async def conversations_members(emu: SlackEmulator, call: Call) -> dict[str, Any]:
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+async def conversations_members(ws: Workspace, call: Call) -> dict[str, Any]:
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     _channel_scope(call, ch, "channels:read", "groups:read", "im:read")
     page, extra = _page(sorted(ch.members), call, 100)
     extra.pop("has_more")
@@ -606,17 +605,17 @@ async def conversations_members(emu: SlackEmulator, call: Call) -> dict[str, Any
 
 
 @method("users.info")
-async def users_info(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def users_info(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("users:read")
-    user = emu.users[_user(emu, call.req("user", "user_not_found"))]
+    user = ws.users[_user(ws, call.req("user", "user_not_found"))]
     return {"user": user.to_api("users:read.email" in call.scopes)}
 
 
 @method("users.list")
-async def users_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def users_list(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("users:read")
     email = "users:read.email" in call.scopes  # profile.email is omitted without the scope
-    members = [u.to_api(email) for u in emu.users.values()]
+    members = [u.to_api(email) for u in ws.users.values()]
     return {
         "members": members,
         "cache_ts": int(time.time()),
@@ -625,19 +624,19 @@ async def users_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
 
 
 @method("users.lookupByEmail")
-async def users_lookup_by_email(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def users_lookup_by_email(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("users:read.email")
     email = str(call.req("email", "users_not_found")).lower()
-    for user in emu.users.values():
+    for user in ws.users.values():
         if user.email and user.email.lower() == email:
             return {"user": user.to_api(True)}
     raise ApiError("users_not_found")
 
 
 @method("usergroups.users.list")
-async def usergroups_users_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def usergroups_users_list(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("usergroups:read")
-    members = emu.usergroups.get(str(call.req("usergroup", "no_such_subteam")))
+    members = ws.usergroups.get(str(call.req("usergroup", "no_such_subteam")))
     if members is None:
         raise ApiError("no_such_subteam")
     return {"users": list(members)}
@@ -647,9 +646,9 @@ async def usergroups_users_list(emu: SlackEmulator, call: Call) -> dict[str, Any
 
 
 @method("bookmarks.add")
-async def bookmarks_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def bookmarks_add(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("bookmarks:write")
-    ch = _visible_channel(emu, call.req("channel_id", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel_id", "channel_not_found"))
     title = call.req("title")
     btype = call.req("type")
     if btype != "link":
@@ -657,7 +656,7 @@ async def bookmarks_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
     link = call.req("link", "invalid_link")
     now = int(time.time())
     bookmark = {
-        "id": emu.new_id("Bk"),
+        "id": ws.new_id("Bk"),
         "channel_id": ch.id,
         "title": title,
         "link": link,
@@ -668,50 +667,50 @@ async def bookmarks_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
         "date_created": now,
         "date_updated": 0,
         "rank": f"{len(ch.bookmarks):04d}",
-        "last_updated_by_user_id": emu.bot_user_id,
-        "last_updated_by_team_id": emu.team_id,
+        "last_updated_by_user_id": ws.bot_user_id,
+        "last_updated_by_team_id": ws.team_id,
         "shortcut_id": None,
-        "app_id": emu.app_id,
+        "app_id": ws.app_id,
     }
     ch.bookmarks.append(bookmark)
-    emu.notify()
+    ws.notify()
     return {"bookmark": bookmark}
 
 
 @method("bookmarks.list")
-async def bookmarks_list(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def bookmarks_list(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("bookmarks:read")
-    ch = _visible_channel(emu, call.req("channel_id", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel_id", "channel_not_found"))
     return {"bookmarks": [dict(b) for b in ch.bookmarks]}
 
 
 @method("reactions.add")
-async def reactions_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def reactions_add(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("reactions:write")
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     msg = _find_message(ch, call.req("timestamp", "message_not_found"))
     name = str(call.req("name", "invalid_name")).strip(":")
     entry = next((r for r in msg.reactions if r["name"] == name), None)
     if entry is None:
         entry = {"name": name, "users": [], "count": 0}
         msg.reactions.append(entry)
-    if emu.bot_user_id in entry["users"]:
+    if ws.bot_user_id in entry["users"]:
         raise ApiError("already_reacted")
-    entry["users"].append(emu.bot_user_id)
+    entry["users"].append(ws.bot_user_id)
     entry["count"] += 1
-    emu.notify()
+    ws.notify()
     return {}
 
 
 @method("pins.add")
-async def pins_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def pins_add(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("pins:write")
-    ch = _visible_channel(emu, call.req("channel", "channel_not_found"))
+    ch = _visible_channel(ws, call.req("channel", "channel_not_found"))
     msg = _find_message(ch, call.req("timestamp", "message_not_found"))
     if msg.ts in ch.pins:
         raise ApiError("already_pinned")
     ch.pins.append(msg.ts)
-    emu.notify()
+    ws.notify()
     return {}
 
 
@@ -719,43 +718,53 @@ async def pins_add(emu: SlackEmulator, call: Call) -> dict[str, Any]:
 
 
 @method("files.getUploadURLExternal")
-async def files_get_upload_url_external(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def files_get_upload_url_external(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("files:write")
     filename = str(call.req("filename", "invalid_arguments"))
     length = int(call.req("length", "invalid_arguments"))
     if length < 1:
         raise ApiError("invalid_arguments")
-    file_id = emu.new_id("F")
-    emu.files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
-    return {"upload_url": f"{emu.base_url.removesuffix('/api/')}/upload/{file_id}",
-            "file_id": file_id}
+    file_id = ws.new_id("F")
+    ws.files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
+    return {"upload_url": f"{ws.origin}/upload/{file_id}", "file_id": file_id}
 
 
 @method("files.completeUploadExternal")
-async def files_complete_upload_external(emu: SlackEmulator, call: Call) -> dict[str, Any]:
+async def files_complete_upload_external(ws: Workspace, call: Call) -> dict[str, Any]:
     call.need("files:write")
     items = call.json("files")
     if not isinstance(items, list) or not items:
         raise ApiError("invalid_arguments")
     shared: list[dict[str, Any]] = []
     for item in items:
-        entry = emu.files.get(str(item.get("id")))
+        entry = ws.files.get(str(item.get("id")))
         if entry is None or entry["content"] is None:
             raise ApiError("file_not_found")
         if len(entry["content"]) != entry["length"]:
             raise ApiError("file_size_mismatch")
         entry["title"] = item.get("title") or entry["name"]
-        shared.append({"id": entry["id"], "name": entry["name"], "title": entry["title"],
-                       "size": entry["length"], "mimetype": "text/plain"})
+        shared.append(
+            {
+                "id": entry["id"],
+                "name": entry["name"],
+                "title": entry["title"],
+                "size": entry["length"],
+                "mimetype": "text/plain",
+            }
+        )
     cid = call.opt("channel_id")
     if cid:
-        ch = _writable_channel(emu, call, cid)
-        if not ch.is_im and emu.bot_user_id not in ch.members:
+        ch = _writable_channel(ws, call, cid)
+        if not ch.is_im and ws.bot_user_id not in ch.members:
             raise ApiError("not_in_channel")  # sharing a file needs membership, unlike posts
         thread_ts = call.opt("thread_ts")
         if thread_ts:
             _find_message(ch, thread_ts)
-        msg = emu.post_message(ch, emu.bot_user_id, str(call.opt("initial_comment", "") or ""),
-                               thread_ts=thread_ts or None)
+        msg = ws.post_message(
+            ch,
+            ws.bot_user_id,
+            str(call.opt("initial_comment", "") or ""),
+            thread_ts=thread_ts or None,
+        )
         msg.files = shared
     return {"files": shared}

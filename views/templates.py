@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.blockkit import validate_message
+from app.blockkit import check_message_blocks
 from app.config import BeaconConfig
 from app.domain.models import Incident
 from app.placeholders import MESSAGE_TEXT, fill
@@ -49,10 +49,10 @@ def render(
     if message_text is not None:
         values[MESSAGE_TEXT] = message_text
     out = fill(blocks, values)
-    errors = validate_message(out)
-    if errors:
+    problems = check_message_blocks(out)
+    if problems:
         log.warning(
-            "template %s does not fit Slack's limits here (%s); built-in used", kind, errors[0]
+            "template %s does not fit Slack's limits here (%s); built-in used", kind, problems[0]
         )
         return None
     return out

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from app.blockkit import validate_message
+from app.blockkit import check_message_blocks
 from app.config.base import Severity, Strict, error_text, yaml_problem
 from app.placeholders import (
     INCIDENT_PLACEHOLDERS,
@@ -210,13 +210,6 @@ def _read(file: Path, problems: list[str]) -> tuple[Any, yaml.Node | None] | Non
     return None
 
 
-def _pointer_path(error: str) -> tuple[Any, ...]:
-    """'/blocks/0/text/text' from a validator message, as a path."""
-    found = re.search(r"\[json-pointer:([^\]]*)\]", error)
-    parts = (found.group(1) if found else "").strip("/").split("/")
-    return tuple(int(p) if p.isdigit() else p for p in parts if p)
-
-
 def _check_placeholders(
     out: _Problems, value: Any, base: tuple[Any, ...], allowed: frozenset[str]
 ) -> None:
@@ -231,16 +224,10 @@ def _check_placeholders(
 
 
 def _check_blocks(out: _Problems, blocks: Any, base: tuple[Any, ...]) -> None:
-    sample = fill(blocks, SAMPLE_VALUES)
-    for error in validate_message(sample):
-        if error.startswith("failed to match all allowed schemas"):
-            continue  # Slack's summary line; the next one says what is wrong
-        path = _pointer_path(error)[1:]  # drop the leading 'blocks'
-        message = error.split(" [json-pointer")[0]
+    for problem in check_message_blocks(fill(blocks, SAMPLE_VALUES)):
         out.add(
-            (*base, *path),
-            f"Slack would refuse these blocks: {message} (at /{'/'.join(map(str, path))}); "
-            "fix it to follow Block Kit's limits",
+            (*base, *problem.path),
+            f"Slack would refuse these blocks: {problem}; fix it to follow Block Kit's limits",
         )
 
 

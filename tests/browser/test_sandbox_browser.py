@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.domain.models import Status
-from app.sandbox.world import Sandbox
+from app.main import Runtime
+from sandbox.world import Sandbox
 from tests.browser.cdp import Browser, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ if CHROMIUM is None and os.environ.get("CI") != "true":
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    sb = Sandbox(port=0)
+    sb = Sandbox(Runtime, port=0)
     await sb.start()
     yield sb
     await sb.stop()

@@ -13,14 +13,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from app.sandbox.world import SAMPLE_USERS, Sandbox
+from app.main import Runtime
+from sandbox.world import SAMPLE_USERS, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    sb = Sandbox(port=0)
+    sb = Sandbox(Runtime, port=0)
     await sb.start()
     yield sb
     await sb.stop()

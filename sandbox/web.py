@@ -15,16 +15,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 
-from slack_emulator import EmulatorError, Message, View
+from slack_emulator import EmulatorError, Message, SlackEmulator, View
 from slack_emulator.driver import SlackUser
-
-if TYPE_CHECKING:
-    from app.sandbox.world import Sandbox
 
 log = logging.getLogger("beacon.sandbox")
 
@@ -35,6 +32,20 @@ ALERT_DISABLED = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Sandbox(Protocol):
+    """What the page needs of the sandbox (world.Sandbox, which builds the page)."""
+
+    emu: SlackEmulator
+    api_token: str
+    shortcuts: dict[str, list[dict[str, str]]]
+    view_errors: dict[str, dict[str, str]]  # view id -> block id -> message
+
+    @property
+    def api_port(self) -> int: ...
+
+    def alert_path(self) -> str | None: ...
 
 
 class UserError(Exception):

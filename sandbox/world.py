@@ -1,7 +1,8 @@
 """The sandbox: embedded Redis, the Slack emulator, the real bot over Socket Mode, a web page.
 
-Nothing here talks to Slack or the internet: the bot is `app.main.Runtime` pointed at the
-emulator's Web API and Socket Mode, exactly as it would be pointed at Slack.
+Nothing here talks to Slack or the internet: the bot (`app.main.Runtime`, handed in by whoever
+starts the sandbox) is pointed at the emulator's Web API and Socket Mode, exactly as it would be
+pointed at Slack.
 """
 
 from __future__ import annotations
@@ -11,25 +12,39 @@ import logging
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from aiohttp import web
 
 from app.config import BeaconConfig, load_config
-from app.main import Runtime
 from app.redis_embedded import free_port
 from app.settings import Mode, Settings, StartupError, load_settings
+from sandbox.web import build_web
 from slack_emulator import SlackEmulator
 
 log = logging.getLogger("beacon.sandbox")
 
 HERE = Path(__file__).resolve().parent
 SANDBOX_CONFIG = HERE / "beacon.sandbox.yml"
-MANIFEST = HERE.parents[1] / "manifest.yml"
+MANIFEST = HERE.parent / "manifest.yml"
 DEFAULT_PORT = 8765
+
+
+class Bot(Protocol):
+    """The bot the sandbox runs: app.main.Runtime, or anything started and stopped alike."""
+
+    settings: Settings
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+BotFactory = Callable[[Settings], Bot]
 
 
 @dataclass(frozen=True)
@@ -93,18 +108,20 @@ class Sandbox:
 
     def __init__(
         self,
+        bot: BotFactory,
         *,
         config_path: Path = SANDBOX_CONFIG,
         port: int = DEFAULT_PORT,
         settings: Settings | None = None,
     ) -> None:
+        self.bot = bot
         self.config_path = config_path
         self.port = port
         self.base = settings or Settings()
         self.emu = SlackEmulator(
             scopes=manifest_scopes(), team_name="Beacon Sandbox", team_domain="beacon-sandbox"
         )
-        self.runtime: Runtime | None = None
+        self.runtime: Bot | None = None
         self.runner: web.AppRunner | None = None
         self.data_dir: Path | None = None
         self.api_token = secrets.token_urlsafe(16)
@@ -116,8 +133,6 @@ class Sandbox:
         return f"http://127.0.0.1:{self.port}/"
 
     async def start(self) -> None:
-        from app.sandbox.web import build_web
-
         config = load_config(self.config_path)
         await self.emu.start()
         seed(self.emu, config)
@@ -140,7 +155,7 @@ class Sandbox:
                 "beacon_api_token": f"sandbox:{self.api_token}",
             }
         )
-        self.runtime = Runtime(settings)
+        self.runtime = self.bot(settings)
         await self.runtime.start()
         await self.emu.wait_connected(1)
         self.runner = web.AppRunner(build_web(self), handle_signals=False, shutdown_timeout=0.5)
@@ -181,12 +196,14 @@ class Sandbox:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-async def serve_sandbox(port: int, config_path: Path, *, reason: str | None = None) -> None:
+async def serve_sandbox(
+    bot: BotFactory, port: int, config_path: Path, *, reason: str | None = None
+) -> None:
     """Run until SIGINT/SIGTERM, printing where to open the page."""
     import signal
 
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the emulator's requests
-    sandbox = Sandbox(config_path=config_path, port=port, settings=load_settings())
+    sandbox = Sandbox(bot, config_path=config_path, port=port, settings=load_settings())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
