@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_BLOCKS = 50
+# The block types Slack's docs list for messages: a misspelt type in an operator's template is
+# the commonest mistake, and Slack would refuse every post made from it (invalid_blocks).
+MESSAGE_BLOCK_TYPES = frozenset({
+    "actions", "context", "divider", "file", "header", "image", "input", "markdown",
+    "rich_text", "section", "video", "table",
+})
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,7 @@ def _block_problems(block: Any, i: int) -> list[Problem]:
     if not isinstance(block, dict):
         return [Problem((i,), "must be a block object")]
     kind = block.get("type")
-    if not isinstance(kind, str) or not kind:
-        # Which names are block types is Slack's to say (it refuses the rest), not this check's.
+    if not isinstance(kind, str) or kind not in MESSAGE_BLOCK_TYPES:
         return [Problem((i, "type"), f"unsupported type: {kind}")]
     found: list[Problem] = []
     for (block_kind, key), rule in TEXT_RULES.items():

@@ -32,6 +32,7 @@ BUTTON = {"type": "button", "text": text("plain_text", "Go" * 50), "action_id": 
 
 # Blocks the pre-flight must refuse, as Slack does.
 REFUSED: dict[str, Any] = {
+    "misspelt block type": [{"type": "sektion", "text": text("mrkdwn", "hi")}],
     "long header": [header("x" * 151)],
     "mrkdwn header": [header(kind="mrkdwn")],
     "empty section text": [section("")],
