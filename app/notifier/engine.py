@@ -504,9 +504,7 @@ class Notifier:
             return None, None
         return chosen.channel, await self.channels.resolve(chosen.channel)
 
-    _channel_for = channel_for
-
-    async def _already_posted(
+    async def already_posted(
         self, incident_id: str, role: str, event: Event, channel: str | None,
         thread_ts: str | None, redelivered: bool,
     ) -> bool:
@@ -519,7 +517,7 @@ class Notifier:
             await self.store.record_message(incident_id, role, channel, found, card=role == "card")
         return found is not None
 
-    async def _find_by_metadata(
+    async def find_by_metadata(
         self, event_id: str, channel: str, thread_ts: str | None
     ) -> str | None:
         return await self.poster.find(event_id, channel, thread_ts)

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
 from app.domain.models import Event, Incident
+from app.notifier.context import Delivery
 from app.notifier.poster import is_transient
 from app.store.rollups import Admission, RollupStore, StormRules
 from views import rollup as views
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.rollup")
 
@@ -31,7 +28,7 @@ REFRESH_EVERY_S = 2.0  # one chat.update per rollup per pass: Slack's Tier 3 is 
 
 
 class Rollups:
-    def __init__(self, notifier: Notifier, rules: StormRules | None = None) -> None:
+    def __init__(self, notifier: Delivery, rules: StormRules | None = None) -> None:
         self.n = notifier
         self.store = RollupStore(notifier.store)
         self.rules = rules or StormRules()

@@ -7,9 +7,10 @@ posted, a channel created). They write to Slack only through the notifier's post
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.domain.models import Event, EventType, Incident
+from app.notifier.context import Delivery
 from app.notifier.handlers.approvals import ApprovalNotifier, InvestigationNotifier
 from app.notifier.handlers.cards import Cards
 from app.notifier.handlers.channels import IncidentChannels
@@ -19,20 +20,17 @@ from app.notifier.handlers.oncall import Pager
 from app.notifier.handlers.record import RecordNotifier
 from app.notifier.handlers.runbooks import RunbookRunner
 
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
-
 # A handler may return the incident as it left it, or True: "I changed the incident" (the next
 # ones read it again).
-Handler = Callable[["Notifier", Incident, Event, bool], Awaitable[Incident | bool | None]]
-OtherHandler = Callable[["Notifier", Event, bool], Awaitable[None]]
+Handler = Callable[[Delivery, Incident, Event, bool], Awaitable[Incident | bool | None]]
+OtherHandler = Callable[[Delivery, Event, bool], Awaitable[None]]
 
 
 def via(cls: type, method: str) -> Handler:
     """A handler calling `cls(notifier).method(incident, event, redelivered)`."""
 
     async def handler(
-        n: Notifier, incident: Incident, event: Event, redelivered: bool
+        n: Delivery, incident: Incident, event: Event, redelivered: bool
     ) -> Incident | bool | None:
         target: Any = n.cards if cls is Cards else cls(n)
         return await getattr(target, method)(incident, event, redelivered)  # type: ignore[no-any-return]
@@ -42,7 +40,7 @@ def via(cls: type, method: str) -> Handler:
     return handler
 
 
-async def reply(n: Notifier, incident: Incident, event: Event, redelivered: bool) -> None:
+async def reply(n: Delivery, incident: Incident, event: Event, redelivered: bool) -> None:
     """The card thread reply; investigation updates go to their own channel when configured."""
     if event.type is EventType.INVESTIGATION and n.config.investigations.updates_channel:
         await post_investigation_update(n, incident, event, redelivered=redelivered)
@@ -95,24 +93,24 @@ EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
 }
 
 
-async def _digest(n: Notifier, event: Event, redelivered: bool) -> None:
+async def _digest(n: Delivery, event: Event, redelivered: bool) -> None:
     if n.digest is not None:
         await post_digest(n, event, n.digest)
 
 
-async def _approval_requested(n: Notifier, event: Event, redelivered: bool) -> None:
+async def _approval_requested(n: Delivery, event: Event, redelivered: bool) -> None:
     await ApprovalNotifier(n).posted(event, redelivered)
 
 
-async def _approval_changed(n: Notifier, event: Event, redelivered: bool) -> None:
+async def _approval_changed(n: Delivery, event: Event, redelivered: bool) -> None:
     await ApprovalNotifier(n).changed(event, redelivered)
 
 
-async def _investigation_posted(n: Notifier, event: Event, redelivered: bool) -> None:
+async def _investigation_posted(n: Delivery, event: Event, redelivered: bool) -> None:
     await InvestigationNotifier(n).posted(event, redelivered)
 
 
-async def _investigation_voted(n: Notifier, event: Event, redelivered: bool) -> None:
+async def _investigation_voted(n: Delivery, event: Event, redelivered: bool) -> None:
     await InvestigationNotifier(n).voted(event, redelivered)
 
 
@@ -128,7 +126,7 @@ OTHER_HANDLERS: dict[EventType, OtherHandler] = {
 
 
 async def apply_event(
-    n: Notifier, event: Event, redelivered: bool, incident: Incident | None = None
+    n: Delivery, event: Event, redelivered: bool, incident: Incident | None = None
 ) -> None:
     """Run the event's row; `incident` is the state it starts from when the caller read it."""
     other = OTHER_HANDLERS.get(event.type)

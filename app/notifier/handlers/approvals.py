@@ -1,4 +1,4 @@
-"""The notifier's part for approvals and investigation results (called from Notifier.apply).
+"""The notifier's part for approvals and investigation results (called from Delivery.apply).
 
 Approval and investigation events carry their own id in the stream's `incident_id` field, so
 the notifier's per-id ordering, lease and dedupe apply to them unchanged.
@@ -7,26 +7,23 @@ the notifier's per-id ordering, lease and dedupe apply to them unchanged.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from app.domain.approvals import Approval
 from app.domain.investigations import Investigation
 from app.domain.models import Event
+from app.notifier.context import Delivery
 from app.notifier.poster import metadata
 from app.slack.channels import ChannelNotFound
 from app.store.approvals import ApprovalStore, InvestigationStore
 from views import approvals as approval_view
 from views import investigations as investigation_view
 
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
-
 log = logging.getLogger("beacon.notifier")
 
 
 
 class ApprovalNotifier:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = ApprovalStore(notifier.store)
 
@@ -59,7 +56,7 @@ class ApprovalNotifier:
         if await self.store.message_ref(approval.id, "card"):
             return
         if redelivered:  # a crash after Slack answered: find the post by its metadata
-            ts = await self.n._find_by_metadata(event.event_id, channel, None)
+            ts = await self.n.find_by_metadata(event.event_id, channel, None)
             if ts:
                 await self.store.record_message(approval.id, "card", channel, ts)
                 return
@@ -88,7 +85,7 @@ class ApprovalNotifier:
 
 
 class InvestigationNotifier:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = InvestigationStore(notifier.store)
 
@@ -134,7 +131,7 @@ class InvestigationNotifier:
         if channel is None:
             return
         if redelivered:
-            ts = await self.n._find_by_metadata(event.event_id, channel, thread_ts)
+            ts = await self.n.find_by_metadata(event.event_id, channel, thread_ts)
             if ts:
                 await self.store.record_message(inv.id, "card", channel, ts)
                 return

@@ -6,22 +6,20 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.routing import event_enabled
+from app.notifier.context import Delivery
 from app.notifier.poster import is_transient
 from app.slack.channels import ChannelNotFound
 from views import incident as card
 from views import incident_channel as channel_views
 from views import templates
 from views.mrkdwn import escape, user
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.notifier")
 
@@ -47,7 +45,7 @@ def page_role(event: Event, user_id: str, level: int) -> str:
 
 
 class Cards:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = notifier.store
         self.config = notifier.config

@@ -1,6 +1,6 @@
 """Incident channels: the notifier's side of a dedicated channel per incident.
 
-Called by Notifier.apply for every incident event. On `triggered` it creates the channel (when
+Called by Delivery.apply for every incident event. On `triggered` it creates the channel (when
 the declarer asked for one, or the severity is in `incident_channels.auto_for`), invites
 people, sets topic and purpose, bookmarks the card and posts and pins a summary; later events
 keep the topic and purpose current. Every step is idempotent (the channel id is recorded on the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -21,13 +21,11 @@ from app.domain.channel_names import channel_name
 from app.domain.escalation import start_levels
 from app.domain.models import Event, Incident, is_api_actor
 from app.domain.timers import channel_archive_timer, update_reminder_timer
+from app.notifier.context import Delivery
 from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import TRANSIENT, metadata
 from views import incident_channel as views
 from views import incident_record as record_views
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.incident_channels")
 
@@ -42,7 +40,7 @@ class StepFailed(Exception):
 
 
 class IncidentChannels:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = notifier.store
         self.config = notifier.config
@@ -244,7 +242,7 @@ class IncidentChannels:
         self, incident: Incident, event: Event, channel: str, *, redelivered: bool
     ) -> None:
         role = "ic:summary"
-        if not await self.n._already_posted(incident.id, role, event, channel, None, redelivered):
+        if not await self.n.already_posted(incident.id, role, event, channel, None, redelivered):
             resp = await self.client.chat_postMessage(
                 channel=channel,
                 text=views.summary_text(incident, self.config),

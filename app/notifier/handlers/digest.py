@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from app.domain.models import Event
+from app.notifier.context import Delivery
 from views.digest import digest_blocks, digest_text
 from views.templates import render
 
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
-
-async def post_digest(notifier: Notifier, event: Event, digest: object) -> None:
+async def post_digest(notifier: Delivery, event: Event, digest: object) -> None:
     config = notifier.config
     ref = config.digest.channel or config.default_channel
     if not ref:

@@ -1,27 +1,23 @@
 """Investigation updates (`POST /api/v1/incidents/{id}/investigation`) in the
 configured updates channel: one parent message per incident there, each update a reply in its
 thread. Without `investigations.updates_channel` they are card-thread replies like any other
-event (Notifier.reply). Posts are recorded on the incident, so a replayed event posts nothing
+event (Delivery.reply). Posts are recorded on the incident, so a replayed event posts nothing
 twice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from app.domain.models import Event, Incident
+from app.notifier.context import Delivery
 from app.slack.channels import ChannelNotFound
 from views import incident as card
 from views.investigation_updates import updates_parent_text
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 PARENT_ROLE = "inv-updates:parent"
 
 
 async def post_investigation_update(
-    n: Notifier, incident: Incident, event: Event, *, redelivered: bool
+    n: Delivery, incident: Incident, event: Event, *, redelivered: bool
 ) -> None:
     ref = n.config.investigations.updates_channel
     if not ref:
@@ -43,7 +39,7 @@ async def post_investigation_update(
         await n.store.record_message(incident.id, PARENT_ROLE, resp["channel"], resp["ts"])
         parent = (resp["channel"], resp["ts"])
     role = f"inv-update:{event.event_id}"
-    if await n._already_posted(incident.id, role, event, parent[0], parent[1], redelivered):
+    if await n.already_posted(incident.id, role, event, parent[0], parent[1], redelivered):
         return
     text = card.thread_text(event, incident, actor_email=await n.directory.email(event.actor))
     if text is None:

@@ -1,6 +1,6 @@
 """On-call side of the notifier: arms SLA and escalation timers, pages people, SLA notices.
 
-Called by the Notifier for incident events; everything it posts carries the event id in
+Called by the Delivery for incident events; everything it posts carries the event id in
 message metadata and is recorded on the incident, like every other post.
 """
 
@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
@@ -23,18 +22,16 @@ from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.domain.timers import escalation_timer, sla_timer
 from app.metrics import METRICS
+from app.notifier.context import Delivery
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
 from app.notifier.poster import metadata
 from views.mrkdwn import duration, escape
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.pager")
 
 
 class Pager:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = notifier.store
         self.config = notifier.config
@@ -152,7 +149,7 @@ class Pager:
                 f"{duration(minutes * 60)}.")
         METRICS.sla_breaches.labels(kind=kind, severity=incident.severity).inc()
         await self.thread(incident, event, text, always=True)
-        ref, channel = await self.n._channel_for(incident)
+        ref, channel = await self.n.channel_for(incident)
         if await self.n.rollups.is_member(incident.id):
             return
         if channel and event_enabled(self.config, ref or "", EventKind.SLA_BREACHED):
@@ -285,7 +282,7 @@ class Pager:
             return
         if await self.n.rollups.is_member(incident.id):
             return  # a storm: its rollup row and the storm page DMs show this, not 200 replies
-        ref, _ = await self.n._channel_for(incident)
+        ref, _ = await self.n.channel_for(incident)
         if not always and not event_enabled(self.config, ref or incident.channel,
                                             EventKind.ESCALATED):
             return

@@ -1,31 +1,28 @@
 """The notifier's side of the incident record: follow-up notes in the card thread, the
 retrospective announced, roles (announcement, the holder's DM, the summary re-rendered, the
-nudge timer) and the "📌 Added to the timeline" note. Called by Notifier.apply for every
+nudge timer) and the "📌 Added to the timeline" note. Called by Delivery.apply for every
 incident event; each post is recorded under its own role, so a replayed event posts nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
 from app.domain.incident_record import raised_nudge_timer, role_nudge_timer
 from app.domain.models import Event, Incident
+from app.notifier.context import Delivery
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels
 from views import incident_channel as channel_views
 from views import incident_record as views
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.incident_record")
 
 
 
 class RecordNotifier:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = notifier.store
         self.config = notifier.config

@@ -11,7 +11,7 @@ refuses stops the run: `runbook_fail` emits an event, and its notice in the card
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -19,6 +19,7 @@ from app.config.oncall import Target
 from app.config.runbooks import CreateThread, Runbook, Step
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
+from app.notifier.context import Delivery
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed
 from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import metadata
@@ -29,9 +30,6 @@ from views import runbooks as views
 from views.incident_channel import TOPIC_MAX
 from views.mrkdwn import truncate
 from views.templates import placeholder_values
-
-if TYPE_CHECKING:
-    from app.notifier.engine import Notifier
 
 log = logging.getLogger("beacon.runbooks")
 
@@ -53,7 +51,7 @@ class StepProblem(Exception):
 
 
 class RunbookRunner:
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
         self.store = notifier.store
         self.config = notifier.config
@@ -204,7 +202,7 @@ class RunbookRunner:
         values = self._values(incident)
         text = fill(opts.text, values) if opts.text else f"{incident.id}: runbook message"
         blocks = fill(opts.blocks, values) if opts.blocks else None
-        if not await self.n._already_posted(
+        if not await self.n.already_posted(
             incident.id, role, event, channel, thread_ts, redelivered
         ):
             resp = await self.client.chat_postMessage(
