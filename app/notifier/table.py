@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from app.domain.models import Event, EventType, Incident
 from app.notifier.context import Delivery
@@ -26,13 +27,24 @@ Handler = Callable[[Delivery, Incident, Event, bool], Awaitable[Incident | bool 
 OtherHandler = Callable[[Delivery, Event, bool], Awaitable[None]]
 
 
+# Handler objects hold no state of their own: one per engine and class, not one per event.
+_INSTANCES: WeakKeyDictionary[Delivery, dict[type, object]] = WeakKeyDictionary()
+
+
+def _instance(n: Delivery, cls: type) -> object:
+    made = _INSTANCES.setdefault(n, {})
+    if cls not in made:
+        made[cls] = cls(n)
+    return made[cls]
+
+
 def via(cls: type, method: str) -> Handler:
     """A handler calling `cls(notifier).method(incident, event, redelivered)`."""
 
     async def handler(
         n: Delivery, incident: Incident, event: Event, redelivered: bool
     ) -> Incident | bool | None:
-        target: Any = n.cards if cls is Cards else cls(n)
+        target: Any = n.cards if cls is Cards else _instance(n, cls)
         return await getattr(target, method)(incident, event, redelivered)  # type: ignore[no-any-return]
 
     handler.__qualname__ = f"{cls.__name__}.{method}"
