@@ -92,11 +92,20 @@ class Rollups:
         batch = str(event.data.get("bulk") or "")
         rid = batch.split(":", 1)[0]
         info = await self.store.message(rid)
-        if not info.get("ts") or not await self.store.claim_bulk(rid, batch):
+        if not info.get("ts"):
             return
+        mine, posted = await self.store.claim_bulk(rid, batch, event.event_id)
+        if not mine:
+            return
+        channel = info["channel"]
+
+        async def record(_: str, ts: str) -> None:
+            await self.store.bulk_posted(rid, batch, ts)
+
         await self.n.poster.post(
-            known=None, record=_nothing, event=event, channel=info["channel"],
-            thread_ts=info["ts"], text=views.ack_all_reply(event.actor),
+            known=(channel, posted) if posted else None, record=record, event=event,
+            channel=channel, thread_ts=info["ts"], lookup=True,
+            text=views.ack_all_reply(event.actor),
         )
 
     async def is_member(self, incident_id: str) -> bool:
@@ -206,7 +215,3 @@ class Rollups:
                 blocks=views.storm_page_blocks(
                     incidents, self.n.config, permalink=permalink, now=self.n.clock.now()),
             )
-
-
-async def _nothing(channel: str, ts: str) -> None:
-    return None

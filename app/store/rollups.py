@@ -93,9 +93,20 @@ class RollupStore:
     async def set_page_dm(self, storm: str, user: str, channel: str, ts: str) -> None:
         await self.redis.hset(self.keys.rollup(storm), f"dm:{user}", f"{channel} {ts}")
 
-    async def claim_bulk(self, rid: str, batch: str) -> bool:
-        """True once per bulk action: that event says it in the rollup's thread."""
-        return bool(await self.redis.hsetnx(self.keys.rollup(rid), f"bulk:{batch}", "1"))
+    async def claim_bulk(self, rid: str, batch: str, event_id: str) -> tuple[bool, str | None]:
+        """(whether `event_id` is the one event of a bulk action that says it in the rollup's
+        thread, where that reply is if already posted). The claim names the event, so the
+        same event tried again (a crash, Slack down) still posts it."""
+        key = self.keys.rollup(rid)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hsetnx(key, f"bulk:{batch}", event_id)
+            pipe.hget(key, f"bulk:{batch}")
+            pipe.hget(key, f"bulk:{batch}:ts")
+            _, owner, ts = await pipe.execute()
+        return owner == event_id, ts
+
+    async def bulk_posted(self, rid: str, batch: str, ts: str) -> None:
+        await self.redis.hset(self.keys.rollup(rid), f"bulk:{batch}:ts", ts)
 
     async def mark_dirty(self, *names: str) -> None:
         if names:
