@@ -12,13 +12,14 @@ from pydantic import Field, field_validator, model_validator
 from app.config.base import SEVERITY_ORDER, Strict, check_timezone, parse_hhmm
 
 _DURATION = re.compile(r"^(\d+)\s*([dh])$")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Restriction(Strict):
     """When a layer is active, in the schedule's time zone (e.g. office hours)."""
 
-    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS
+    days: tuple[Day, ...] = DAYS
     start: str = "00:00"
     end: str = "24:00"
 

@@ -235,7 +235,7 @@ def _check_blocks(out: _Problems, blocks: Any, base: tuple[Any, ...]) -> None:
 def _parse_step(out: _Problems, raw: Any, path: tuple[Any, ...]) -> Step | None:
     known = ", ".join(STEP_TYPES)
     if isinstance(raw, str):
-        kind, options = raw, {}
+        kind, options = raw, dict[str, Any]()
     elif isinstance(raw, dict) and len(raw) == 1:
         kind, options = next(iter(raw.items()))
         options = options or {}
@@ -335,7 +335,7 @@ def load_templates(
             continue
         raw, root = read
         found = _Problems(file, root)
-        blocks, path = raw, ()
+        blocks, path = raw, tuple[str, ...]()
         if isinstance(raw, dict) and "blocks" in raw:
             blocks, path = raw["blocks"], ("blocks",)
         if not isinstance(blocks, list) or not blocks:

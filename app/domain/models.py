@@ -55,7 +55,7 @@ class EventType(StrEnum):
 
 def is_api_actor(actor: str | None) -> bool:
     """Actions through the intake API are attributed 'api' or 'api:<token name>', not a user."""
-    return bool(actor) and (actor == "api" or actor.startswith("api:"))
+    return actor is not None and (actor == "api" or actor.startswith("api:"))
 
 
 def _f(raw: dict[str, str], key: str) -> float | None:

@@ -28,7 +28,7 @@ def route(config: BeaconConfig, *, service: str | None, severity: str) -> Route:
         candidates.append((sev_channel, f"severity {severity}"))
     if config.default_channel:
         candidates.append((config.default_channel, "default channel"))
-    skipped = []
+    skipped: list[str] = []
     for channel, rule in candidates:
         if _rank(severity) <= _rank(config.channel_filter(channel).min_severity):
             return Route(channel=channel, rule=rule, skipped=tuple(skipped))

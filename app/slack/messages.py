@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,7 +19,8 @@ class MessageInfo:
 async def fetch_message(client: AsyncWebClient, channel: str, ts: str) -> MessageInfo:
     # conversations.replies finds a message whether it starts a thread, is in one, or neither.
     resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
-    found = next((m for m in resp.get("messages", []) if m.get("ts") == ts), {})
+    messages: list[dict[str, Any]] = resp.get("messages") or []
+    found = next((m for m in messages if m.get("ts") == ts), {})
     link = await client.chat_getPermalink(channel=channel, message_ts=ts)
     thread = found.get("thread_ts")
     return MessageInfo(

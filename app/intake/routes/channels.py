@@ -95,7 +95,7 @@ async def messages(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "channel": {"id": channel_id, "name": name.lstrip("#")},
-            "messages": [_message(m) for m in resp.get("messages", [])[:limit]],
+            "messages": [_message(m) for m in list(resp.get("messages") or [])[:limit]],
             "has_more": bool(resp.get("has_more")),
         }
     )
