@@ -15,7 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from app.domain.errors import BeaconError, DatabaseUnavailable
 from app.domain.refusals import RefusalError
 from listeners.context import channel_of, user_of
-from listeners.forms import field_block, first_input_block
+from views.modals import field_block, first_input_block
 from views.refusals import refusal_text
 
 log = logging.getLogger("beacon.errors")

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.domain.errors import AlreadyDone
 from listeners.context import beacon_of, channel_of
 from views.context import IncidentModalContext, IncidentRef
-from views.modals import resolve_modal
+from views.modals.resolve import resolve_modal
 
 
 async def handle_resolve_click(

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, channel_of
 from views.context import IncidentModalContext, IncidentRef
-from views.incident_record import retro_modal
+from views.modals.retro import retro_modal
 
 
 async def handle_retro_click(

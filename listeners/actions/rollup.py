@@ -14,7 +14,8 @@ from listeners.errors import tell_user
 from views import rollup as views
 from views.context import IncidentModalContext, RollupAction, RollupRef
 from views.ids import RollupVerb
-from views.modals import details_modal, resolve_modal
+from views.modals.details import details_modal
+from views.modals.resolve import resolve_modal
 
 
 async def handle_ack_all(

@@ -19,7 +19,7 @@ from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_
 from listeners.context import beacon_of
 from views import incident as card
 from views.context import DeclareContext
-from views.modals import declare_modal
+from views.modals.declare import declare_modal
 from views.mrkdwn import escape, parse_duration
 
 Reply = str | tuple[str, list[dict[str, Any]]] | None

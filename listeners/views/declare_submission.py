@@ -8,10 +8,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.models import NewIncident
 from listeners.context import beacon_of, user_of
-from listeners.forms import DeclareForm, field_errors
 from views.context import DeclareContext
+from views.modals import field_errors
+from views.modals.declare import DeclareForm
 from views.mrkdwn import escape
 
 log = logging.getLogger(__name__)
@@ -28,18 +28,7 @@ async def handle_declare_submission(
     form = DeclareForm.from_view(view)
     ctx = DeclareContext.parse(view.get("private_metadata"))
     user = user_of(body)
-    new = NewIncident(
-        title=form.title,
-        description=form.description,
-        service=form.service,
-        severity=form.severity,
-        assignee=form.assignee,
-        reporter=user,
-        wants_channel=form.wants_channel,
-        source_channel=ctx.source_channel,
-        source_ts=ctx.source_ts,
-        source_permalink=ctx.source_permalink,
-    )
+    new = form.new_incident(user, ctx)
     errors = beacon.incidents.validate_new(new)
     if errors:
         await ack(response_action="errors", errors=field_errors(view, errors))
