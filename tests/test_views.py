@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
+from slack_bolt.response import BoltResponse
 
 from app.config import BeaconConfig
 from app.domain.approvals import Approval, ApprovalStatus, Risk
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidFields, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.models import Event, EventType, Incident, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, describe
 from listeners.commands.parse import parse, user_id_from
+from listeners.errors import handle_error
 from views import blocks
 from views import incident as card
 from views.context import DeclareContext, IncidentRef
@@ -301,3 +304,19 @@ def test_a_message_prefills_the_declare_modal_as_plain_text():
         "title": "@U1 says the site is down",
         "description": "@U1 says the site is down\nsince 9:00",
     }
+
+
+async def test_a_declaration_shows_every_bad_field_on_its_own_block(config: BeaconConfig):
+    service = IncidentService(None, config, None)  # type: ignore[arg-type]  # refused before I/O
+    with pytest.raises(InvalidFields) as refused:
+        await service.declare(NewIncident(title="", severity="P9", reporter="U1"))
+    first = (refused.value.field, refused.value.user_message)
+    assert first == ("title", "Give the incident a title.")  # what the API reports
+    body = {"type": "view_submission", "view": declare_modal(config, context=DeclareContext())}
+    not_acked = BoltResponse(status=200)
+    answer = await handle_error(refused.value, body, None, not_acked)  # type: ignore[arg-type]
+    assert answer is not None
+    assert json.loads(answer.body) == {"response_action": "errors", "errors": {
+        BlockId.TITLE: "Give the incident a title.",
+        BlockId.SEVERITY: "Pick a severity: P1, P2, P3 or P4.",
+    }}

@@ -8,7 +8,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.errors import AlreadyDone
 from listeners.context import beacon_of, channel_of, user_of
 from listeners.errors import tell_user
 from views import rollup as views
@@ -40,9 +39,7 @@ async def handle_row(
         case RollupVerb.ACK:
             await incidents.acknowledge(choice.incident_id, user_of(body))
         case RollupVerb.RESOLVE:
-            incident = await incidents.get(choice.incident_id)
-            if not incident.is_open:
-                raise AlreadyDone(f"{incident.id} is already resolved; nothing to do.")
+            incident = await incidents.get_open(choice.incident_id)
             ctx = IncidentModalContext(incident_id=incident.id, channel_id=channel_of(body))
             await client.views_open(trigger_id=body["trigger_id"],
                                     view=resolve_modal(incident.id, incident.title, context=ctx))

@@ -196,10 +196,10 @@ _HANDLERS = {
     "assign": _assign,
     "severity": _severity,
     "sev": _severity,
-    "update": incident_updates.update,  # issue 7
+    "update": incident_updates.update,
     "reopen": incident_updates.reopen,
     "timeline": incident_updates.timeline,
-    "runbooks": runbooks_cmd.runbooks,  # issue 7
-    "followup": incident_record.followup,  # issue 7
+    "runbooks": runbooks_cmd.runbooks,
+    "followup": incident_record.followup,
     "role": incident_record.role,
 }
