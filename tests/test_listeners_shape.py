@@ -6,6 +6,7 @@ Read from the source (ast) and from what each package's register() registers:
 - none builds a service, store or publisher (a class with async methods), calls a method of the
   container itself, or reaches a `.store` / `.redis` / `.notifier` attribute;
 - none reads a modal's `view.state` (the modal's form in views/modals/ does);
+- each module registers one listener function;
 - every registered listener that Slack waits on acks before it calls Slack's Web API (a
   `client.` call, or anything `client`, `respond` or `say` is handed to);
 - no function awaits more than one service call on any one path through it.
@@ -185,6 +186,15 @@ def _definition(function: Callable[..., Any]) -> ast.AsyncFunctionDef:
 def test_every_surface_registers_listeners():
     kinds = {r.kind for r in REGISTERED}
     assert kinds == {"action", "command", "view", "shortcut", "event"}
+
+
+def test_one_listener_per_module():
+    """A module may serve several ids (the feedback buttons), but with one function."""
+    by_module: dict[str, set[str]] = {}
+    for listener in REGISTERED:
+        by_module.setdefault(listener.function.__module__, set()).add(listener.function.__name__)
+    crowded = {m: sorted(f) for m, f in by_module.items() if len(f) > 1}
+    assert not crowded
 
 
 @pytest.mark.parametrize(

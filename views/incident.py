@@ -59,6 +59,11 @@ def snooze_select(incident_id: str) -> dict[str, Any]:
     }
 
 
+def declared_text(incident: Incident) -> str:
+    """What the person who declared is told (the card goes to its channel on its own)."""
+    return f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
+
+
 def incident_title(incident: Incident, config: BeaconConfig) -> str:
     sev = config.severity(incident.severity)
     prefix = f"{SEVERITY_EMOJI[sev.urgency]} {incident.severity} · "

@@ -103,8 +103,7 @@ async def _create(beacon, parsed, user, command, client) -> Reply:
         assignee=assignee,
     )
     incident = await beacon.incidents.declare(new)
-    title = escape(incident.title)
-    return f"Declared *{incident.id}* ({incident.severity}): {title}. The card is on its way."
+    return f"{card.declared_text(incident)} The card is on its way."
 
 
 async def _list(beacon, parsed, user, command, client) -> Reply:

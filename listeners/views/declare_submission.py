@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, user_of
 from views.context import DeclareContext
+from views.incident import declared_text
 from views.modals.declare import DeclareForm
-from views.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def handle_declare_submission(
     incident = await beacon.incidents.declare(new)
     await ack()
     if ctx.channel_id:
-        text = f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
+        text = declared_text(incident)
         try:
             await client.chat_postEphemeral(channel=ctx.channel_id, user=user, text=text)
         except SlackApiError as exc:  # the card still goes out; this is only a courtesy

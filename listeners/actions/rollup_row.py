@@ -1,4 +1,4 @@
-"""A storm rollup's buttons: Acknowledge all, and each row's ⋯ menu."""
+"""A storm rollup row's ⋯ menu: acknowledge, resolve (in a modal), or see the details."""
 
 from __future__ import annotations
 
@@ -9,23 +9,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, channel_of, user_of
-from listeners.errors import tell_user
-from views import rollup as views
-from views.context import IncidentModalContext, RollupAction, RollupRef
+from views.context import IncidentModalContext, RollupAction
 from views.ids import RollupVerb
 from views.modals.details import details_modal
 from views.modals.resolve import resolve_modal
-
-
-async def handle_ack_all(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
-    context: AsyncBoltContext,
-) -> None:
-    await ack()
-    ref = RollupRef.parse(action.get("value"))
-    done, skipped = await beacon_of(context).incidents.acknowledge_all(ref.rollup_id,
-                                                                      user_of(body))
-    await tell_user(body, client, views.ack_all_answer(done, skipped))
 
 
 async def handle_row(
@@ -41,10 +28,10 @@ async def handle_row(
         case RollupVerb.RESOLVE:
             incident = await incidents.get_open(choice.incident_id)
             ctx = IncidentModalContext(incident_id=incident.id, channel_id=channel_of(body))
-            await client.views_open(trigger_id=body["trigger_id"],
-                                    view=resolve_modal(incident.id, incident.title, context=ctx))
+            view = resolve_modal(incident.id, incident.title, context=ctx)
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
         case _:
-            incident = await incidents.get(choice.incident_id)
             beacon = beacon_of(context)
-            await client.views_open(trigger_id=body["trigger_id"], view=details_modal(
-                incident, beacon.config, now=beacon.clock.now()))
+            incident = await incidents.get(choice.incident_id)
+            view = details_modal(incident, beacon.config, now=beacon.clock.now())
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
