@@ -21,7 +21,9 @@ from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
 from app.domain.intake import IntakeService
 from app.domain.investigations import InvestigationService
+from app.domain.oncall_service import OnCallService
 from app.domain.runbooks import RunbookService
+from app.domain.status import StatusService
 from app.home import HomePublisher
 from app.keys import Keys
 from app.notifier import Notifier
@@ -62,10 +64,14 @@ class Beacon:
     updates: IncidentUpdates
     record: IncidentRecord
     runbooks: RunbookService
+    oncall: OnCallService
     digest: DigestService | None = None
     retention: StreamRetention | None = None
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
     slack_connected: Callable[[], Awaitable[bool]] | None = None
+    # Built after the fields above, from them (see build).
+    status: StatusService = field(init=False)
+    home: HomePublisher = field(init=False)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -144,7 +150,11 @@ class Beacon:
             updates=IncidentUpdates(incidents, ChannelStore(store)),
             record=record,
             runbooks=runbooks,
+            oncall=OnCallService(config, clock, store, directory),
             digest=digest,
+        )
+        beacon.status = StatusService(
+            incidents, beacon.oncall, store, lambda: beacon.slack_connected
         )
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         beacon.retention = StreamRetention(
@@ -153,7 +163,7 @@ class Beacon:
             delivery or DeliveryThresholds(),
         )
         beacon.notifier.digest = beacon.digest
-        beacon.notifier.home = HomePublisher(beacon)
+        beacon.notifier.home = beacon.home = HomePublisher(beacon)
         return beacon
 
     async def _arm_digest(self) -> None:

@@ -12,11 +12,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from app.domain.errors import BeaconError, DatabaseUnavailable
-from app.domain.refusals import RefusalError
+from app.domain.errors import BeaconError, DatabaseUnavailable, InvalidFields
 from listeners.context import channel_of, user_of
-from listeners.forms import field_block, first_input_block
-from views.refusals import refusal_text
+from views.errors import error_text
+from views.modals import field_block, field_errors, first_input_block
 
 log = logging.getLogger("beacon.errors")
 
@@ -24,10 +23,8 @@ log = logging.getLogger("beacon.errors")
 def user_message(error: Exception) -> str:
     if isinstance(error, RedisError):
         error = DatabaseUnavailable()
-    if isinstance(error, RefusalError):  # worded for Slack: mentions, local times
-        return refusal_text(error.refusal)
-    if isinstance(error, BeaconError):
-        return error.user_message
+    if isinstance(error, BeaconError):  # worded for Slack: mentions, local times
+        return error_text(error)
     ref = uuid.uuid4().hex[:8]
     log.error("unexpected error ref=%s", ref, exc_info=error)
     return (
@@ -36,11 +33,14 @@ def user_message(error: Exception) -> str:
     )
 
 
-def _modal_block(error: Exception, view: dict[str, Any]) -> str | None:
+def _modal_errors(error: Exception, message: str, view: dict[str, Any]) -> dict[str, str]:
+    """Block id -> message: each field's own block, else the modal's first input."""
+    if isinstance(error, InvalidFields):  # several fields at once, each on its block
+        return field_errors(view, error.errors)
     block = field_block(view, getattr(error, "field", None))
-    if block and block in {b.get("block_id") for b in view.get("blocks") or []}:
-        return block
-    return first_input_block(view)
+    if not (block and block in {b.get("block_id") for b in view.get("blocks") or []}):
+        block = first_input_block(view)
+    return {block: message} if block else {}
 
 
 async def handle_error(
@@ -52,9 +52,9 @@ async def handle_error(
     message = user_message(error)
     not_acked = response is not None
     if body.get("type") == "view_submission" and not_acked:
-        block = _modal_block(error, body.get("view") or {})
-        if block:
-            payload = {"response_action": "errors", "errors": {block: message}}
+        errors = _modal_errors(error, message, body.get("view") or {})
+        if errors:
+            payload = {"response_action": "errors", "errors": errors}
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
             )

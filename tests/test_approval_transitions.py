@@ -30,9 +30,10 @@ from app.keys import Keys
 from app.scheduler import Scheduler
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
-from views.approvals import approval_blocks, deny_modal
+from views.approvals import approval_blocks
 from views.ids import ActionId, BlockId
 from views.investigations import result_blocks
+from views.modals.deny import deny_modal
 from views.refusals import refusal_text
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.domain import ports
+from app.slack.directory import UserDirectory
 from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.incident_channels import ChannelStore
@@ -96,6 +97,9 @@ IMPLEMENTATIONS = [
     (ports.RunbookRepository, RunbookStore),
     (ports.ApprovalRepository, ApprovalStore),
     (ports.InvestigationRepository, InvestigationStore),
+    (ports.OverrideRepository, IncidentStore),
+    (ports.HealthRepository, IncidentStore),
+    (ports.UserLookup, UserDirectory),
 ]
 
 

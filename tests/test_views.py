@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+
+import pytest
+from slack_bolt.response import BoltResponse
 
 from app.config import BeaconConfig
 from app.domain.approvals import Approval, ApprovalStatus, Risk
+from app.domain.errors import InvalidFields, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.models import Event, EventType, Incident, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, describe
 from listeners.commands.parse import parse, user_id_from
-from listeners.forms import FIELD_BLOCKS, field_block, field_errors
+from listeners.errors import handle_error
+from views import blocks
 from views import incident as card
-from views.approvals import deny_modal
 from views.context import DeclareContext, IncidentRef
-from views.ids import ActionId, BlockId
-from views.incident_record import retro_modal
-from views.modals import declare_modal, resolve_modal, snooze_modal
+from views.ids import ActionId, BlockId, OptionValue
+from views.modals import FIELD_BLOCKS, field_block, field_errors
+from views.modals.declare import DeclareForm, declare_modal, message_prefill
+from views.modals.deny import deny_modal
+from views.modals.resolve import resolve_modal
+from views.modals.retro import retro_modal
+from views.modals.snooze import SnoozeForm, snooze_modal
 from views.mrkdwn import duration, escape, parse_duration
 from views.refusals import refusal_text
 
@@ -248,3 +257,66 @@ def test_each_modal_shows_domain_field_errors_on_its_own_blocks(config: BeaconCo
     assert field_block(modals[4], "date") == BlockId.RETRO_DATE
     assert field_block(modals[2], "title") is None  # not this modal's: the first input gets it
     assert field_errors(modals[2], {"title": "x"}) == {BlockId.SNOOZE_FOR: "x"}
+
+
+def test_builders_carry_only_what_they_were_given():
+    assert blocks.section("hi") == {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    assert blocks.button("Go", ActionId.ACK) == {
+        "type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "incident-ack",
+    }
+    linked = blocks.button("View", ActionId.VIEW, "v", url="https://x", style="primary", emoji=True)
+    assert linked["url"] == "https://x" and linked["text"]["emoji"] is True
+    assert blocks.context("a", block_id="b") == {
+        "type": "context", "block_id": "b", "elements": [{"type": "mrkdwn", "text": "a"}],
+    }
+    read_only = blocks.modal("T", [], close="Close")
+    assert "callback_id" not in read_only and "submit" not in read_only
+
+
+def test_each_modal_parses_its_own_submission(config: BeaconConfig):
+    def submitted(modal: dict, values: dict) -> dict:
+        return {**modal, "state": {"values": values}}
+
+    declare = submitted(declare_modal(config, context=DeclareContext()), {
+        BlockId.TITLE: {ActionId.TITLE: {"value": "  Down "}},
+        BlockId.SEVERITY: {ActionId.SEVERITY: {"selected_option": {"value": "P2"}}},
+        BlockId.OPTIONS: {ActionId.OPTIONS: {"selected_options": [
+            {"value": OptionValue.DEDICATED_CHANNEL}]}},
+    })
+    form = DeclareForm.from_view(declare)
+    assert (form.title, form.severity, form.wants_channel, form.service) == (
+        "Down", "P2", True, None)
+    source = DeclareContext(source_channel="C1", source_ts="1.2")
+    new = form.new_incident("UALICE", source)
+    assert (new.reporter, new.source_channel, new.source_ts) == ("UALICE", "C1", "1.2")
+    snooze = snooze_modal("INC-7", context=_ctx())
+    good = {BlockId.SNOOZE_FOR: {ActionId.SNOOZE_FOR: {"value": "1h30m"}}}
+    assert SnoozeForm.from_view(submitted(snooze, good)).seconds == 5400
+    bad = {BlockId.SNOOZE_FOR: {ActionId.SNOOZE_FOR: {"value": "soon"}}}
+    with pytest.raises(InvalidInput) as refused:
+        SnoozeForm.from_view(submitted(snooze, bad))
+    assert field_block(snooze, refused.value.field) == BlockId.SNOOZE_FOR
+
+
+def test_a_message_prefills_the_declare_modal_as_plain_text():
+    prefill = message_prefill("<@U1> says <https://x|the site> is down\nsince 9:00")
+    assert prefill == {
+        "title": "@U1 says the site is down",
+        "description": "@U1 says the site is down\nsince 9:00",
+    }
+
+
+async def test_a_declaration_shows_every_bad_field_on_its_own_block(config: BeaconConfig):
+    service = IncidentService(None, config, None)  # type: ignore[arg-type]  # refused before I/O
+    with pytest.raises(InvalidFields) as refused:
+        await service.declare(NewIncident(title="", severity="P9", reporter="U1"))
+    first = (refused.value.field, refused.value.user_message)
+    assert first == ("title", "Give the incident a title.")  # what the API reports
+    body = {"type": "view_submission", "view": declare_modal(config, context=DeclareContext())}
+    not_acked = BoltResponse(status=200)
+    answer = await handle_error(refused.value, body, None, not_acked)  # type: ignore[arg-type]
+    assert answer is not None
+    assert json.loads(answer.body) == {"response_action": "errors", "errors": {
+        BlockId.TITLE: "Give the incident a title.",
+        BlockId.SEVERITY: "Pick a severity: P1, P2, P3 or P4.",
+    }}

@@ -1,4 +1,4 @@
-"""The approval card (pending and decided) and the Deny modal."""
+"""The approval card, pending and decided (the Deny modal is in views/modals/deny.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from app.domain.approvals import (
     ApprovalStatus,
     Risk,
 )
+from views.blocks import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    field,
+    header,
+    section,
+)
 from views.context import ApprovalRef
-from views.ids import ActionId, BlockId, CallbackId
+from views.ids import ActionId, BlockId
 from views.mrkdwn import date_time, escape, truncate, user
 
 RISK_EMOJI = {Risk.LOW: "🟢", Risk.MEDIUM: "🟡", Risk.HIGH: "🟠", Risk.CRITICAL: "🔴"}
@@ -23,10 +32,6 @@ RISK_COLOUR = {
     Risk.HIGH: "#E8912D",
     Risk.CRITICAL: "#E01E5A",
 }
-
-
-def _pt(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
 
 
 def requester(approval: Approval) -> str:
@@ -53,102 +58,61 @@ def fallback_text(approval: Approval) -> str:
     return f"{head} — {outcome}" if outcome else f"Approval requested: {head}"
 
 
-def confirm_dialog(approval: Approval) -> dict[str, Any]:
-    return {
-        "title": _pt(truncate(f"Approve {approval.id}?", 100)),
-        "text": {
-            "type": "mrkdwn",
-            "text": truncate(
-                f"This is a *{approval.risk.value}* risk operation:\n"
-                f"{escape(approval.operation)}\nApprove it?",
-                300,
-            ),
-        },
-        "confirm": _pt("Approve"),
-        "deny": _pt("Cancel"),
-        "style": "danger",
-    }
+def approve_confirm(approval: Approval) -> dict[str, Any]:
+    return confirm_dialog(
+        truncate(f"Approve {approval.id}?", 100),
+        truncate(
+            f"This is a *{approval.risk.value}* risk operation:\n"
+            f"{escape(approval.operation)}\nApprove it?",
+            300,
+        ),
+        confirm="Approve",
+        style="danger",
+        emoji=True,
+    )
 
 
-def approval_blocks(
-    approval: Approval, config: ApprovalsConfig, *, now: float
-) -> list[dict[str, Any]]:
+def approval_blocks(approval: Approval, config: ApprovalsConfig, *, now: float) -> list[Block]:
     risk = f"{RISK_EMOJI[approval.risk]} {approval.risk.value.capitalize()}"
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": _pt(f"🔐 Approval requested · {approval.id}"),
-        },
-        {
-            "type": "section",
-            "block_id": BlockId.APPROVAL_SUMMARY,
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Operation*\n" + escape(truncate(approval.operation, 2900)),
-            },
-        },
+    blocks: list[Block] = [
+        header(f"🔐 Approval requested · {approval.id}", emoji=True),
+        section(
+            "*Operation*\n" + escape(truncate(approval.operation, 2900)),
+            block_id=BlockId.APPROVAL_SUMMARY,
+        ),
     ]
     approvers = truncate(", ".join(user(a) for a in approval.approvers), 1900)
     fields = [
-        {"type": "mrkdwn", "text": f"*Risk*\n{risk}"},
-        {"type": "mrkdwn", "text": f"*Requested by*\n{requester(approval)}"},
-        {
-            "type": "mrkdwn",
-            "text": f"*Approvers*\n{approvers}",
-        },
-        {
-            "type": "mrkdwn",
-            "text": (
-                f"*Expires*\n{date_time(approval.expires_at)}"
-                if approval.is_pending
-                else f"*Requested*\n{date_time(approval.created_at)}"
-            ),
-        },
+        field("Risk", risk),
+        field("Requested by", requester(approval)),
+        field("Approvers", approvers),
+        (
+            field("Expires", date_time(approval.expires_at))
+            if approval.is_pending
+            else field("Requested", date_time(approval.created_at))
+        ),
     ]
     if approval.incident_id:
-        fields.append({"type": "mrkdwn", "text": f"*Incident*\n{approval.incident_id}"})
-    blocks.append({"type": "section", "block_id": BlockId.APPROVAL_FIELDS, "fields": fields})
+        fields.append(field("Incident", approval.incident_id))
+    blocks.append(section(block_id=BlockId.APPROVAL_FIELDS, fields=fields))
     rollback = escape(truncate(approval.rollback, 2800)) if approval.rollback else None
     blocks.append(
-        {
-            "type": "section",
-            "block_id": BlockId.APPROVAL_ROLLBACK,
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*Rollback*\n```{rollback}```" if rollback else "*Rollback*\n_none given_",
-            },
-        }
+        section(
+            f"*Rollback*\n```{rollback}```" if rollback else "*Rollback*\n_none given_",
+            block_id=BlockId.APPROVAL_ROLLBACK,
+        )
     )
     outcome = outcome_text(approval)
     if outcome:
-        blocks.append(
-            {
-                "type": "section",
-                "block_id": BlockId.APPROVAL_OUTCOME,
-                "text": {"type": "mrkdwn", "text": outcome},
-            }
-        )
+        blocks.append(section(outcome, block_id=BlockId.APPROVAL_OUTCOME))
         return blocks
     ref = ApprovalRef(approval_id=approval.id).dump()
-    approve: dict[str, Any] = {
-        "type": "button",
-        "text": _pt("Approve"),
-        "action_id": ActionId.APPROVE,
-        "value": ref,
-        "style": "primary",
-    }
-    if approval.risk.value in config.confirm_risks:
-        approve["confirm"] = confirm_dialog(approval)
-    deny = {
-        "type": "button",
-        "text": _pt("Deny"),
-        "action_id": ActionId.DENY,
-        "value": ref,
-        "style": "danger",
-    }
-    blocks.append(
-        {"type": "actions", "block_id": BlockId.APPROVAL_ACTIONS, "elements": [approve, deny]}
+    confirm = approve_confirm(approval) if approval.risk.value in config.confirm_risks else None
+    approve = button(
+        "Approve", ActionId.APPROVE, ref, style="primary", confirm=confirm, emoji=True
     )
+    deny = button("Deny", ActionId.DENY, ref, style="danger", emoji=True)
+    blocks.append(actions([approve, deny], block_id=BlockId.APPROVAL_ACTIONS))
     return blocks
 
 
@@ -165,34 +129,3 @@ def approval_attachments(
         }
     ]
 
-
-def deny_modal(approval: Approval) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.DENY_MODAL,
-        "title": {"type": "plain_text", "text": truncate(f"Deny {approval.id}", 24)},
-        "submit": {"type": "plain_text", "text": "Deny"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": ApprovalRef(approval_id=approval.id).dump(),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": escape(truncate(approval.operation, 2900))},
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.DENY_REASON,
-                "label": {"type": "plain_text", "text": "Reason"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ActionId.DENY_REASON,
-                    "multiline": True,
-                    "max_length": REASON_MAX,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "Why not? The requester sees this.",
-                    },
-                },
-            },
-        ],
-    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.digest import Digest
+from views.blocks import Block, context, field, header, section
 from views.mrkdwn import date_time, duration, escape
 
 
@@ -28,39 +29,23 @@ def digest_text(d: Digest) -> str:
 
 
 def digest_blocks(d: Digest) -> list[dict[str, Any]]:
-    def section(text: str) -> dict[str, Any]:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Daily incident digest"}},
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"{date_time(d.start)} → {date_time(d.end)}"}],
-        },
+    blocks: list[Block] = [
+        header("Daily incident digest"),
+        context(f"{date_time(d.start)} → {date_time(d.end)}"),
     ]
     if d.quiet:
         blocks.append(section("😌 A quiet day: no incidents in the last 24 h, none open."))
         return blocks
     t, y = d.today, d.yesterday
     blocks.append(
-        {
-            "type": "section",
-            "fields": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"*Incidents*\n{t.incidents} ({_trend(t.incidents, y.incidents)})",
-                },
-                {"type": "mrkdwn", "text": f"*Alerts*\n{t.alerts} ({_trend(t.alerts, y.alerts)})"},
-                {
-                    "type": "mrkdwn",
-                    "text": f"*MTTA*\n{_time(t.mtta_s)} (day before {_time(y.mtta_s)})",
-                },
-                {
-                    "type": "mrkdwn",
-                    "text": f"*MTTR*\n{_time(t.mttr_s)} (day before {_time(y.mttr_s)})",
-                },
+        section(
+            fields=[
+                field("Incidents", f"{t.incidents} ({_trend(t.incidents, y.incidents)})"),
+                field("Alerts", f"{t.alerts} ({_trend(t.alerts, y.alerts)})"),
+                field("MTTA", f"{_time(t.mtta_s)} (day before {_time(y.mtta_s)})"),
+                field("MTTR", f"{_time(t.mttr_s)} (day before {_time(y.mttr_s)})"),
             ],
-        }
+        )
     )
     if t.by_severity:
         parts = [

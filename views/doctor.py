@@ -1,4 +1,4 @@
-"""The doctor's test card (issue 9): the real incident card, of a sample incident marked TEST,
+"""The doctor's test card: the real incident card, of a sample incident marked TEST,
 with its buttons taken off so nothing in it can act on a real incident (pure)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 from app.config import BeaconConfig
 from app.domain.models import Incident, Status
 from views import incident as card
+from views.blocks import context, header, section
 
 TEST_TEXT = "Beacon doctor: test message. Beacon can post here; nothing to do."
 
@@ -33,16 +34,10 @@ def test_card_attachments(config: BeaconConfig, *, now: float) -> list[dict[str,
     for attachment in attachments:
         blocks = [b for b in attachment["blocks"] if b.get("type") != "actions"]
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": "🧪 *TEST* card from `beacon doctor`: no incident was "
-                        "declared and there is nothing to do.",
-                    }
-                ],
-            }
+            context(
+                "🧪 *TEST* card from `beacon doctor`: no incident was "
+                "declared and there is nothing to do."
+            )
         )
         attachment["blocks"] = blocks
     return attachments
@@ -50,6 +45,6 @@ def test_card_attachments(config: BeaconConfig, *, now: float) -> list[dict[str,
 
 def test_message_blocks() -> list[dict[str, Any]]:
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": "✅ Beacon doctor"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": TEST_TEXT}},
+        header("✅ Beacon doctor"),
+        section(TEST_TEXT),
     ]

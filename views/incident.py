@@ -7,6 +7,17 @@ from typing import Any
 from app.config import URGENCY_COLOUR, BeaconConfig
 from app.domain.models import Event, EventType, Incident, Status, is_api_actor
 from views import templates
+from views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    field,
+    header,
+    option,
+    plain_text,
+    section,
+)
 from views.context import IncidentRef, SnoozeChoice
 from views.ids import ActionId, BlockId, OptionValue
 from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
@@ -34,42 +45,23 @@ def sla_text(incident: Incident, config: BeaconConfig) -> str:
     return f"Resolve by {date_time(incident.created_at + sev.sla_resolve_minutes * 60)}"
 
 
-def _field(label: str, value: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
-
-
-def _button(label: str, action: ActionId, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "action_id": action,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def snooze_select(incident_id: str) -> dict[str, Any]:
     options = [
-        {
-            "text": {"type": "plain_text", "text": label},
-            "value": SnoozeChoice(incident_id=incident_id, seconds=seconds).dump(),
-        }
+        option(label, SnoozeChoice(incident_id=incident_id, seconds=seconds).dump())
         for label, seconds in SNOOZE_CHOICES
     ]
-    options.append(
-        {
-            "text": {"type": "plain_text", "text": "Custom…"},
-            "value": SnoozeChoice(incident_id=incident_id).dump(),
-        }
-    )
+    options.append(option("Custom…", SnoozeChoice(incident_id=incident_id).dump()))
     return {
         "type": "static_select",
         "action_id": ActionId.SNOOZE,
-        "placeholder": {"type": "plain_text", "text": "Snooze"},
+        "placeholder": plain_text("Snooze"),
         "options": options,
     }
+
+
+def declared_text(incident: Incident) -> str:
+    """What the person who declared is told (the card goes to its channel on its own)."""
+    return f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
 
 
 def incident_title(incident: Incident, config: BeaconConfig) -> str:
@@ -90,61 +82,44 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
     summary = f"*{incident.id}* · {sev.label} · urgency {sev.urgency.value}"
     if incident.description:
         summary += "\n" + escape(truncate(incident.description, 2500))
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "block_id": BlockId.HEADER,
-            "text": {"type": "plain_text", "text": incident_title(incident, config), "emoji": True},
-        },
-        {
-            "type": "section",
-            "block_id": BlockId.SUMMARY,
-            "text": {"type": "mrkdwn", "text": summary},
-        },
-        {
-            "type": "section",
-            "block_id": BlockId.FIELDS,
-            "fields": [
-                _field("Service", escape(service.name) if service else "—"),
-                _field("Status", status_text(incident, now)),
-                _field("Triggered", date_ago(incident.created_at)),
-                _field("Assignee", user(incident.assignee)),
-                _field("SLA", sla_text(incident, config)),
+    blocks: list[Block] = [
+        header(incident_title(incident, config), block_id=BlockId.HEADER, emoji=True),
+        section(summary, block_id=BlockId.SUMMARY),
+        section(
+            block_id=BlockId.FIELDS,
+            fields=[
+                field("Service", escape(service.name) if service else "—"),
+                field("Status", status_text(incident, now)),
+                field("Triggered", date_ago(incident.created_at)),
+                field("Assignee", user(incident.assignee)),
+                field("SLA", sla_text(incident, config)),
                 *(
-                    [_field("Escalation", f"Level {incident.esc_level}"
-                            + (f" (round {incident.esc_round + 1})" if incident.esc_round else ""))]
+                    [field("Escalation", f"Level {incident.esc_level}"
+                           + (f" (round {incident.esc_round + 1})" if incident.esc_round else ""))]
                     if incident.esc_level and incident.is_open else []
                 ),
             ],
-        },
+        ),
     ]
-    context = f"Reported by {user(incident.reporter)}"
+    footer = f"Reported by {user(incident.reporter)}"
     if incident.source_permalink:
-        context += f" · from <{incident.source_permalink}|this message>"
-    if incident.incident_channel:  # issue 7: the dedicated channel
-        context += f" · Channel <#{incident.incident_channel}>"
-    blocks.append(
-        {
-            "type": "context",
-            "block_id": BlockId.CONTEXT,
-            "elements": [{"type": "mrkdwn", "text": context}],
-        }
-    )
-    # issue 7: a configured card template replaces the blocks above (the buttons stay)
+        footer += f" · from <{incident.source_permalink}|this message>"
+    if incident.incident_channel:  # the dedicated channel
+        footer += f" · Channel <#{incident.incident_channel}>"
+    blocks.append(context(footer, block_id=BlockId.CONTEXT))
+    # A configured card template replaces the blocks above (the buttons stay).
     blocks = templates.render("card", config, incident=incident) or blocks
     ref = IncidentRef(incident_id=incident.id).dump()
-    actions: list[dict[str, Any]] = []
+    elements: list[dict[str, Any]] = []
     if incident.status is Status.TRIGGERED:
-        actions.append(_button("Acknowledge", ActionId.ACK, ref, "primary"))
+        elements.append(button("Acknowledge", ActionId.ACK, ref, style="primary", emoji=True))
     if incident.is_open:
-        actions.append(_button("Resolve", ActionId.RESOLVE, ref, "danger"))
-        actions.append(snooze_select(incident.id))
+        elements.append(button("Resolve", ActionId.RESOLVE, ref, style="danger", emoji=True))
+        elements.append(snooze_select(incident.id))
     if incident.permalink:
-        view = _button("View", ActionId.VIEW, ref)
-        view["url"] = incident.permalink
-        actions.append(view)
-    if actions:
-        blocks.append({"type": "actions", "block_id": BlockId.ACTIONS, "elements": actions})
+        elements.append(button("View", ActionId.VIEW, ref, url=incident.permalink, emoji=True))
+    if elements:
+        blocks.append(actions(elements, block_id=BlockId.ACTIONS))
     return blocks
 
 
@@ -236,21 +211,11 @@ def list_blocks(
     if not incidents:
         return "No open incidents. 🎉", []
     shown = incidents[:45]
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*Open incidents ({len(incidents)})*"},
-        }
-    ]
-    blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(i, config)}}
-        for i in shown
-    ]
+    blocks: list[Block] = [section(f"*Open incidents ({len(incidents)})*")]
+    blocks += [section(incident_line(i, config)) for i in shown]
     if len(incidents) > len(shown):
         more = len(incidents) - len(shown)
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more"}]}
-        )
+        blocks.append(context(f"…and {more} more"))
     return f"{len(incidents)} open incidents", blocks
 
 
@@ -259,13 +224,7 @@ def show_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
     blocks = [b for b in card_blocks(incident, config, now=now) if b["type"] != "actions"]
     if incident.resolution_note:
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "*Resolution*\n" + escape(truncate(incident.resolution_note, 2900)),
-                },
-            }
+            section("*Resolution*\n" + escape(truncate(incident.resolution_note, 2900)))
         )
     return blocks
 

@@ -8,6 +8,7 @@ from typing import Any
 from app.config import BeaconConfig
 from app.domain.models import EventType, Incident, Status, TimelineEntry
 from views import incident_record as record
+from views.blocks import section
 from views.mrkdwn import duration, escape, truncate, user
 
 TOPIC_MAX = 250  # Slack's limit for topic and purpose
@@ -77,9 +78,7 @@ def summary_text(incident: Incident, config: BeaconConfig) -> str:
 
 
 def summary_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, Any]]:
-    text = summary_text(incident, config)
-    summary = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    return [summary, *record.role_blocks(incident, config)]  # roles: issue 7
+    return [section(summary_text(incident, config)), *record.role_blocks(incident, config)]
 
 
 def failure_text(step: str, code: str) -> str:
@@ -87,7 +86,7 @@ def failure_text(step: str, code: str) -> str:
     return f"⚠️ I couldn't {STEP_LABEL.get(step, step)} (Slack said `{code}`): {fix}."
 
 
-# --- during and after (issue 7) --------------------------------------------------------------
+# --- during and after ------------------------------------------------------------------------
 
 _TIMELINE_WORDS = {
     EventType.TRIGGERED: "declared",
@@ -285,7 +284,7 @@ def timeline_markdown(
             if said is None:
                 continue
             word, detail = said.replace("|", "\\|"), _runbook_detail(entry)
-        if entry.type is EventType.MESSAGE_PINNED:  # issue 7: who wrote it, and where
+        if entry.type is EventType.MESSAGE_PINNED:  # who wrote it, and where
             author = who(str(entry.data.get("author") or ""))
             detail = f"{author}: {detail} ({entry.data.get('permalink') or ''})"
         detail = detail.replace("|", "\\|").replace("\n", " ")

@@ -1,5 +1,5 @@
-"""Texts, blocks and the modal of the incident record (issue 7): follow-ups, the
-retrospective, roles, messages pinned to the timeline. Pure functions.
+"""Texts and blocks of the incident record: follow-ups, the retrospective, roles, messages
+pinned to the timeline. Pure functions; the retrospective modal is in views/modals/retro.py.
 """
 
 from __future__ import annotations
@@ -9,20 +9,13 @@ from typing import Any
 from app.config import BeaconConfig
 from app.config.roles import RoleConfig
 from app.domain.models import FollowUp, Incident
-from views.context import IncidentModalContext, IncidentRef, RoleClaim
-from views.ids import ActionId, BlockId, CallbackId
+from views.blocks import Block, actions, button, context, section
+from views.context import IncidentRef, RoleClaim
+from views.ids import ActionId, BlockId
 from views.mrkdwn import escape, truncate, user
 
 SECTION_MAX = 3000  # Slack's limit for a section's text
 PINNED_NOTE = "📌 Added to the timeline"
-
-
-def _pt(text: str) -> dict[str, str]:
-    return {"type": "plain_text", "text": text}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def role_title(name: str) -> str:
@@ -36,21 +29,18 @@ def role_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, Any]
     """One section per role with its holder and a Claim button."""
     if not config.roles:
         return []
-    blocks: list[dict[str, Any]] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "*Roles*"}]}
-    ]
+    blocks: list[Block] = [context("*Roles*")]
     for role in config.roles:
         holder = incident.roles.get(role.name)
         who = f"<@{holder}>" if holder else "_unclaimed_"
-        section = _section(f"*{role_title(role.name)}:* {who}")
+        claim = None
         if incident.is_open:
-            section["accessory"] = {
-                "type": "button",
-                "action_id": ActionId.ROLE_CLAIM,
-                "text": _pt(truncate(f"Claim {role.name}", 75)),
-                "value": RoleClaim(incident_id=incident.id, role=role.name).dump(),
-            }
-        blocks.append(section)
+            claim = button(
+                truncate(f"Claim {role.name}", 75),
+                ActionId.ROLE_CLAIM,
+                RoleClaim(incident_id=incident.id, role=role.name).dump(),
+            )
+        blocks.append(section(f"*{role_title(role.name)}:* {who}", accessory=claim))
     return blocks
 
 
@@ -86,87 +76,23 @@ def roles_unclaimed_text(incident: Incident, roles: list[str], minutes: int) -> 
 
 def resolution_blocks(text: str, incident: Incident) -> list[dict[str, Any]]:
     """The resolve summary as sections (Slack caps each at 3000) and the retrospective button."""
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Block] = []
     chunk = ""
     for line in text.split("\n"):
         line = truncate(line, SECTION_MAX)
         if chunk and len(chunk) + 1 + len(line) > SECTION_MAX:
-            blocks.append(_section(chunk))
+            blocks.append(section(chunk))
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
-        blocks.append(_section(chunk))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": BlockId.RESOLUTION_ACTIONS,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ActionId.RETRO_SCHEDULE,
-                    "text": _pt("Schedule retrospective"),
-                    "value": IncidentRef(incident_id=incident.id).dump(),
-                }
-            ],
-        }
+        blocks.append(section(chunk))
+    retro = button(
+        "Schedule retrospective",
+        ActionId.RETRO_SCHEDULE,
+        IncidentRef(incident_id=incident.id).dump(),
     )
+    blocks.append(actions([retro], block_id=BlockId.RESOLUTION_ACTIONS))
     return blocks
-
-
-def retro_modal(incident: Incident, *, context: IncidentModalContext, today: str) -> dict[str, Any]:
-    date_el: dict[str, Any] = {
-        "type": "datepicker",
-        "action_id": ActionId.RETRO_DATE,
-        "initial_date": today,
-        "placeholder": _pt("Pick a date"),
-    }
-    owner_el: dict[str, Any] = {
-        "type": "users_select",
-        "action_id": ActionId.RETRO_OWNER,
-        "placeholder": _pt("Who runs it"),
-    }
-    if incident.assignee:
-        owner_el["initial_user"] = incident.assignee
-    notes_el = {
-        "type": "plain_text_input",
-        "action_id": ActionId.RETRO_NOTES,
-        "multiline": True,
-        "max_length": 2000,
-        "placeholder": _pt("Agenda, people to invite, documents (optional)"),
-    }
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.RETRO_MODAL,
-        "title": _pt("Retrospective"),
-        "submit": _pt("Schedule"),
-        "close": _pt("Cancel"),
-        "private_metadata": context.dump(),
-        "blocks": [
-            {
-                "type": "section",
-                "text": _pt(truncate(f"{incident.id}: {incident.title}", 2000)),
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.RETRO_DATE,
-                "label": _pt("Date"),
-                "element": date_el,
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.RETRO_OWNER,
-                "label": _pt("Owner"),
-                "element": owner_el,
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.RETRO_NOTES,
-                "label": _pt("Notes"),
-                "element": notes_el,
-                "optional": True,
-            },
-        ],
-    }
 
 
 def retro_text(incident_id: str, actor: str, data: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.config import BeaconConfig
 from app.domain.models import Incident, Status
+from views.blocks import Block, actions, button, confirm_dialog, context, option, section
 from views.context import RollupAction, RollupRef
 from views.ids import ActionId, BlockId, RollupVerb
 from views.incident import SEVERITY_EMOJI, status_text
@@ -29,8 +30,7 @@ def _row_text(incident: Incident, config: BeaconConfig, now: float) -> str:
 
 
 def _option(label: str, incident_id: str, verb: RollupVerb) -> dict[str, Any]:
-    value = RollupAction(incident_id=incident_id, verb=verb).dump()
-    return {"text": {"type": "plain_text", "text": label}, "value": value}
+    return option(label, RollupAction(incident_id=incident_id, verb=verb).dump())
 
 
 def _row(incident: Incident, config: BeaconConfig, now: float) -> dict[str, Any]:
@@ -40,12 +40,11 @@ def _row(incident: Incident, config: BeaconConfig, now: float) -> dict[str, Any]
     if incident.is_open:
         options.append(_option("Resolve…", incident.id, RollupVerb.RESOLVE))
     options.append(_option("Details", incident.id, RollupVerb.DETAILS))
-    return {
-        "type": "section",
-        "block_id": f"rollup-row-{incident.id}",
-        "text": {"type": "mrkdwn", "text": _row_text(incident, config, now)},
-        "accessory": {"type": "overflow", "action_id": ActionId.ROLLUP_ROW, "options": options},
-    }
+    return section(
+        _row_text(incident, config, now),
+        block_id=f"rollup-row-{incident.id}",
+        accessory={"type": "overflow", "action_id": ActionId.ROLLUP_ROW, "options": options},
+    )
 
 
 def rollup_text(incidents: list[Incident], started: float) -> str:
@@ -63,33 +62,28 @@ def rollup_blocks(
         head += " (continued)"
     if waiting:
         head += f" · {waiting} not acknowledged"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": BlockId.ROLLUP_HEAD,
-         "text": {"type": "mrkdwn", "text": head}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+    blocks: list[Block] = [
+        section(head, block_id=BlockId.ROLLUP_HEAD),
+        context(
             "More incidents arrived than Slack lets Beacon post here, so they are listed on this "
-            "message and kept current. Act on one with its ⋯ menu; replies go in this thread.")}]},
+            "message and kept current. Act on one with its ⋯ menu; replies go in this thread."
+        ),
     ]
     if waiting:
-        blocks.append({
-            "type": "actions",
-            "block_id": BlockId.ROLLUP_ACTIONS,
-            "elements": [{
-                "type": "button",
-                "action_id": ActionId.ROLLUP_ACK_ALL,
-                "style": "primary",
-                "text": {"type": "plain_text", "text": f"Acknowledge all {waiting}"},
-                "value": RollupRef(rollup_id=rid).dump(),
-                "confirm": {
-                    "title": {"type": "plain_text", "text": "Acknowledge all?"},
-                    "text": {"type": "mrkdwn", "text": (
-                        f"You take the {waiting} incidents on this list that nobody has "
-                        "acknowledged yet; paging stops for them.")},
-                    "confirm": {"type": "plain_text", "text": "Acknowledge all"},
-                    "deny": {"type": "plain_text", "text": "Cancel"},
-                },
-            }],
-        })
+        confirm = confirm_dialog(
+            "Acknowledge all?",
+            f"You take the {waiting} incidents on this list that nobody has "
+            "acknowledged yet; paging stops for them.",
+            confirm="Acknowledge all",
+        )
+        ack_all = button(
+            f"Acknowledge all {waiting}",
+            ActionId.ROLLUP_ACK_ALL,
+            RollupRef(rollup_id=rid).dump(),
+            style="primary",
+            confirm=confirm,
+        )
+        blocks.append(actions([ack_all], block_id=BlockId.ROLLUP_ACTIONS))
     blocks += [_row(i, config, now) for i in incidents]
     return blocks
 
@@ -104,25 +98,20 @@ def storm_page_blocks(
     """One DM per person per storm: everything they are paged for, kept current."""
     waiting = [i for i in incidents if i.status is Status.TRIGGERED]
     head = f"*{storm_page_text(len(incidents))}* · {len(waiting)} not acknowledged"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
-    ]
+    blocks: list[Block] = [section(head)]
     chunk = ""
     for incident in incidents:
         line = _row_text(incident, config, now).replace("\n", " — ") + "\n"
         if len(chunk) + len(line) > SECTION_MAX:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+            blocks.append(section(chunk))
             chunk = ""
         chunk += line
         if len(blocks) >= 47:
             break
     if chunk:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+        blocks.append(section(chunk))
     if permalink:
-        blocks.append({"type": "actions", "elements": [{
-            "type": "button", "action_id": ActionId.VIEW, "url": permalink,
-            "text": {"type": "plain_text", "text": "Open the rollup"},
-        }]})
+        blocks.append(actions([button("Open the rollup", ActionId.VIEW, url=permalink)]))
     return blocks
 
 

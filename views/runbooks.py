@@ -1,10 +1,11 @@
-"""Runbook messages (issue 7): the failed-step notice with its Retry button, the list."""
+"""Runbook messages: the failed-step notice with its Retry button, the list."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.config.runbooks import Runbook
+from views.blocks import button, section
 from views.context import _Ctx
 from views.ids import ActionId, BlockId
 from views.incident_channel import FIXES
@@ -49,17 +50,11 @@ def failure_blocks(
 ) -> list[dict[str, Any]]:
     ref = RunbookStepRef(incident_id=incident_id, run=run, step=step).dump()
     return [
-        {
-            "type": "section",
-            "block_id": BlockId.RUNBOOK_FAILURE,
-            "text": {"type": "mrkdwn", "text": failure_text(runbook, step, step_type, error)},
-            "accessory": {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Retry step"},
-                "action_id": ActionId.RUNBOOK_RETRY,
-                "value": ref,
-            },
-        }
+        section(
+            failure_text(runbook, step, step_type, error),
+            block_id=BlockId.RUNBOOK_FAILURE,
+            accessory=button("Retry step", ActionId.RUNBOOK_RETRY, ref),
+        )
     ]
 
 

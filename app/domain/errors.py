@@ -34,3 +34,24 @@ class DatabaseUnavailable(BeaconError):
             "Beacon can't reach its database right now, so nothing was changed. "
             "Please try again in a moment."
         )
+
+
+class InvalidFields(InvalidInput):
+    """Several inputs at fault at once (field -> message). Where only one can be shown (the API)
+    it reads as the first of them; a modal shows each on its own block."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+class UnknownName(InvalidInput):
+    """A name the person typed that the config does not know. The message quotes it as typed
+    between `before` and `after`; Slack's wording escapes it first."""
+
+    def __init__(self, before: str, name: str, after: str) -> None:
+        super().__init__(f"{before}`{name}`{after}")
+        self.before = before
+        self.name = name
+        self.after = after

@@ -5,6 +5,7 @@ reaction. The calls listeners and the scheduler make; no Slack here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from app.config import BeaconConfig
@@ -13,12 +14,30 @@ from app.domain import timers
 from app.domain.errors import InvalidInput
 from app.domain.incidents import IncidentService, check
 from app.domain.models import NOTE_MAX, FollowUp, Incident
-from app.domain.ports import RecordRepository
+from app.domain.ports import MessageReader, RecordRepository
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import Refused, Transition
 from app.domain.timers import TimerSpec
 
 FOLLOWUP_MAX = 500
+ROLE_USAGE = "`/incident role commander INC-42 @user` (in the incident channel, the id can go)"
+
+
+@dataclass(frozen=True)
+class RetroDraft:
+    incident: Incident
+    today: str  # ISO date, UTC
+
+
+@dataclass(frozen=True)
+class MessageReaction:
+    """Someone reacted to a message: with which emoji, where, and who wrote the message."""
+
+    emoji: str
+    channel: str
+    ts: str
+    actor: str
+    author: str | None = None  # the message's author when Slack says so with the reaction
 
 
 def normalise_followup_id(raw: str) -> str:
@@ -95,6 +114,14 @@ class IncidentRecord:
         return await self.store.followups(incident_id)
 
     # --- retrospective -----------------------------------------------------------------------
+    def today(self) -> date:
+        """Today (UTC): the earliest a retrospective may be scheduled for."""
+        return datetime.fromtimestamp(self.clock.now(), UTC).date()
+
+    async def retro_draft(self, incident_id: str) -> RetroDraft:
+        """What the Schedule retrospective modal opens with."""
+        return RetroDraft(await self.incidents.get(incident_id), self.today().isoformat())
+
     async def schedule_retro(
         self, incident_id: str, actor: str, day: str, owner: str, notes: str
     ) -> None:
@@ -102,8 +129,7 @@ class IncidentRecord:
             when = date.fromisoformat(day)
         except ValueError:
             raise InvalidInput("Pick a date for the retrospective.", field="date") from None
-        today = datetime.fromtimestamp(self.clock.now(), UTC).date()
-        if when < today:
+        if when < self.today():
             raise InvalidInput("That date has passed: pick today or later.", field="date")
         if not owner:
             raise InvalidInput("Pick who owns the retrospective.", field="owner")
@@ -133,6 +159,20 @@ class IncidentRecord:
         check(incident_id, outcome, actor)
         return await self.incidents.get(incident_id)
 
+    async def assign_role_here(
+        self, actor: str, role: str, user: str, incident_id: str | None, channel: str | None
+    ) -> str:
+        """assign_role on the incident named, else on the one whose channel this is; returns
+        the incident's id."""
+        if incident_id is None:
+            incident_id = await self.incident_for_channel(channel)
+            if incident_id is None:
+                raise InvalidInput(
+                    f"Which incident? Outside an incident channel, name it: {ROLE_USAGE}"
+                )
+        await self.assign_role(incident_id, actor, role, user)
+        return incident_id
+
     async def nudge_due(self, timer_id: str, timer: dict[str, str]) -> Transition | Refused:
         """The scheduler's handler for `role_nudge` timers."""
         return await self.store.role_nudge(
@@ -147,6 +187,27 @@ class IncidentRecord:
         return await self.store.incident_for_channel(channel) if channel else None
 
     # --- timeline capture --------------------------------------------------------------------
+    async def pin_reaction(self, reaction: MessageReaction, read: MessageReader) -> bool:
+        """A `timeline_emoji` reaction in an incident channel adds the message to the timeline.
+        False when the reaction is another emoji, outside an incident channel, or the message
+        is on the timeline already. `read` fetches the message, only when it is wanted."""
+        if reaction.emoji != self.config.timeline_emoji:
+            return False
+        incident_id = await self.incident_for_channel(reaction.channel)
+        if incident_id is None:
+            return False  # not an incident channel
+        message = await read(reaction.channel, reaction.ts)
+        return await self.pin_message(
+            incident_id,
+            reaction.actor,
+            channel=reaction.channel,
+            ts=reaction.ts,
+            author=reaction.author or message.user,
+            text=message.text,
+            permalink=message.permalink,
+            thread_ts=message.thread_ts or "",
+        )
+
     async def pin_message(
         self,
         incident_id: str,

@@ -6,7 +6,7 @@ import uuid
 
 from app.clock import Clock
 from app.config import BeaconConfig
-from app.domain.errors import IncidentNotFound, InvalidInput
+from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidFields, InvalidInput
 from app.domain.models import (
     NOTE_MAX,
     TITLE_MAX,
@@ -74,9 +74,8 @@ class IncidentService:
 
     async def declare(self, new: NewIncident) -> Incident:
         errors = self.validate_new(new)
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise InvalidInput(message, field=field)
+        if errors:  # every field at fault, so a form can show them all at once
+            raise InvalidFields(errors)
         incident_id, outcome = await self.store.declare(new, self.clock.now())
         check(incident_id, outcome, new.reporter)
         return await self.get(incident_id)
@@ -85,6 +84,13 @@ class IncidentService:
         incident = await self.store.get(incident_id)
         if incident is None:
             raise IncidentNotFound(incident_id)
+        return incident
+
+    async def get_open(self, incident_id: str) -> Incident:
+        """The incident, refused when it is resolved already (a stale Resolve button)."""
+        incident = await self.get(incident_id)
+        if not incident.is_open:
+            raise AlreadyDone(f"{incident.id} is already resolved; nothing to do.")
         return incident
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:

@@ -7,6 +7,7 @@ and the service turns a Refused into the refusal the person or the API caller is
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from app.domain.models import FollowUp, Incident, NewIncident, TimelineEntry
@@ -112,6 +113,23 @@ class RecordRepository(Protocol):
     async def incident_for_channel(self, channel: str) -> str | None: ...
 
 
+class MessageDetails(Protocol):
+    """A chat message as read back from Slack, for the timeline."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def permalink(self) -> str: ...
+    @property
+    def thread_ts(self) -> str | None: ...  # the thread's parent when the message is a reply
+
+
+# Reads one message by (channel, ts): the Slack client of the request that asks.
+MessageReader = Callable[[str, str], Awaitable[MessageDetails]]
+
+
 class RunbookRepository(Protocol):
     """RunbookService: retrying a failed step, resuming a run when its timer is due."""
 
@@ -163,13 +181,37 @@ class InvestigationRepository(Protocol):
     async def days(self, days: list[str]) -> list[dict[str, int]]: ...
 
 
+class OverrideRepository(Protocol):
+    """OnCallService: on-call overrides added from Slack, kept until they end."""
+
+    async def add_override(self, schedule: str, override_json: str, end: float) -> None: ...
+    async def overrides(self, schedule: str, now: float) -> list[str]: ...
+
+
+class UserLookup(Protocol):
+    """OnCallService: a config's person (a Slack user id or an email) as a Slack user id."""
+
+    async def user_id(self, ref: str) -> str | None: ...
+
+
+class HealthRepository(Protocol):
+    """StatusService: whether the database answers."""
+
+    async def ping_error(self) -> str | None: ...  # None when it answers, else why not
+
+
 __all__ = [
     "ApprovalRepository",
     "DigestRepository",
+    "HealthRepository",
     "IncidentRepository",
     "IncidentUpdateRepository",
     "IntakeRepository",
     "InvestigationRepository",
+    "MessageDetails",
+    "MessageReader",
+    "OverrideRepository",
     "RecordRepository",
     "RunbookRepository",
+    "UserLookup",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
 
 from app.domain.models import Event, Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
@@ -431,6 +432,14 @@ class IncidentStore:
         return float(await self._run("bucket_take", [key], [repr(now), rate, capacity]))
 
     # --- misc ----------------------------------------------------------------------------
+    async def ping_error(self) -> str | None:
+        """None when Redis answers a PING, else what went wrong (for `/incident status`)."""
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as exc:
+            return str(exc)
+        return None
+
     async def first_seen(self, fingerprint: str, ttl_s: int = 3600) -> bool:
         """True the first time a Slack envelope fingerprint is seen (redelivery guard)."""
         return bool(await self.redis.set(self.keys.envelope(fingerprint), "1", nx=True, ex=ttl_s))

@@ -9,7 +9,8 @@ from listeners.actions.open_link import handle_open_link
 from listeners.actions.resolve import handle_resolve_click
 from listeners.actions.retro import handle_retro_click
 from listeners.actions.role_claim import handle_role_claim
-from listeners.actions.rollup import handle_ack_all, handle_row
+from listeners.actions.rollup_ack_all import handle_ack_all
+from listeners.actions.rollup_row import handle_row
 from listeners.actions.runbook_retry import handle_runbook_retry
 from listeners.actions.snooze import handle_snooze_choice
 from views.ids import ActionId
@@ -24,10 +25,10 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.VIEW)(handle_open_link)
     app.action(ActionId.APPROVE)(handle_approve)
     app.action(ActionId.DENY)(handle_deny_click)
-    app.action(ActionId.RUNBOOK_RETRY)(handle_runbook_retry)  # issue 7
-    app.action(ActionId.ROLE_CLAIM)(handle_role_claim)  # issue 7
+    app.action(ActionId.RUNBOOK_RETRY)(handle_runbook_retry)
+    app.action(ActionId.ROLE_CLAIM)(handle_role_claim)
     app.action(ActionId.RETRO_SCHEDULE)(handle_retro_click)
-    app.action(ActionId.ROLLUP_ACK_ALL)(handle_ack_all)  # storm rollups
+    app.action(ActionId.ROLLUP_ACK_ALL)(handle_ack_all)
     app.action(ActionId.ROLLUP_ROW)(handle_row)
     for feedback in (
         ActionId.FEEDBACK_ACCURATE,

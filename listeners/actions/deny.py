@@ -7,8 +7,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, user_of
-from views.approvals import deny_modal
 from views.context import ApprovalRef
+from views.modals.deny import deny_modal
 
 
 async def handle_deny_click(

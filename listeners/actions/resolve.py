@@ -6,10 +6,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.errors import AlreadyDone
 from listeners.context import beacon_of, channel_of
 from views.context import IncidentModalContext, IncidentRef
-from views.modals import resolve_modal
+from views.modals.resolve import resolve_modal
 
 
 async def handle_resolve_click(
@@ -21,9 +20,7 @@ async def handle_resolve_click(
 ) -> None:
     await ack()
     ref = IncidentRef.parse(action.get("value"))
-    incident = await beacon_of(context).incidents.get(ref.incident_id)
-    if not incident.is_open:
-        raise AlreadyDone(f"{incident.id} is already resolved; nothing to do.")
+    incident = await beacon_of(context).incidents.get_open(ref.incident_id)
     ctx = IncidentModalContext(incident_id=incident.id, channel_id=channel_of(body))
     await client.views_open(
         trigger_id=body["trigger_id"], view=resolve_modal(incident.id, incident.title, context=ctx)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -9,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, channel_of
 from views.context import IncidentModalContext, IncidentRef
-from views.incident_record import retro_modal
+from views.modals.retro import retro_modal
 
 
 async def handle_retro_click(
@@ -21,11 +20,8 @@ async def handle_retro_click(
 ) -> None:
     """Schedule retrospective on the resolve summary: open the modal (date, owner, notes)."""
     await ack()
-    beacon = beacon_of(context)
     ref = IncidentRef.parse(action.get("value"))
-    incident = await beacon.incidents.get(ref.incident_id)
-    today = datetime.fromtimestamp(beacon.clock.now(), UTC).date().isoformat()
-    ctx = IncidentModalContext(incident_id=incident.id, channel_id=channel_of(body))
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=retro_modal(incident, context=ctx, today=today)
-    )
+    draft = await beacon_of(context).record.retro_draft(ref.incident_id)
+    ctx = IncidentModalContext(incident_id=draft.incident.id, channel_id=channel_of(body))
+    view = retro_modal(draft.incident, context=ctx, today=draft.today)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of, channel_of, user_of
 from views.context import IncidentModalContext, SnoozeChoice
-from views.modals import snooze_modal
+from views.modals.snooze import snooze_modal
 
 
 async def handle_snooze_choice(

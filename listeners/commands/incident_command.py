@@ -19,7 +19,7 @@ from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_
 from listeners.context import beacon_of
 from views import incident as card
 from views.context import DeclareContext
-from views.modals import declare_modal
+from views.modals.declare import declare_modal
 from views.mrkdwn import escape, parse_duration
 
 Reply = str | tuple[str, list[dict[str, Any]]] | None
@@ -103,8 +103,7 @@ async def _create(beacon, parsed, user, command, client) -> Reply:
         assignee=assignee,
     )
     incident = await beacon.incidents.declare(new)
-    title = escape(incident.title)
-    return f"Declared *{incident.id}* ({incident.severity}): {title}. The card is on its way."
+    return f"{card.declared_text(incident)} The card is on its way."
 
 
 async def _list(beacon, parsed, user, command, client) -> Reply:
@@ -196,10 +195,10 @@ _HANDLERS = {
     "assign": _assign,
     "severity": _severity,
     "sev": _severity,
-    "update": incident_updates.update,  # issue 7
+    "update": incident_updates.update,
     "reopen": incident_updates.reopen,
     "timeline": incident_updates.timeline,
-    "runbooks": runbooks_cmd.runbooks,  # issue 7
-    "followup": incident_record.followup,  # issue 7
+    "runbooks": runbooks_cmd.runbooks,
+    "followup": incident_record.followup,
     "role": incident_record.role,
 }

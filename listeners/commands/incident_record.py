@@ -1,5 +1,5 @@
-"""`/incident followup add|list|done` and `/incident role` (issue 7): parse, call the domain,
-answer the person. Inside an incident channel the incident id may be left out of `role`.
+"""`/incident followup add|list|done` and `/incident role`: parse, call the domain, answer
+the person. Inside an incident channel the incident id may be left out of `role`.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import InvalidInput
+from app.domain.incident_record import ROLE_USAGE
 from app.domain.incidents import normalise_id
 from listeners.commands.parse import ParsedCommand, user_id_from
 from views import incident_record as views
@@ -15,7 +16,6 @@ FOLLOWUP_USAGE = (
     "`/incident followup add INC-42 <text>`, `/incident followup list [INC-42]` or "
     "`/incident followup done F-3`"
 )
-ROLE_USAGE = "`/incident role commander INC-42 @user` (in the incident channel, the id can go)"
 
 
 async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
@@ -57,13 +57,9 @@ async def role(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_:
             incident_id = normalise_id(word)
         else:
             raise InvalidInput(f"I don't understand `{word}`. Usage: {ROLE_USAGE}")
-    if incident_id is None:
-        incident_id = await record.incident_for_channel(command.get("channel_id"))
-        if incident_id is None:
-            raise InvalidInput(
-                f"Which incident? Outside an incident channel, name it: {ROLE_USAGE}"
-            )
     holder = holder or user  # `/incident role scribe`: take it yourself
-    await record.assign_role(incident_id, user, name, holder)
+    incident_id = await record.assign_role_here(
+        user, name, holder, incident_id, command.get("channel_id")
+    )
     who = "You are" if holder == user else f"<@{holder}> is"
     return f"{who} now the *{name}* of *{incident_id}*."

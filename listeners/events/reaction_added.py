@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.domain.incident_record import MessageReaction
 from app.slack.messages import fetch_message
 from listeners.context import beacon_of
 
@@ -14,22 +16,15 @@ from listeners.context import beacon_of
 async def handle_reaction_added(
     event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    beacon = beacon_of(context)
     item = event.get("item") or {}
-    if event.get("reaction") != beacon.config.timeline_emoji or item.get("type") != "message":
-        return
-    record = beacon.record
-    incident_id = await record.incident_for_channel(item.get("channel"))
-    if incident_id is None:
-        return  # not an incident channel
-    message = await fetch_message(client, item["channel"], item["ts"])
-    await record.pin_message(
-        incident_id,
-        event.get("user", ""),
-        channel=item["channel"],
-        ts=item["ts"],
-        author=event.get("item_user") or message.user,
-        text=message.text,
-        permalink=message.permalink,
-        thread_ts=message.thread_ts or "",
+    if item.get("type") != "message":
+        return  # a reaction to a file: nothing to pin
+    reaction = MessageReaction(
+        emoji=event.get("reaction") or "",
+        channel=item.get("channel") or "",
+        ts=item.get("ts") or "",
+        actor=event.get("user", ""),
+        author=event.get("item_user"),
     )
+    # The message is read with this request's client, and only when it is to be pinned.
+    await beacon_of(context).record.pin_reaction(reaction, partial(fetch_message, client))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -11,15 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of
 from views.context import DeclareContext
-from views.modals import declare_modal
+from views.modals.declare import declare_modal, message_prefill
 
 log = logging.getLogger(__name__)
-_MARKUP = re.compile(r"<([@#!]?)([^>|]+)(?:\|([^>]+))?>")
-
-
-def plain(text: str) -> str:
-    """Slack markup to readable text for a prefilled input: <@U1> -> @U1, <url|x> -> x."""
-    return _MARKUP.sub(lambda m: m.group(3) or (m.group(1) + m.group(2)), text).strip()
 
 
 async def handle_declare_from_message(
@@ -29,7 +22,6 @@ async def handle_declare_from_message(
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
     ts = shortcut.get("message_ts") or message.get("ts")
-    text = plain(message.get("text") or "")
     permalink = None
     try:
         permalink = (await client.chat_getPermalink(channel=channel, message_ts=ts))["permalink"]
@@ -38,6 +30,6 @@ async def handle_declare_from_message(
     ctx = DeclareContext(
         channel_id=channel, source_channel=channel, source_ts=ts, source_permalink=permalink
     )
-    title = text.splitlines()[0] if text else ""
-    view = declare_modal(beacon_of(context).config, context=ctx, title=title, description=text)
+    prefill = message_prefill(message.get("text") or "")
+    view = declare_modal(beacon_of(context).config, context=ctx, **prefill)
     await client.views_open(trigger_id=shortcut["trigger_id"], view=view)

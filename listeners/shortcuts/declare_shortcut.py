@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from listeners.context import beacon_of
 from views.context import DeclareContext
-from views.modals import declare_modal
+from views.modals.declare import declare_modal
 
 
 async def handle_declare_shortcut(

@@ -8,11 +8,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.models import NewIncident
 from listeners.context import beacon_of, user_of
-from listeners.forms import DeclareForm, field_errors
 from views.context import DeclareContext
-from views.mrkdwn import escape
+from views.incident import declared_text
+from views.modals.declare import DeclareForm
 
 log = logging.getLogger(__name__)
 
@@ -28,27 +27,13 @@ async def handle_declare_submission(
     form = DeclareForm.from_view(view)
     ctx = DeclareContext.parse(view.get("private_metadata"))
     user = user_of(body)
-    new = NewIncident(
-        title=form.title,
-        description=form.description,
-        service=form.service,
-        severity=form.severity,
-        assignee=form.assignee,
-        reporter=user,
-        wants_channel=form.wants_channel,
-        source_channel=ctx.source_channel,
-        source_ts=ctx.source_ts,
-        source_permalink=ctx.source_permalink,
-    )
-    errors = beacon.incidents.validate_new(new)
-    if errors:
-        await ack(response_action="errors", errors=field_errors(view, errors))
-        return
-    # One Lua call: fast enough to finish before the ack, so a failure shows in the modal.
+    new = form.new_incident(user, ctx)
+    # One Lua call: fast enough to finish before the ack, so a failure shows in the modal
+    # (invalid fields each on their own block, by the error path).
     incident = await beacon.incidents.declare(new)
     await ack()
     if ctx.channel_id:
-        text = f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
+        text = declared_text(incident)
         try:
             await client.chat_postEphemeral(channel=ctx.channel_id, user=user, text=text)
         except SlackApiError as exc:  # the card still goes out; this is only a courtesy

@@ -6,8 +6,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from listeners.context import beacon_of, user_of
-from listeners.forms import DenyForm
 from views.context import ApprovalRef
+from views.modals.deny import DenyForm
 
 
 async def handle_deny_submission(

@@ -6,8 +6,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from listeners.context import beacon_of, user_of
-from listeners.forms import ResolveForm
 from views.context import IncidentModalContext
+from views.modals.resolve import ResolveForm
 
 
 async def handle_resolve_submission(

@@ -6,21 +6,15 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from listeners.context import beacon_of, user_of
-from listeners.forms import SnoozeForm
 from views.context import IncidentModalContext
-from views.ids import BlockId
+from views.modals.snooze import SnoozeForm
 
 
 async def handle_snooze_submission(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
+    # Text that is no duration is refused by the form, on the duration field.
     form = SnoozeForm.from_view(view)
-    if form.seconds is None:
-        await ack(
-            response_action="errors",
-            errors={BlockId.SNOOZE_FOR: "Write a duration like 45m, 2h, 1h30m or 1d."},
-        )
-        return
     ctx = IncidentModalContext.parse(view.get("private_metadata"))
     await beacon_of(context).incidents.snooze(ctx.incident_id, user_of(body), form.seconds)
     await ack()
