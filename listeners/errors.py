@@ -37,7 +37,7 @@ def _modal_errors(error: Exception, message: str, view: dict[str, Any]) -> dict[
     """Block id -> message: each field's own block, else the modal's first input."""
     if isinstance(error, InvalidFields):  # several fields at once, each on its block
         return field_errors(view, error.errors)
-    block = field_block(view, getattr(error, "field", None))
+    block: str | None = field_block(view, getattr(error, "field", None))
     if not (block and block in {b.get("block_id") for b in view.get("blocks") or []}):
         block = first_input_block(view)
     return {block: message} if block else {}

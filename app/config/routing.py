@@ -32,11 +32,13 @@ class EventKind(StrEnum):
 
 
 class SeverityConfig(Strict):
-    label: str | None = None
-    urgency: Urgency | None = None
+    """One severity; what beacon.yml leaves out comes from DEFAULT_SEVERITIES (merged)."""
+
+    label: str = ""
+    urgency: Urgency = Urgency.LOW
     channel: str | None = None
-    sla_ack_minutes: int | None = Field(default=None, gt=0)
-    sla_resolve_minutes: int | None = Field(default=None, gt=0)
+    sla_ack_minutes: int = Field(default=60, gt=0)
+    sla_resolve_minutes: int = Field(default=1440, gt=0)
 
 
 DEFAULT_SEVERITIES: dict[str, SeverityConfig] = {
@@ -85,6 +87,6 @@ def merge_severities(value: dict[str, SeverityConfig]) -> dict[str, SeverityConf
         given = value.get(key)
         base = DEFAULT_SEVERITIES[key]
         if given is not None:
-            base = base.model_copy(update=given.model_dump(exclude_none=True))
+            base = base.model_copy(update=given.model_dump(exclude_unset=True))
         merged[key] = base
     return merged

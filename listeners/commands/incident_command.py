@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -178,7 +179,7 @@ async def _digest(beacon, parsed, user, command, client) -> Reply:
     return await status_cmd.digest(beacon)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., Awaitable[Any]]] = {
     "status": _status,
     "digest": _digest,
     "oncall": _oncall,

@@ -18,7 +18,7 @@ FOLLOWUP_USAGE = (
 )
 
 
-async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> str:
+async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_unused: Any) -> str:
     record = beacon.record
     action, _, rest = parsed.rest.partition(" ")
     rest = rest.strip()
@@ -31,8 +31,8 @@ async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> st
             fid = await record.add_followup(incident_id, user, text)
             return f"Follow-up *{fid}* added to *{incident_id}*."
         case "list":
-            incident_id = normalise_id(rest.split()[0]) if rest else None
-            return views.followup_list_text(await record.followups(incident_id), incident_id)
+            only = normalise_id(rest.split()[0]) if rest else None
+            return views.followup_list_text(await record.followups(only), only)
         case "done":
             if not rest:
                 raise InvalidInput(f"Which follow-up? Usage: {FOLLOWUP_USAGE}")
@@ -41,7 +41,7 @@ async def followup(beacon: Any, parsed: ParsedCommand, user: str, *_: Any) -> st
     raise InvalidInput(f"Usage: {FOLLOWUP_USAGE}")
 
 
-async def role(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_: Any) -> str:
+async def role(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_unused: Any) -> str:
     record = beacon.record
     words = parsed.words
     if not words:

@@ -24,7 +24,9 @@ async def handle_declare_from_message(
     ts = shortcut.get("message_ts") or message.get("ts")
     permalink = None
     try:
-        permalink = (await client.chat_getPermalink(channel=channel, message_ts=ts))["permalink"]
+        if channel and ts:
+            link = await client.chat_getPermalink(channel=channel, message_ts=ts)
+            permalink = link["permalink"]
     except SlackApiError as exc:
         log.info("no permalink for %s/%s: %s", channel, ts, exc.response["error"])
     ctx = DeclareContext(
