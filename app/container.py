@@ -23,7 +23,6 @@ from app.domain.intake import IntakeService
 from app.domain.investigations import InvestigationService
 from app.domain.runbooks import RunbookService
 from app.home import HomePublisher
-from app.keys import Keys
 from app.notifier import Notifier
 from app.notifier.handlers.oncall import Pager
 from app.notifier.retention import DeliveryThresholds, StreamRetention
@@ -31,13 +30,9 @@ from app.scheduler import Scheduler, TimerWork
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
-from app.store import IncidentStore
-from app.store.approvals import ApprovalStore, InvestigationStore
-from app.store.incident_channels import ChannelStore
-from app.store.incident_record import RecordStore
-from app.store.outbox import OutboxStore
+from app.store import Stores
+from app.store.keys import Keys
 from app.store.rollups import StormRules
-from app.store.runbooks import RunbookStore
 
 log = logging.getLogger("beacon")
 
@@ -46,7 +41,7 @@ log = logging.getLogger("beacon")
 class Beacon:
     config: BeaconConfig
     redis: Redis
-    store: IncidentStore
+    stores: Stores
     incidents: IncidentService
     client: AsyncWebClient  # the notifier's: waits out 429s
     listener_client: AsyncWebClient  # Bolt's: fails fast, a click has 3 s
@@ -91,40 +86,40 @@ class Beacon:
         # Stable across restarts (the notifier resumes its own work under it at once);
         # the notifier adds -2, -3… while another live instance holds the same name.
         instance_id = instance_id or socket.gethostname()
-        store = IncidentStore(redis, Keys(prefix))
-        directory = UserDirectory(client, store)
+        stores = Stores(redis, Keys(prefix), keep_acknowledged=keep_acknowledged)
+        directory = UserDirectory(client, stores.cache)
         channels = ChannelResolver(client)
-        incidents = IncidentService(store, config, clock)
+        incidents = IncidentService(stores.incidents, config, clock)
         approvals = ApprovalService(
-            ApprovalStore(store),
+            stores.approvals,
             incidents,
             config,
             clock,
             UserGroups(client).members,
             callbacks_enabled=bool(callback_secret),
         )
-        investigations = InvestigationService(InvestigationStore(store), incidents, clock)
-        digest = DigestService(store, config, clock, investigations)
+        investigations = InvestigationService(stores.investigations, incidents, clock)
+        digest = DigestService(stores.incidents, stores.timers, config, clock, investigations)
         callbacks = None
         if callback_secret:
-            callbacks = CallbackSender(ApprovalStore(store), clock, callback_secret).fire
-        record = IncidentRecord(incidents, RecordStore(store))
-        runbooks = RunbookService(incidents, RunbookStore(store))
+            callbacks = CallbackSender(stores.approvals, clock, callback_secret).fire
+        record = IncidentRecord(incidents, stores.record)
+        runbooks = RunbookService(incidents, stores.runbooks)
         work = TimerWork(
-            store, clock, config, digest=digest, runbooks=runbooks, record=record,
+            stores, clock, config, digest=digest, runbooks=runbooks, record=record,
             callbacks=callbacks,
         )
         beacon = cls(
             config=config,
             redis=redis,
-            store=store,
+            stores=stores,
             incidents=incidents,
             client=client,
             listener_client=listener_client or client,
             directory=directory,
             channels=channels,
             notifier=Notifier(
-                store=store,
+                stores=stores,
                 config=config,
                 client=delivery_client or client,
                 directory=directory,
@@ -135,22 +130,20 @@ class Beacon:
                 posts_per_second=posts_per_second,
                 storm=storm,
             ),
-            scheduler=Scheduler(store, clock, config=config, work=work),
+            scheduler=Scheduler(stores.timers, work, clock),
             clock=clock,
             instance_id=instance_id,
             approvals=approvals,
             investigations=investigations,
-            intake=IntakeService(incidents, store),
-            updates=IncidentUpdates(incidents, ChannelStore(store)),
+            intake=IntakeService(incidents, stores.incidents),
+            updates=IncidentUpdates(incidents, stores.channels),
             record=record,
             runbooks=runbooks,
             digest=digest,
         )
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         beacon.retention = StreamRetention(
-            OutboxStore(redis, store.keys, keep_acknowledged=keep_acknowledged),
-            clock,
-            delivery or DeliveryThresholds(),
+            stores.outbox, clock, delivery or DeliveryThresholds()
         )
         beacon.notifier.digest = beacon.digest
         beacon.notifier.home = HomePublisher(beacon)

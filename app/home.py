@@ -103,7 +103,7 @@ class HomePublisher:
     async def publish_viewers(self) -> int:
         """One pass: every recent viewer's Home from one snapshot. Returns tabs published."""
         b = self.beacon
-        keys = b.store.keys
+        keys = b.stores.keys
         self.passes += 1
         await b.redis.zremrangebyscore(keys.home_viewers(), "-inf", b.clock.now() - VIEWER_WINDOW_S)
         viewers = list(await b.redis.zrevrange(keys.home_viewers(), 0, MAX_VIEWERS - 1))
@@ -123,14 +123,14 @@ class HomePublisher:
     # --- one viewer -------------------------------------------------------------------------
     async def opened(self, user_id: str) -> None:
         """app_home_opened: remember the viewer and publish their tab at once."""
-        await self.beacon.redis.zadd(self.beacon.store.keys.home_viewers(),
+        await self.beacon.redis.zadd(self.beacon.stores.keys.home_viewers(),
                                      {user_id: self.beacon.clock.now()})
         await self.publish(user_id)
 
     async def publish(self, user_id: str, page: int | None = None) -> None:
         """Publish one user's Home now; a given page is remembered for later passes."""
         b = self.beacon
-        keys = b.store.keys
+        keys = b.stores.keys
         if page is None:
             page = int(await b.redis.hget(keys.home_pages(), user_id) or 0)
         else:

@@ -133,7 +133,7 @@ class Runtime:
         )
         # The notifier's group exists before anything is declared, so /healthz counts every
         # event as undelivered until the notifier reads it, even if it never got to start.
-        await self.beacon.store.ensure_group(NOTIFIER_GROUP)
+        await self.beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
         self.beacon.start_workers()
         if s.beacon_mode is Mode.SOCKET:
             self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)

@@ -169,7 +169,7 @@ class Metrics:
         self.slack_socket_connected.set(1 if socket_connected else 0)
         try:
             await beacon.redis.ping()
-            groups = await beacon.redis.xinfo_groups(beacon.store.keys.events())
+            groups = await beacon.redis.xinfo_groups(beacon.stores.keys.events())
         except Exception as exc:
             if "no such key" in str(exc).lower():
                 self.redis_up.set(1)

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from app.domain import ports
-from app.store import IncidentStore
 from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.incident_channels import ChannelStore
 from app.store.incident_record import RecordStore
+from app.store.incidents import IncidentStore
 from app.store.runbooks import RunbookStore
+from app.store.timers import TimerStore
 
 ROOT = Path(__file__).parent.parent
 DOMAIN = ROOT / "app" / "domain"
@@ -91,6 +92,7 @@ IMPLEMENTATIONS = [
     (ports.IncidentRepository, IncidentStore),
     (ports.IntakeRepository, IncidentStore),
     (ports.DigestRepository, IncidentStore),
+    (ports.DigestTimers, TimerStore),
     (ports.IncidentUpdateRepository, ChannelStore),
     (ports.RecordRepository, RecordStore),
     (ports.RunbookRepository, RunbookStore),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.clock import Clock
     from app.config import BeaconConfig
     from app.domain.investigations import InvestigationService
-    from app.domain.ports import DigestRepository
+    from app.domain.ports import DigestRepository, DigestTimers
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,13 @@ class DigestService:
     def __init__(
         self,
         store: DigestRepository,
+        timers: DigestTimers,
         config: BeaconConfig,
         clock: Clock,
         investigations: InvestigationService | None = None,
     ) -> None:
         self.store = store
+        self.timers = timers
         self.config = config
         self.clock = clock
         self.investigations = investigations
@@ -125,5 +127,5 @@ class DigestService:
             return None
         digest_id, due = self.next_due(self.clock.now() if after is None else after)
         timer = digest_timer(digest_id, due)
-        await self.store.arm_timer(timer["id"], due, timer["fields"])
+        await self.timers.arm_timer(timer["id"], due, timer["fields"])
         return timer["id"]

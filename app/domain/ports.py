@@ -57,10 +57,15 @@ class IntakeRepository(Protocol):
 
 
 class DigestRepository(Protocol):
-    """DigestService: the last two days' incidents, and the next digest's timer."""
+    """DigestService: the last two days' incidents."""
 
     async def incidents_since(self, start: float) -> list[Incident]: ...
     async def list_open(self, limit: int = ...) -> list[Incident]: ...
+
+
+class DigestTimers(Protocol):
+    """DigestService: the next digest's timer."""
+
     async def arm_timer(self, timer_id: str, due: float, fields: dict[str, str]) -> bool: ...
 
 
@@ -166,6 +171,7 @@ class InvestigationRepository(Protocol):
 __all__ = [
     "ApprovalRepository",
     "DigestRepository",
+    "DigestTimers",
     "IncidentRepository",
     "IncidentUpdateRepository",
     "IntakeRepository",

@@ -115,7 +115,8 @@ async def _override(beacon: Beacon, words: list[str], actor: str) -> str:
         raise InvalidInput("An override must end in the future and within 60 days.")
     override = Override(user=target, start=datetime.fromtimestamp(now, UTC),
                         end=datetime.fromtimestamp(end, UTC))
-    await beacon.store.add_override(name, json.dumps(override.model_dump(mode="json")), end)
+    override_json = json.dumps(override.model_dump(mode="json"))
+    await beacon.stores.oncall.add_override(name, override_json, end)
     return f"<@{target}> is on call for *{escape(name)}* until {date_time(end)}."
 
 

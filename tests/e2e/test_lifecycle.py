@@ -1,4 +1,4 @@
-"""Issue 3: declare, notify, acknowledge, resolve, snooze, commands, routing — as users do it."""
+"""Declare, notify, acknowledge, resolve, snooze, commands, routing — as users do it."""
 
 from __future__ import annotations
 
@@ -286,4 +286,4 @@ async def test_attribution_falls_back_to_via_slack(world: World):
     await world.carol.click(card, "Acknowledge")
     reply = await world.reply("incidents", card, "Acknowledged by")
     assert "<@UCAROL> (via Slack)" in reply.text
-    assert await world.redis.get(world.runtime.beacon.store.keys.user_profile("UCAROL"))
+    assert await world.redis.get(world.runtime.beacon.stores.keys.user_profile("UCAROL"))

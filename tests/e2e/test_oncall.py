@@ -1,4 +1,4 @@
-"""Issue 6: on-call, escalation, snooze, SLA — through the emulator, time moved by FakeClock."""
+"""On-call, escalation, snooze, SLA — through the emulator, time moved by FakeClock."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def pages(world: World, user: str) -> list[str]:
 
 
 async def escalations(world: World) -> int:
-    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    entries = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     return sum(1 for _, f in entries if f["type"] == EventType.ESCALATED)
 
 
@@ -137,11 +137,11 @@ async def test_ack_racing_a_due_escalation_pages_nobody(ow: World):
     # Case 1: the ack lands between the timer's claim and its transition.
     await beacon.stop_workers()
     await ow.clock.advance(5 * 60)
-    claimed = await beacon.store.claim_timers(ow.clock.now(), 60)
+    claimed = await beacon.stores.timers.claim_timers(ow.clock.now(), 60)
     assert any(t.startswith("esc:INC-1") for t in claimed)
     await beacon.incidents.acknowledge("INC-1", "UBOB")
     for timer_id in claimed:
-        await beacon.scheduler.work.escalate(timer_id, await beacon.store.timer(timer_id)) \
+        await beacon.scheduler.work.escalate(timer_id, await beacon.stores.timers.timer(timer_id)) \
             if timer_id.startswith("esc:") else None
     beacon.start_workers()
     await ow.settle()

@@ -53,7 +53,7 @@ async def events_at_least(world: World, n: int) -> None:
     """Wait for the listeners' transitions to reach the outbox (a slash command's ack may
     come before its work is done)."""
     assert world.runtime.beacon is not None
-    stream = world.runtime.beacon.store.keys.events()
+    stream = world.runtime.beacon.stores.keys.events()
     async with asyncio.timeout(10):
         while await world.redis.xlen(stream) < n:  # noqa: ASYNC110 - Redis state has no Event
             await asyncio.sleep(0.01)

@@ -188,7 +188,7 @@ async def test_kill_9_mid_burst_loses_no_declared_incident_and_posts_each_card_o
 
         aof_redis.start()  # restart from the AOF in the same --dir
 
-        keys = world.runtime.beacon.store.keys
+        keys = world.runtime.beacon.stores.keys
         stored = set(await world.redis.zrange(keys.incidents_all(), 0, -1))
         assert told_declared <= stored  # no acknowledged declaration was lost
         triggered = {
@@ -274,7 +274,7 @@ async def test_sentinel_failover_keeps_both_incidents_once(
             ) as new_master:
                 role = await new_master.role()
                 assert role[0] == "master"
-                keys = world.runtime.beacon.store.keys
+                keys = world.runtime.beacon.stores.keys
                 assert await new_master.zrange(keys.incidents_all(), 0, -1) == ["INC-1", "INC-2"]
                 assert await new_master.get(keys.incident_seq()) == "2"
                 for incident_id, title in (("INC-1", "Primary"), ("INC-2", "Secondary")):

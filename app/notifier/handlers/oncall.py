@@ -34,7 +34,10 @@ log = logging.getLogger("beacon.pager")
 class Pager:
     def __init__(self, notifier: Notifier) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
+        self.oncall = notifier.oncall
+        self.timers = notifier.timers
         self.config = notifier.config
         self.client = notifier.client
         self.clock = notifier.clock
@@ -55,17 +58,17 @@ class Pager:
             fields = {"esc_level": first, "esc_round": 0}
             due = incident.created_at + delay_s(policy, first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due))
-        await self.store.arm(incident.id, fields=fields, timers=timers)
+        await self.timers.arm(incident.id, fields=fields, timers=timers)
         if not found:
             return False
-        fresh = await self.store.get(incident.id) or incident
+        fresh = await self.incidents.get(incident.id) or incident
         await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
         return True
 
     async def on_reopened(
         self, incident: Incident, event: Event, redelivered: bool = False
     ) -> None:
-        """Reopened (issue 7): the resolve SLA and, with a policy, escalation start over from the
+        """Reopened: the resolve SLA and, with a policy, escalation start over from the
         reopen, in a round of their own (timer ids carry the reopen's seq, so they are the same
         when the event is replayed and differ from every earlier round's)."""
         epoch = str(event.seq)
@@ -83,7 +86,7 @@ class Pager:
             due = event.at + delay_s(found[1], first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due, epoch=epoch))
         if timers:
-            await self.store.arm(incident.id, fields={}, timers=timers)
+            await self.timers.arm(incident.id, fields={}, timers=timers)
         if found and first and incident.status is Status.TRIGGERED:
             await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
                             reopened=True)
@@ -120,7 +123,7 @@ class Pager:
         due = self.clock.now() + delay_s(policy, level)
         timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}",
                                 epoch=incident.epoch)
-        await self.store.arm(incident.id, fields={}, timers=[timer])
+        await self.timers.arm(incident.id, fields={}, timers=[timer])
         if incident.assignee:
             await self.snooze_over(incident, event)
         else:
@@ -131,8 +134,8 @@ class Pager:
         role = f"wake:{event.event_id}"
         lead = f"⏰ Snooze is over: {incident.id} needs attention again."
         await self.n.poster.post(
-            known=await self.store.message_ref(incident.id, role),
-            record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+            known=await self.messages.message_ref(incident.id, role),
+            record=lambda ch, ts: self.messages.record_message(incident.id, role, ch, ts),
             event=event, channel=incident.assignee, **self.n.cards.dm_message(incident, lead),
         )
 
@@ -151,7 +154,7 @@ class Pager:
             return
         if channel and event_enabled(self.config, ref or "", EventKind.SLA_BREACHED):
             role = f"notice:{event.event_id}"
-            if await self.store.message_ref(incident.id, role):
+            if await self.messages.message_ref(incident.id, role):
                 return
             link = f"<{incident.permalink}|{incident.id}>" if incident.permalink else incident.id
             resp = await self.client.chat_postMessage(
@@ -159,7 +162,7 @@ class Pager:
                 text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
                      f"time to be {verb} ({duration(minutes * 60)}).",
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- paging ----------------------------------------------------------------------------
     async def page(
@@ -198,7 +201,7 @@ class Pager:
             await self.thread(incident, event, note)
             timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
                                     epoch=incident.epoch)
-            await self.store.advance_timer(timer["id"], self.clock.now())
+            await self.timers.advance_timer(timer["id"], self.clock.now())
             return
         if escalated:
             text = f"⬆️ Escalated to {who} (level {last})."
@@ -230,7 +233,7 @@ class Pager:
         return []
 
     async def overrides(self, schedule: str) -> tuple[Override, ...]:
-        rows = await self.store.overrides(schedule, self.clock.now())
+        rows = await self.oncall.overrides(schedule, self.clock.now())
         return tuple(Override.model_validate(json.loads(r)) for r in rows)
 
     # --- posting helpers -------------------------------------------------------------------
@@ -240,12 +243,12 @@ class Pager:
         """Page one person by DM. A reopen brings their earlier page DM back to life (updated in
         place, buttons back) instead of sending a copy."""
         role = page_role(event, user, level)
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return False
         if reopened:
             earlier = await self._earlier_page(incident.id, user)
             if earlier is not None:
-                await self.store.record_message(incident.id, role, *earlier)
+                await self.messages.record_message(incident.id, role, *earlier)
                 METRICS.pages.labels(level=str(level)).inc()
                 return True  # Cards.refresh re-renders it with the reopened state
         message = self.n.cards.dm_message(incident, page_lead(incident, role))
@@ -253,7 +256,7 @@ class Pager:
         async def send() -> None:  # in the person's own DM lane
             await self.n.poster.post(
                 known=None,
-                record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+                record=lambda ch, ts: self.messages.record_message(incident.id, role, ch, ts),
                 event=event,
                 channel=user,
                 **message,
@@ -264,7 +267,7 @@ class Pager:
         return True
 
     async def _earlier_page(self, incident_id: str, user: str) -> tuple[str, str] | None:
-        for role, place in (await self.store.messages(incident_id)).items():
+        for role, place in (await self.messages.messages(incident_id)).items():
             if role.startswith(f"{PAGE_ROLE}:") and f":{user}:" in role:
                 channel, ts = place.split(" ", 1)
                 return channel, ts
@@ -283,13 +286,13 @@ class Pager:
                                             EventKind.ESCALATED):
             return
         role = f"oncall:{event.event_id}{role_suffix}"
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
         resp = await self.client.chat_postMessage(
             channel=incident.channel, thread_ts=incident.card_ts, text=text,
             metadata=metadata(event), unfurl_links=False,
         )
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- timers ----------------------------------------------------------------------------
     def _sla_timers(self, incident: Incident) -> list[dict[str, object]]:

@@ -1,4 +1,4 @@
-"""Runbooks (issue 7): the notifier's side. Starts runs on matching incident events and runs
+"""Runbooks: the notifier's side. Starts runs on matching incident events and runs
 one step per `incident.runbook_step` event.
 
 Each step's Slack work is recorded under its own role (`rb:<run>:<step>`), so a redelivered
@@ -24,7 +24,6 @@ from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import metadata
 from app.placeholders import fill
 from app.slack.channels import ChannelNotFound
-from app.store.runbooks import RunbookStore
 from views import runbooks as views
 from views.incident_channel import TOPIC_MAX
 from views.mrkdwn import truncate
@@ -55,11 +54,12 @@ class StepProblem(Exception):
 class RunbookRunner:
     def __init__(self, notifier: Notifier) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
         self.config = notifier.config
         self.client = notifier.client
         self.clock = notifier.clock
-        self.runs = RunbookStore(notifier.store)
+        self.runs = notifier.stores.runbooks
         self.channels = IncidentChannels(notifier)
 
     # --- entry points ------------------------------------------------------------------------
@@ -125,7 +125,7 @@ class RunbookRunner:
         """Do one step's Slack work; (what happened, seconds to wait before the next step)."""
         opts = step.options
         role = f"rb:{run}:{index}"
-        incident = await self.store.get(incident.id) or incident  # earlier steps changed it
+        incident = await self.incidents.get(incident.id) or incident  # earlier steps changed it
         match step.type:
             case "create_channel":
                 return await self.create_channel(incident, redelivered), 0
@@ -169,8 +169,8 @@ class RunbookRunner:
         if incident.incident_channel:
             return f"<#{incident.incident_channel}> already exists"
         created = await self.channels.create(incident, redelivered=redelivered)
-        channel = await self.store.set_incident_channel(incident.id, created) or created
-        fresh = await self.store.get(incident.id)
+        channel = await self.messages.set_incident_channel(incident.id, created) or created
+        fresh = await self.incidents.get(incident.id)
         if fresh is not None:
             await self.n.update_card(fresh)  # the card links the channel
         return f"created <#{channel}>"
@@ -181,7 +181,7 @@ class RunbookRunner:
         if to is None and thread:
             to = "incident_channel"
         if to is None:  # after a create_thread, replies go in its thread
-            parent = await self.store.message_ref(incident.id, f"rb:{run}:thread")
+            parent = await self.messages.message_ref(incident.id, f"rb:{run}:thread")
             if parent:
                 return parent
             to = "card_thread"
@@ -215,11 +215,11 @@ class RunbookRunner:
                 metadata=metadata(event),
                 unfurl_links=False,
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
-        ref = await self.store.message_ref(incident.id, role)
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
+        ref = await self.messages.message_ref(incident.id, role)
         assert ref is not None
         if thread:
-            await self.store.record_message(incident.id, f"rb:{run}:thread", ref[0], ref[1])
+            await self.messages.record_message(incident.id, f"rb:{run}:thread", ref[0], ref[1])
             return f"thread started in <#{ref[0]}>"
         return f"message posted in <#{ref[0]}>" + (" (thread)" if thread_ts else "")
 
@@ -252,11 +252,12 @@ class RunbookRunner:
         link = fill(opts.link, values).strip()
         if not link:
             raise StepProblem("no_link")
-        if not await self.store.message_ref(incident.id, role):
+        if not await self.messages.message_ref(incident.id, role):
             resp = await self.client.bookmarks_add(
                 channel_id=channel, title=fill(opts.title, values), type="link", link=link
             )
-            await self.store.record_message(incident.id, role, channel, str(resp["bookmark"]["id"]))
+            bookmark = str(resp["bookmark"]["id"])
+            await self.messages.record_message(incident.id, role, channel, bookmark)
         return f"bookmark added in <#{channel}>"
 
     # --- failures and retries ----------------------------------------------------------------
@@ -273,7 +274,7 @@ class RunbookRunner:
         if not incident.channel or not incident.card_ts:
             return  # no card to tell it on; the timeline has it
         role = f"rb-fail:{event.event_id}"
-        if not await self.store.message_ref(incident.id, role):
+        if not await self.messages.message_ref(incident.id, role):
             blocks = views.failure_blocks(
                 incident.id,
                 run,
@@ -292,16 +293,16 @@ class RunbookRunner:
                 metadata=metadata(event),
                 unfurl_links=False,
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
-        ref = await self.store.message_ref(incident.id, role)
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
+        ref = await self.messages.message_ref(incident.id, role)
         assert ref is not None
-        await self.store.record_message(incident.id, f"rb-fail:{run}:{index}", ref[0], ref[1])
+        await self.messages.record_message(incident.id, f"rb-fail:{run}:{index}", ref[0], ref[1])
 
     async def mark_retried(
         self, incident: Incident, event: Event, rb: Runbook, step: Step, index: int
     ) -> None:
         """The failure notice loses its button, so nobody retries twice."""
-        ref = await self.store.message_ref(incident.id, f"rb-fail:{event.data['run']}:{index}")
+        ref = await self.messages.message_ref(incident.id, f"rb-fail:{event.data['run']}:{index}")
         if ref is None:
             return
         text = views.retried_text(rb.name, index, step.type, event.actor)
