@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from app.domain.oncall import on_call
-from app.metrics import METRICS
+from app.ops.metrics import METRICS
 from views.home import home_view
 from views.mrkdwn import date_time, escape
 

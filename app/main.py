@@ -14,27 +14,27 @@ from redis.asyncio import Redis
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
-from app import redis_connect
 from app.bolt import build_app
 from app.clock import Clock, SystemClock
 from app.config import load_config
 from app.container import Beacon
 from app.intake.server import ApiServer, check_api_settings
-from app.logs import configure_logging
-from app.metrics import Metrics, bind, unbind
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
 from app.notifier.retention import DeliveryThresholds
-from app.ops import OpsServer
-from app.redis_embedded import EmbeddedRedis
+from app.ops.logs import configure_logging
+from app.ops.metrics import Metrics, bind, unbind
+from app.ops.server import OpsServer
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.slack.client import make_client
+from app.store import connect as redis_connect
+from app.store.embedded import EmbeddedRedis
 from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon")
 
 
 async def connect_redis(settings: Settings, url: str | None) -> Redis:
-    """REDIS_URL (or the embedded server's URL) or REDIS_SENTINELS; see app.redis_connect."""
+    """REDIS_URL (or the embedded server's URL) or REDIS_SENTINELS; see app.store.connect."""
     return await redis_connect.connect(settings, url)
 
 

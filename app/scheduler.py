@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.escalation import Step, delay_s, next_step
 from app.domain.timers import TimerFields, TimerHandler, escalation_id, handler_for
-from app.metrics import METRICS
+from app.ops.metrics import METRICS
 from app.store.timers import TimerStore
 
 if TYPE_CHECKING:

@@ -157,7 +157,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.kind == "beacon":
         # As `python -m app` does: one text line per envelope at INFO, to stderr (the .log).
-        from app.logs import configure_logging
+        from app.ops.logs import configure_logging
 
         configure_logging(args.log_level)
     else:

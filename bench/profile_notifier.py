@@ -65,7 +65,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("redis-py (inclusive)", ("(redis/",)),
     ("slack_sdk AsyncWebClient (inclusive)", ("(slack_sdk/web/",)),
     ("logging (inclusive)", ("(logging/",)),
-    ("metrics (inclusive)", ("(prometheus_client/", "(app/metrics")),
+    ("metrics (inclusive)", ("(prometheus_client/", "(app/ops/metrics")),
 )
 
 

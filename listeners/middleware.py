@@ -13,7 +13,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.container import Beacon
-from app.metrics import instrumented
+from app.ops.metrics import instrumented
 from listeners.context import BEACON
 
 

@@ -1,7 +1,7 @@
-"""Block Kit validation lives in the app (app/blockkit.py, it checks templates and runbooks at
+"""Block Kit validation lives in the app (app/slack/blockkit.py, it checks templates and runbooks at
 start-up); the emulator answers with the same rules."""
 
-from app.blockkit import (  # noqa: F401
+from app.slack.blockkit import (  # noqa: F401
     BLOCK_TYPES,
     MAX_MESSAGE_BLOCKS,
     MAX_VIEW_BLOCKS,

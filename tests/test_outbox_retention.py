@@ -12,8 +12,8 @@ from app.clock import FakeClock
 from app.config import BeaconConfig
 from app.domain.incidents import IncidentService
 from app.domain.models import NewIncident
-from app.metrics import Metrics, bind, unbind
 from app.notifier.retention import DeliveryThresholds, StreamRetention, assess
+from app.ops.metrics import Metrics, bind, unbind
 from app.store import Stores
 from app.store.keys import Keys
 from app.store.outbox import Backlog, GroupBacklog, OutboxStore

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.blockkit import validate_message
 from app.config import BeaconConfig
+from app.config.placeholders import MESSAGE_TEXT, fill
 from app.domain.models import Incident
-from app.placeholders import MESSAGE_TEXT, fill
+from app.slack.blockkit import validate_message
 from views.mrkdwn import escape, user
 
 log = logging.getLogger("beacon.templates")

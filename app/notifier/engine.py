@@ -27,12 +27,12 @@ from app.config import BeaconConfig
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import route
 from app.home import HomePublisher
-from app.metrics import METRICS
 from app.notifier.handlers.cards import Cards
 from app.notifier.lanes import Job, Lanes
 from app.notifier.pacing import Pacer
 from app.notifier.poster import METADATA_TYPE, Poster, count_refusal, is_transient, retryable
 from app.notifier.rollup import Rollups
+from app.ops.metrics import METRICS
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import Stores

@@ -25,8 +25,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.clock import Clock
 from app.domain.models import Event
-from app.metrics import METRICS
 from app.notifier.pacing import Pacer
+from app.ops.metrics import METRICS
 
 log = logging.getLogger("beacon.poster")
 

@@ -20,8 +20,8 @@ from aiohttp import web
 
 from app.config import BeaconConfig, load_config
 from app.main import Runtime
-from app.redis_embedded import free_port
 from app.settings import Mode, Settings, StartupError, load_settings
+from app.store.embedded import free_port
 from slack_emulator import SlackEmulator
 
 log = logging.getLogger("beacon.sandbox")

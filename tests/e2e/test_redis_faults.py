@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from app import redis_connect
 from app.clock import FakeClock
 from app.domain.errors import DatabaseUnavailable
-from app.redis_connect import make_retry
 from app.settings import Settings, StartupError
+from app.store import connect as redis_connect
+from app.store.connect import make_retry
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime
 from tests.redis_proc import RedisProcess, SentinelProcess, free_port

@@ -20,9 +20,9 @@ from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.domain.timers import escalation_timer, sla_timer
-from app.metrics import METRICS
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
 from app.notifier.poster import metadata
+from app.ops.metrics import METRICS
 from views.mrkdwn import duration, escape
 
 if TYPE_CHECKING:

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from app.config.oncall import Target
+from app.config.placeholders import fill
 from app.config.runbooks import CreateThread, Runbook, Step
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed
 from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import metadata
-from app.placeholders import fill
 from app.slack.channels import ChannelNotFound
 from views import runbooks as views
 from views.incident_channel import TOPIC_MAX

@@ -19,15 +19,15 @@ import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app import redis_connect
 from app.clock import SystemClock
 from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
 from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
+from app.store import connect as redis_connect
 from views import doctor as doctor_views
 
-MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 MIN_REDIS = (6, 2)  # XAUTOCLAIM, used by the notifier to take over a dead instance's events
 REINSTALL = (
     f"add them at {APPS_PAGE} > your app > 'OAuth & Permissions' > Scopes (or paste "

@@ -6,7 +6,7 @@ runtime reaches its metrics without wiring: `Runtime.start` binds them to a cont
 before it creates its tasks (workers, Socket Mode processor, HTTP server), and every task
 inherits that binding. So a hook is one line anywhere in that code:
 
-    from app.metrics import METRICS
+    from app.ops.metrics import METRICS
     METRICS.transitions.labels(type=event.type.value).inc()
 
 Outside a runtime (unit tests that drive a Notifier directly) `METRICS` is a process-wide
