@@ -102,12 +102,9 @@ class TimerWork:
         )
 
     async def announce_digest(self, timer_id: str, timer: TimerFields) -> None:
-        """Announce today's digest once, and arm tomorrow's."""
         if self.digest is None:
             raise NoHandler("digest")
-        now = self.clock.now()
-        await self.stores.timers.digest_due(timer["digest_id"], timer_id, now)
-        await self.digest.arm_next(after=now)
+        await self.digest.on_timer(timer_id, timer)
 
     async def resume_runbook(self, timer_id: str, timer: TimerFields) -> None:
         if self.runbooks is None:

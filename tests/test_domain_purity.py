@@ -16,6 +16,7 @@ from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.incident_channels import ChannelStore
 from app.store.incident_record import RecordStore
 from app.store.incidents import IncidentStore
+from app.store.oncall import OnCallStore
 from app.store.runbooks import RunbookStore
 from app.store.timers import TimerStore
 
@@ -98,6 +99,7 @@ IMPLEMENTATIONS = [
     (ports.RunbookRepository, RunbookStore),
     (ports.ApprovalRepository, ApprovalStore),
     (ports.InvestigationRepository, InvestigationStore),
+    (ports.OverrideRepository, OnCallStore),
 ]
 
 

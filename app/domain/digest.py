@@ -122,6 +122,12 @@ class DigestService:
                 return f"DIGEST-{day.isoformat()}", when.timestamp()
             day += timedelta(days=1)
 
+    async def on_timer(self, timer_id: str, timer: dict[str, str]) -> None:
+        """Announce today's digest once, and arm tomorrow's (scheduler kind `digest`)."""
+        now = self.clock.now()
+        await self.timers.digest_due(timer["digest_id"], timer_id, now)
+        await self.arm_next(after=now)
+
     async def arm_next(self, after: float | None = None) -> str | None:
         if not self.config.digest.enabled:
             return None

@@ -1,15 +1,22 @@
 """Who is on call: rotations, layers, restrictions and overrides, in each schedule's zone.
 
 Pure functions of (schedule, time): no Redis, no Slack. Day rotations hand off at a local
-wall-clock time, so a 09:00 hand-off stays at 09:00 across daylight-saving changes.
+wall-clock time, so a 09:00 hand-off stays at 09:00 across daylight-saving changes. The
+overrides people add from Slack are kept through OnCallService's port.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.config.oncall import DAYS, Layer, Override, Schedule, active
+
+if TYPE_CHECKING:
+    from app.clock import Clock
+    from app.domain.ports import OverrideRepository
 
 
 @dataclass(frozen=True)
@@ -115,4 +122,22 @@ def on_call(
     return OnCall(user, current.source if current else "", None, None)
 
 
-__all__ = ["DAYS", "OnCall", "Shift", "layer_shift", "on_call", "who_at"]
+class OnCallService:
+    """The overrides added from Slack, on top of the configured schedules."""
+
+    def __init__(self, store: OverrideRepository, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def overrides(self, schedule: str) -> tuple[Override, ...]:
+        """The schedule's overrides that have not ended."""
+        rows = await self.store.overrides(schedule, self.clock.now())
+        return tuple(Override.model_validate(json.loads(r)) for r in rows)
+
+    async def add_override(self, schedule: str, override: Override, end: float) -> None:
+        await self.store.add_override(
+            schedule, json.dumps(override.model_dump(mode="json")), end
+        )
+
+
+__all__ = ["DAYS", "OnCall", "OnCallService", "Shift", "layer_shift", "on_call", "who_at"]

@@ -64,9 +64,17 @@ class DigestRepository(Protocol):
 
 
 class DigestTimers(Protocol):
-    """DigestService: the next digest's timer."""
+    """DigestService: the next digest's timer, and announcing a day's digest once."""
 
     async def arm_timer(self, timer_id: str, due: float, fields: dict[str, str]) -> bool: ...
+    async def digest_due(self, digest_id: str, timer_id: str, now: float) -> Outcome: ...
+
+
+class OverrideRepository(Protocol):
+    """OnCallService: the overrides people add from Slack (JSON, scored by their end)."""
+
+    async def add_override(self, schedule: str, override_json: str, end: float) -> None: ...
+    async def overrides(self, schedule: str, now: float) -> list[str]: ...
 
 
 class IncidentUpdateRepository(Protocol):
@@ -176,6 +184,7 @@ __all__ = [
     "IncidentUpdateRepository",
     "IntakeRepository",
     "InvestigationRepository",
+    "OverrideRepository",
     "RecordRepository",
     "RunbookRepository",
 ]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +37,10 @@ from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import Stores
 from app.store.rollups import StormRules
+
+if TYPE_CHECKING:
+    from app.domain.digest import DigestService
+    from app.domain.oncall import OnCallService
 
 log = logging.getLogger("beacon.notifier")
 
@@ -63,6 +67,8 @@ class Notifier:
         channels: ChannelResolver,
         clock: Clock,
         consumer: str,
+        oncall: OnCallService,
+        digest: DigestService | None = None,
         reclaim_idle_ms: int = 30_000,
         posts_per_second: float = 1.0,
         storm: StormRules | None = None,
@@ -73,8 +79,8 @@ class Notifier:
         self.messages = stores.messages
         self.outbox = stores.outbox
         self.timers = stores.timers
-        self.oncall = stores.oncall
         self.leases = stores.leases
+        self.oncall = oncall  # the overrides added from Slack, for paging
         self.config = config
         self.directory = directory
         self.channels = channels
@@ -83,8 +89,8 @@ class Notifier:
         self.consumer = consumer
         self.reclaim_idle_ms = reclaim_idle_ms
         self.applied = 0
-        self.digest: object | None = None  # DigestService, set by the container
-        self.home: HomePublisher | None = None  # set by the container
+        self.digest = digest
+        self.home: HomePublisher | None = None  # set by the container (it needs the poster)
         self.pacer = Pacer(stores.leases, clock, posts_per_second)
         self.poster = Poster(client, self.pacer, clock)
         self.client: Any = self.poster.api  # handlers' Slack calls, all through the poster

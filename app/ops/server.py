@@ -78,7 +78,7 @@ class OpsServer:
             return "not started"
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
-                await beacon.redis.ping()
+                await beacon.stores.ping()
         except TimeoutError:
             return f"error: no answer to PING within {PING_TIMEOUT_S:g} s"
         except Exception as exc:

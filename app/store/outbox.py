@@ -198,7 +198,8 @@ class OutboxStore(RedisStore):
         return int(await self.redis.get(self.keys.notified(incident_id)) or 0)
 
     # --- retention and backlog -----------------------------------------------------------------
-    async def _groups(self) -> list[dict[str, Any]]:
+    async def groups(self) -> list[dict[str, Any]]:
+        """XINFO GROUPS of the stream ([] while it does not exist)."""
         try:
             return list(await self.redis.xinfo_groups(self.stream))
         except ResponseError as exc:
@@ -219,7 +220,7 @@ class OutboxStore(RedisStore):
     async def trim_acknowledged(self) -> int:
         """Remove the entries every consumer group has acknowledged, but the newest
         `keep_acknowledged` of them; return how many went. No group: nothing goes."""
-        groups = await self._groups()
+        groups = await self.groups()
         if not groups:
             return 0
         floor = min([await self._group_floor(g) for g in groups])
@@ -241,7 +242,7 @@ class OutboxStore(RedisStore):
     async def backlog(self, now: float) -> Backlog:
         """Each group's lag, pending count, and the age at `now` (the injectable clock's) of
         its oldest pending and oldest undelivered event."""
-        groups = await self._groups()
+        groups = await self.groups()
         length = int(await self.redis.xlen(self.stream))
         if not groups:
             return Backlog(length=length)

@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.cache import CacheStore
+from app.store.home import HomeStore
 from app.store.idempotency import IdempotencyStore
 from app.store.incident_channels import ChannelStore
 from app.store.incident_record import RecordStore
@@ -43,6 +44,7 @@ class Stores:
         self.runbooks = RunbookStore(redis, keys, scripts)
         self.rollups = RollupStore(redis, keys, scripts)
         self.idempotency = IdempotencyStore(redis, keys, scripts)
+        self.home = HomeStore(redis, keys, scripts)
 
     async def ping(self) -> None:
         """Raises (a StoreError, OSError or TimeoutError) when Redis does not answer."""

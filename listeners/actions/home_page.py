@@ -5,7 +5,6 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from app.home import HomePublisher
 from listeners.context import beacon_of, user_of
 
 
@@ -14,4 +13,4 @@ async def handle_home_page(
 ) -> None:
     await ack()
     page = int(action.get("value") or 0)
-    await HomePublisher(beacon_of(context)).publish(user_of(body), page=page)
+    await beacon_of(context).home.publish(user_of(body), page=page)

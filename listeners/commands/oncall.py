@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,7 +32,7 @@ async def _mention(beacon: Beacon, ref: str | None) -> str:
 
 async def _schedule_line(beacon: Beacon, name: str) -> str:
     schedule = beacon.config.schedules[name]
-    extra = await beacon.notifier_pager().overrides(name)
+    extra = await beacon.oncall.overrides(name)
     state = on_call(schedule, beacon.clock.now(), extra)
     until = f" until {date_time(state.until.timestamp())}" if state.until else ""
     nxt = f", then {await _mention(beacon, state.next_user)}" if state.until else ""
@@ -115,8 +114,7 @@ async def _override(beacon: Beacon, words: list[str], actor: str) -> str:
         raise InvalidInput("An override must end in the future and within 60 days.")
     override = Override(user=target, start=datetime.fromtimestamp(now, UTC),
                         end=datetime.fromtimestamp(end, UTC))
-    override_json = json.dumps(override.model_dump(mode="json"))
-    await beacon.stores.oncall.add_override(name, override_json, end)
+    await beacon.oncall.add_override(name, override, end)
     return f"<@{target}> is on call for *{escape(name)}* until {date_time(end)}."
 
 
@@ -155,12 +153,11 @@ async def route_test(beacon: Beacon, parsed: ParsedCommand) -> str:
     else:
         name, policy = found
         lines.append(f"• Escalation policy *{escape(name)}*:")
-        pager = beacon.notifier_pager()
         for i, level in enumerate(policy.levels, start=1):
             who = []
             for target in level.targets:
                 if target.schedule:
-                    extra = await pager.overrides(target.schedule)
+                    extra = await beacon.oncall.overrides(target.schedule)
                     now_user = on_call(config.schedules[target.schedule], beacon.clock.now(),
                                        extra).user
                     who.append(

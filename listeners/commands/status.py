@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
-
 from app.domain.oncall import on_call
+from app.store.errors import StoreError
 from views.digest import digest_blocks, digest_text
 from views.mrkdwn import date_time, escape
 
@@ -18,17 +17,16 @@ if TYPE_CHECKING:
 async def status(beacon: Beacon) -> str:
     lines = ["*Beacon status*"]
     try:
-        await beacon.redis.ping()
+        await beacon.stores.ping()
         redis_state = "✓ reachable"
-    except (RedisError, OSError) as exc:
+    except (StoreError, OSError) as exc:
         redis_state = f"✗ unreachable ({escape(str(exc))})"
     open_now = await beacon.incidents.list_open() if redis_state.startswith("✓") else []
     counts = Counter(i.severity for i in open_now)
     per_sev = " · ".join(f"{sev}: {counts.get(sev, 0)}" for sev in beacon.config.severities)
     lines.append(f"• Open incidents: {len(open_now)} ({per_sev})")
-    pager = beacon.notifier_pager()
     for name, schedule in beacon.config.schedules.items():
-        state = on_call(schedule, beacon.clock.now(), await pager.overrides(name))
+        state = on_call(schedule, beacon.clock.now(), await beacon.oncall.overrides(name))
         who = f"<@{await beacon.directory.user_id(state.user)}>" if state.user else "nobody"
         until = f" until {date_time(state.until.timestamp())}" if state.until else ""
         lines.append(f"• On call ({escape(name)}): {who}{until}")

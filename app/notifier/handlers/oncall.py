@@ -6,7 +6,6 @@ message metadata and is recorded on the incident, like every other post.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
-from app.config.oncall import EscalationPolicy, Override, Target
+from app.config.oncall import EscalationPolicy, Target
 from app.domain.escalation import Step, delay_s, next_step, start_levels
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
@@ -221,7 +220,7 @@ class Pager:
                 return [uid] if uid else []
             if target.schedule:
                 schedule = self.config.schedules[target.schedule]
-                extra = await self.overrides(target.schedule)
+                extra = await self.oncall.overrides(target.schedule)
                 current = on_call(schedule, self.clock.now(), extra).user
                 uid = await self.n.directory.user_id(current) if current else None
                 return [uid] if uid else []
@@ -231,10 +230,6 @@ class Pager:
         except SlackApiError as exc:
             log.warning("cannot resolve %s: %s", target, exc.response.get("error"))
         return []
-
-    async def overrides(self, schedule: str) -> tuple[Override, ...]:
-        rows = await self.oncall.overrides(schedule, self.clock.now())
-        return tuple(Override.model_validate(json.loads(r)) for r in rows)
 
     # --- posting helpers -------------------------------------------------------------------
     async def dm(
