@@ -7,13 +7,13 @@ import logging
 import uuid
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.errors import BeaconError, DatabaseUnavailable
 from app.domain.refusals import RefusalError
+from app.store.errors import StoreError
 from listeners.context import channel_of, user_of
 from listeners.forms import field_block, first_input_block
 from views.refusals import refusal_text
@@ -22,7 +22,7 @@ log = logging.getLogger("beacon.errors")
 
 
 def user_message(error: Exception) -> str:
-    if isinstance(error, RedisError):
+    if isinstance(error, StoreError):
         error = DatabaseUnavailable()
     if isinstance(error, RefusalError):  # worded for Slack: mentions, local times
         return refusal_text(error.refusal)
