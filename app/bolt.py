@@ -14,7 +14,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.container import Beacon
-from app.metrics import observe_envelope
+from app.ops.metrics import observe_envelope
 from listeners import register_listeners
 
 

@@ -52,7 +52,7 @@ def run_sandbox(
     config: Path | None = None,
     reason: str | None = None,
 ) -> int:
-    from app.logs import configure_logging
+    from app.ops.logs import configure_logging
     from app.settings import load_settings
     from sandbox.world import SANDBOX_CONFIG, serve_sandbox
 
@@ -76,11 +76,11 @@ def run(argv: list[str], bot: BotFactory) -> int:
         if args.command == "sandbox":
             return run_sandbox(bot, args.port, args.config)
         if args.command == "doctor":
-            from app.doctor import run_doctor
+            from app.ops.doctor import run_doctor
 
             return run_doctor(send_test_message=args.send_test_message)
         if args.command == "config":
-            from app.doctor import config_check
+            from app.ops.doctor import config_check
 
             return config_check()
     except StartupError as exc:

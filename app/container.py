@@ -1,14 +1,14 @@
-"""Beacon: the long-lived objects of one process, built once and handed to listeners."""
+"""The composition root: builds the long-lived objects of one process (stores, services, the
+notifier, the scheduler, the background workers) and hands them out. It only wires: the
+behaviour lives in what it builds."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.approval_callbacks import CallbackSender
@@ -25,39 +25,32 @@ from app.domain.oncall_service import OnCallService
 from app.domain.runbooks import RunbookService
 from app.domain.status import StatusService
 from app.home import HomePublisher
-from app.keys import Keys
 from app.notifier import Notifier
-from app.notifier.handlers.oncall import Pager
 from app.notifier.retention import DeliveryThresholds, StreamRetention
 from app.scheduler import Scheduler, TimerWork
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
-from app.store import IncidentStore
-from app.store.approvals import ApprovalStore, InvestigationStore
-from app.store.incident_channels import ChannelStore
-from app.store.incident_record import RecordStore
-from app.store.outbox import OutboxStore
+from app.store import Stores
+from app.store.keys import Keys
 from app.store.rollups import StormRules
-from app.store.runbooks import RunbookStore
+from app.workers import Workers
 
-log = logging.getLogger("beacon")
+if TYPE_CHECKING:
+    from app.store.connect import Redis
 
 
 @dataclass
 class Beacon:
     config: BeaconConfig
-    redis: Redis
-    store: IncidentStore
-    incidents: IncidentService
+    clock: Clock
+    instance_id: str
+    stores: Stores
     client: AsyncWebClient  # the notifier's: waits out 429s
     listener_client: AsyncWebClient  # Bolt's: fails fast, a click has 3 s
     directory: UserDirectory
     channels: ChannelResolver
-    notifier: Notifier
-    scheduler: Scheduler
-    clock: Clock
-    instance_id: str
+    incidents: IncidentService
     approvals: ApprovalService
     investigations: InvestigationService
     intake: IntakeService
@@ -65,15 +58,15 @@ class Beacon:
     record: IncidentRecord
     runbooks: RunbookService
     oncall: OnCallService
+    notifier: Notifier
+    scheduler: Scheduler
+    home: HomePublisher
+    workers: Workers
     digest: DigestService | None = None
     retention: StreamRetention | None = None
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
     slack_connected: Callable[[], Awaitable[bool]] | None = None
-    # Built after the fields above, from them (see build).
-    status: StatusService = field(init=False)
-    home: HomePublisher = field(init=False)
-    _tasks: list[asyncio.Task] = field(default_factory=list)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    status: StatusService | None = None  # built last: it reads slack_connected
 
     @classmethod
     def build(
@@ -97,107 +90,89 @@ class Beacon:
         # Stable across restarts (the notifier resumes its own work under it at once);
         # the notifier adds -2, -3… while another live instance holds the same name.
         instance_id = instance_id or socket.gethostname()
-        store = IncidentStore(redis, Keys(prefix))
-        directory = UserDirectory(client, store)
+        listener_client = listener_client or client
+        stores = Stores(redis, Keys(prefix), keep_acknowledged=keep_acknowledged)
+        directory = UserDirectory(client, stores.cache)
         channels = ChannelResolver(client)
-        incidents = IncidentService(store, config, clock)
+        incidents = IncidentService(stores.incidents, config, clock)
         approvals = ApprovalService(
-            ApprovalStore(store),
+            stores.approvals,
             incidents,
             config,
             clock,
             UserGroups(client).members,
             callbacks_enabled=bool(callback_secret),
         )
-        investigations = InvestigationService(InvestigationStore(store), incidents, clock)
-        digest = DigestService(store, config, clock, investigations)
+        investigations = InvestigationService(stores.investigations, incidents, clock)
+        digest = DigestService(stores.incidents, stores.timers, config, clock, investigations)
+        oncall = OnCallService(config, clock, stores.oncall, directory)
+        record = IncidentRecord(incidents, stores.record)
+        runbooks = RunbookService(incidents, stores.runbooks)
         callbacks = None
         if callback_secret:
-            callbacks = CallbackSender(ApprovalStore(store), clock, callback_secret).fire
-        record = IncidentRecord(incidents, RecordStore(store))
-        runbooks = RunbookService(incidents, RunbookStore(store))
+            callbacks = CallbackSender(stores.approvals, clock, callback_secret).fire
         work = TimerWork(
-            store, clock, config, digest=digest, runbooks=runbooks, record=record,
+            stores, clock, config, digest=digest, runbooks=runbooks, record=record,
             callbacks=callbacks,
         )
-        beacon = cls(
+        scheduler = Scheduler(stores.timers, work, clock)
+        notifier = Notifier(
+            stores=stores,
             config=config,
-            redis=redis,
-            store=store,
-            incidents=incidents,
-            client=client,
-            listener_client=listener_client or client,
+            client=delivery_client or client,
             directory=directory,
             channels=channels,
-            notifier=Notifier(
-                store=store,
-                config=config,
-                client=delivery_client or client,
-                directory=directory,
-                channels=channels,
-                clock=clock,
-                consumer=instance_id,
-                reclaim_idle_ms=reclaim_idle_ms,
-                posts_per_second=posts_per_second,
-                storm=storm,
-            ),
-            scheduler=Scheduler(store, clock, config=config, work=work),
+            clock=clock,
+            consumer=instance_id,
+            oncall=oncall,
+            digest=digest,
+            reclaim_idle_ms=reclaim_idle_ms,
+            posts_per_second=posts_per_second,
+            storm=storm,
+        )
+        home = HomePublisher(
+            store=stores.home,
+            config=config,
+            clock=clock,
+            incidents=incidents,
+            approvals=approvals,
+            oncall=oncall,
+            directory=directory,
+            poster=notifier.poster,
+            listener_client=listener_client,
+        )
+        notifier.home = home  # incidents changed: the open Home tabs are republished
+        # The outbox stream is trimmed only below what every consumer group has acknowledged.
+        retention = StreamRetention(stores.outbox, clock, delivery or DeliveryThresholds())
+        beacon = cls(
+            config=config,
             clock=clock,
             instance_id=instance_id,
+            stores=stores,
+            client=client,
+            listener_client=listener_client,
+            directory=directory,
+            channels=channels,
+            incidents=incidents,
             approvals=approvals,
             investigations=investigations,
-            intake=IntakeService(incidents, store),
-            updates=IncidentUpdates(incidents, ChannelStore(store)),
+            intake=IntakeService(incidents, stores.incidents),
+            updates=IncidentUpdates(incidents, stores.channels),
             record=record,
             runbooks=runbooks,
-            oncall=OnCallService(config, clock, store, directory),
+            oncall=oncall,
+            notifier=notifier,
+            scheduler=scheduler,
+            home=home,
+            workers=Workers(
+                notifier=notifier,
+                scheduler=scheduler,
+                retention=retention,
+                home=home,
+                digest=digest,
+            ),
             digest=digest,
+            retention=retention,
         )
-        beacon.status = StatusService(
-            incidents, beacon.oncall, store, lambda: beacon.slack_connected
-        )
-        # The outbox stream is trimmed only below what every consumer group has acknowledged.
-        beacon.retention = StreamRetention(
-            OutboxStore(redis, store.keys, keep_acknowledged=keep_acknowledged),
-            clock,
-            delivery or DeliveryThresholds(),
-        )
-        beacon.notifier.digest = beacon.digest
-        beacon.notifier.home = beacon.home = HomePublisher(beacon)
+        beacon.status = StatusService(incidents, oncall, stores, lambda: beacon.slack_connected)
         return beacon
-
-    async def _arm_digest(self) -> None:
-        try:
-            await self.digest.arm_next()  # type: ignore[union-attr]
-        except Exception:
-            log.exception("could not arm the daily digest; it is armed again at the next start")
-
-    def notifier_pager(self) -> Pager:
-        return Pager(self.notifier)
-
-    def start_workers(self) -> None:
-        self._stop.clear()
-        if self.digest is not None:
-            asyncio.get_running_loop().create_task(self._arm_digest())
-        self._tasks = [
-            asyncio.create_task(self.notifier.run(self._stop), name="beacon-notifier"),
-            asyncio.create_task(self.scheduler.run(self._stop), name="beacon-scheduler"),
-        ]
-        if self.retention is not None:
-            self._tasks.append(
-                asyncio.create_task(self.retention.run(self._stop), name="beacon-retention")
-            )
-        if self.notifier.home is not None:  # App Home republishing, off the notifier's path
-            self._tasks.append(
-                asyncio.create_task(self.notifier.home.run(self._stop), name="beacon-home")
-            )
-
-    async def stop_workers(self) -> None:
-        self._stop.set()
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            _, stuck = await asyncio.wait(self._tasks, timeout=5)
-            for task in stuck:  # never hold a shutdown: say which worker would not stop
-                log.error("worker %s did not stop within 5 s", task.get_name())
-        self._tasks = []

@@ -18,14 +18,22 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from app.domain.oncall import on_call
-from app.metrics import METRICS
+from app.ops.metrics import METRICS
 from views.home import home_view
 from views.mrkdwn import date_time, escape
 
 if TYPE_CHECKING:
-    from app.container import Beacon
-    from app.domain.approvals import Approval
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from app.clock import Clock
+    from app.config import BeaconConfig
+    from app.domain.approvals import Approval, ApprovalService
+    from app.domain.incidents import IncidentService
     from app.domain.models import Incident
+    from app.domain.oncall_service import OnCallService
+    from app.notifier.poster import Poster
+    from app.slack.directory import UserDirectory
+    from app.store.home import HomeStore
 
 log = logging.getLogger("beacon.home")
 
@@ -45,8 +53,29 @@ class HomeSnapshot:
 
 
 class HomePublisher:
-    def __init__(self, beacon: Beacon, *, min_interval_s: float = MIN_INTERVAL_S) -> None:
-        self.beacon = beacon
+    def __init__(
+        self,
+        *,
+        store: HomeStore,
+        config: BeaconConfig,
+        clock: Clock,
+        incidents: IncidentService,
+        approvals: ApprovalService,
+        oncall: OnCallService,
+        directory: UserDirectory,
+        poster: Poster,
+        listener_client: AsyncWebClient,
+        min_interval_s: float = MIN_INTERVAL_S,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.incidents = incidents
+        self.approvals = approvals
+        self.oncall = oncall
+        self.directory = directory
+        self.poster = poster  # the notifier's: paced and retried like every background write
+        self.listener_client = listener_client  # fails fast: someone waits for the tab
         self.min_interval_s = min_interval_s
         self.passes = 0  # republish passes run (each reads the snapshot at most once)
         self._dirty = asyncio.Event()
@@ -63,7 +92,7 @@ class HomePublisher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Republish recent viewers after changes, at most one pass every `min_interval_s`."""
-        clock = self.beacon.clock
+        clock = self.clock
         while not stop.is_set():
             if not await self._wait_dirty(stop):
                 return
@@ -102,19 +131,17 @@ class HomePublisher:
 
     async def publish_viewers(self) -> int:
         """One pass: every recent viewer's Home from one snapshot. Returns tabs published."""
-        b = self.beacon
-        keys = b.store.keys
         self.passes += 1
-        await b.redis.zremrangebyscore(keys.home_viewers(), "-inf", b.clock.now() - VIEWER_WINDOW_S)
-        viewers = list(await b.redis.zrevrange(keys.home_viewers(), 0, MAX_VIEWERS - 1))
+        since = self.clock.now() - VIEWER_WINDOW_S
+        viewers = await self.store.recent_viewers(since, MAX_VIEWERS)
         if not viewers:
             return 0
         snapshot = await self._snapshot()
-        pages = await b.redis.hmget(keys.home_pages(), viewers)
+        pages = await self.store.pages(viewers)
         published = 0
         for user_id, page in zip(viewers, pages, strict=True):
             try:
-                await self._publish_with(user_id, snapshot, int(page or 0), background=True)
+                await self._publish_with(user_id, snapshot, page, background=True)
                 published += 1
             except SlackApiError as exc:  # one viewer's error does not hold the others back
                 log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))
@@ -123,25 +150,22 @@ class HomePublisher:
     # --- one viewer -------------------------------------------------------------------------
     async def opened(self, user_id: str) -> None:
         """app_home_opened: remember the viewer and publish their tab at once."""
-        await self.beacon.redis.zadd(self.beacon.store.keys.home_viewers(),
-                                     {user_id: self.beacon.clock.now()})
+        await self.store.add_viewer(user_id, self.clock.now())
         await self.publish(user_id)
 
     async def publish(self, user_id: str, page: int | None = None) -> None:
         """Publish one user's Home now; a given page is remembered for later passes."""
-        b = self.beacon
-        keys = b.store.keys
         if page is None:
-            page = int(await b.redis.hget(keys.home_pages(), user_id) or 0)
+            (page,) = await self.store.pages([user_id])
         else:
-            await b.redis.hset(keys.home_pages(), user_id, page)
+            await self.store.set_page(user_id, page)
         await self._publish_with(user_id, await self._snapshot(), page)
 
     async def _publish_with(
         self, user_id: str, snapshot: HomeSnapshot, page: int, *, background: bool = False
     ) -> None:
         view = home_view(
-            snapshot.incidents, self.beacon.config, user_id=user_id, now=snapshot.now,
+            snapshot.incidents, self.config, user_id=user_id, now=snapshot.now,
             oncall=snapshot.oncall, approvals=snapshot.approvals, page=page,
         )
         await self._send(user_id, view, background=background)
@@ -151,37 +175,33 @@ class HomePublisher:
         retried by the one policy); a person opening the tab or paging through it gets the
         listener's fail-fast client, since Slack waits for that answer."""
         if background:
-            await self.beacon.notifier.poster.call("views_publish", user_id=user_id, view=view)
+            await self.poster.call("views_publish", user_id=user_id, view=view)
         else:
-            await self.beacon.listener_client.views_publish(user_id=user_id, view=view)
+            await self.listener_client.views_publish(user_id=user_id, view=view)
 
     # --- data shared by every viewer ------------------------------------------------------
     async def _snapshot(self) -> HomeSnapshot:
-        b = self.beacon
         return HomeSnapshot(
-            incidents=await b.incidents.list_open(),
+            incidents=await self.incidents.list_open(),
             oncall=await self._oncall_lines(),
             approvals=await self._approvals(),
-            now=b.clock.now(),
+            now=self.clock.now(),
         )
 
     async def _approvals(self) -> list[Approval]:
-        b = self.beacon
         approvals = []
-        for approval_id in await b.approvals.store.pending_ids(20):
+        for approval_id in await self.approvals.store.pending_ids(20):
             try:
-                approvals.append(await b.approvals.get(approval_id))
+                approvals.append(await self.approvals.get(approval_id))
             except Exception:  # an approval that vanished meanwhile: just not shown
                 continue
         return approvals
 
     async def _oncall_lines(self) -> list[str]:
-        b = self.beacon
         lines = []
-        pager = b.notifier_pager()
-        for name, schedule in b.config.schedules.items():
-            state = on_call(schedule, b.clock.now(), await pager.overrides(name))
-            who = f"<@{await b.directory.user_id(state.user)}>" if state.user else "nobody"
+        for name, schedule in self.config.schedules.items():
+            state = on_call(schedule, self.clock.now(), await self.oncall.overrides(name))
+            who = f"<@{await self.directory.user_id(state.user)}>" if state.user else "nobody"
             until = f" until {date_time(state.until.timestamp())}" if state.until else ""
             lines.append(f"*{escape(name)}*: {who}{until}")
         return lines

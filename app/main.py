@@ -10,32 +10,26 @@ import sys
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import Redis
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
-from app import redis_connect
 from app.bolt import build_app
 from app.clock import Clock, SystemClock
 from app.config import load_config
 from app.container import Beacon
 from app.intake.server import ApiServer, check_api_settings
-from app.logs import configure_logging
-from app.metrics import Metrics, bind, unbind
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
 from app.notifier.retention import DeliveryThresholds
-from app.ops import OpsServer
-from app.redis_embedded import EmbeddedRedis
+from app.ops.logs import configure_logging
+from app.ops.metrics import Metrics, bind, unbind
+from app.ops.server import OpsServer
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.slack.client import make_client
+from app.store.connect import connect
+from app.store.embedded import EmbeddedRedis
 from app.store.rollups import StormRules
 
 log = logging.getLogger("beacon")
-
-
-async def connect_redis(settings: Settings, url: str | None) -> Redis:
-    """REDIS_URL (or the embedded server's URL) or REDIS_SENTINELS; see app.redis_connect."""
-    return await redis_connect.connect(settings, url)
 
 
 async def check_slack(beacon: Beacon) -> dict:
@@ -86,7 +80,7 @@ class Runtime:
                 url,
                 self.embedded.data_dir,
             )
-        redis = await connect_redis(s, url)
+        redis = await connect(s, url)  # REDIS_URL, the embedded server's, or REDIS_SENTINELS
         # One pooled HTTP session for every Web API call (slack_sdk opens one per call
         # otherwise: a TCP and TLS handshake each time).
         self.session = aiohttp.ClientSession()
@@ -133,8 +127,8 @@ class Runtime:
         )
         # The notifier's group exists before anything is declared, so /healthz counts every
         # event as undelivered until the notifier reads it, even if it never got to start.
-        await self.beacon.store.ensure_group(NOTIFIER_GROUP)
-        self.beacon.start_workers()
+        await self.beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
+        self.beacon.workers.start()
         if s.beacon_mode is Mode.SOCKET:
             self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)
             await self.handler.connect_async()
@@ -161,8 +155,8 @@ class Runtime:
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         if self.beacon is not None:
-            await self.beacon.stop_workers()
-            await self.beacon.redis.aclose()
+            await self.beacon.workers.stop()
+            await self.beacon.stores.close()
         if self.session is not None:
             await self.session.close()
         if self.embedded is not None:

@@ -14,15 +14,14 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.escalation import Step, delay_s, next_step
 from app.domain.timers import TimerFields, TimerHandler, escalation_id, handler_for
-from app.metrics import METRICS
-from app.store import IncidentStore
-from app.store.approvals import ApprovalStore
-from app.store.incident_channels import ChannelStore
+from app.ops.metrics import METRICS
+from app.store.timers import TimerStore
 
 if TYPE_CHECKING:
     from app.domain.digest import DigestService
     from app.domain.incident_record import IncidentRecord
     from app.domain.runbooks import RunbookService
+    from app.store import Stores
 
 log = logging.getLogger("beacon.scheduler")
 
@@ -36,13 +35,13 @@ class NoHandler(LookupError):
 class TimerWork:
     """The handler of every timer kind (satisfies app.domain.timers.TimerHandlers).
 
-    The store's own transitions run here; the rest goes to the service that owns the work,
+    The stores' own transitions run here; the rest goes to the service that owns the work,
     when this process has it.
     """
 
     def __init__(
         self,
-        store: IncidentStore,
+        stores: Stores,
         clock: Clock,
         config: BeaconConfig | None = None,
         *,
@@ -51,7 +50,7 @@ class TimerWork:
         record: IncidentRecord | None = None,
         callbacks: TimerHandler | None = None,
     ) -> None:
-        self.store = store
+        self.stores = stores
         self.clock = clock
         self.config = config
         self.digest = digest
@@ -60,18 +59,18 @@ class TimerWork:
         self.callbacks = callbacks
 
     async def wake(self, timer_id: str, timer: TimerFields) -> None:
-        await self.store.wake(timer["incident_id"], timer_id, self.clock.now())
+        await self.stores.incidents.wake(timer["incident_id"], timer_id, self.clock.now())
 
     async def expire_approval(self, timer_id: str, timer: TimerFields) -> None:
-        await ApprovalStore(self.store).expire(timer["approval_id"], self.clock.now())
+        await self.stores.approvals.expire(timer["approval_id"], self.clock.now())
 
     async def escalate(self, timer_id: str, timer: TimerFields) -> None:
         incident_id = timer["incident_id"]
         current = Step(int(timer["from_level"]), int(timer["from_round"]))
-        incident = await self.store.get(incident_id)
+        incident = await self.stores.incidents.get(incident_id)
         found = self.config.policy_for(incident.service) if self.config and incident else None
         if found is None:
-            await self.store.drop_timer(timer_id)
+            await self.stores.timers.drop_timer(timer_id)
             return
         _, policy = found
         nxt = next_step(policy, current)
@@ -80,35 +79,32 @@ class TimerWork:
         if nxt is not None:  # the timer that moves on from the new level in its turn
             due = self.clock.now() + delay_s(policy, nxt.level)
             next_timer = (escalation_id(incident_id, nxt, epoch=epoch), due)
-        await self.store.escalate(
+        await self.stores.oncall.escalate(
             incident_id, timer_id, from_step=(current.level, current.round),
             to_step=(nxt.level, nxt.round) if nxt else None, next_timer=next_timer,
             now=self.clock.now(), epoch=epoch,
         )
 
     async def breach_sla(self, timer_id: str, timer: TimerFields) -> None:
-        await self.store.sla_breach(
+        await self.stores.oncall.sla_breach(
             timer["incident_id"], timer_id, timer["sla"], int(timer.get("minutes", 0)),
             self.clock.now(), epoch=timer.get("epoch", ""),
         )
 
     async def remind_update(self, timer_id: str, timer: TimerFields) -> None:
-        await ChannelStore(self.store).update_reminder(
+        await self.stores.channels.update_reminder(
             timer["incident_id"], timer_id, int(timer["minutes"]), self.clock.now()
         )
 
     async def archive_channel(self, timer_id: str, timer: TimerFields) -> None:
-        await ChannelStore(self.store).channel_archive(
+        await self.stores.channels.channel_archive(
             timer["incident_id"], timer_id, timer["stage"], timer["resolved_at"], self.clock.now()
         )
 
     async def announce_digest(self, timer_id: str, timer: TimerFields) -> None:
-        """Announce today's digest once, and arm tomorrow's."""
         if self.digest is None:
             raise NoHandler("digest")
-        now = self.clock.now()
-        await self.store.digest_due(timer["digest_id"], timer_id, now)
-        await self.digest.arm_next(after=now)
+        await self.digest.on_timer(timer_id, timer)
 
     async def resume_runbook(self, timer_id: str, timer: TimerFields) -> None:
         if self.runbooks is None:
@@ -128,22 +124,20 @@ class TimerWork:
 
 class Scheduler:
     def __init__(
-        self, store: IncidentStore, clock: Clock, *, idle_s: float = 1.0,
-        config: BeaconConfig | None = None, work: TimerWork | None = None,
+        self, timers: TimerStore, work: TimerWork, clock: Clock, *, idle_s: float = 1.0
     ) -> None:
-        self.store = store
+        self.timers = timers
+        self.work = work
         self.clock = clock
-        self.config = config
         self.idle_s = idle_s
         self.fired = 0
-        self.work = work or TimerWork(store, clock, config)
 
     async def tick(self) -> int:
         """Claim and fire every due timer once. Returns how many fired."""
         now = self.clock.now()
         fired = 0
-        for timer_id in await self.store.claim_timers(now, LEASE_S):
-            timer = await self.store.timer(timer_id)
+        for timer_id in await self.timers.claim_timers(now, LEASE_S):
+            timer = await self.timers.timer(timer_id)
             kind = timer.get("kind", "")
             handler = handler_for(kind, self.work)
             try:
@@ -152,7 +146,7 @@ class Scheduler:
                 await handler(timer_id, timer)
             except NoHandler:
                 log.error("timer %s: no handler for kind %r here; dropping it", timer_id, kind)
-                await self.store.drop_timer(timer_id)
+                await self.timers.drop_timer(timer_id)
                 continue
             fired += 1
         self.fired += fired
@@ -175,6 +169,6 @@ class Scheduler:
 
     async def _next_due_safe(self) -> float | None:
         try:
-            return await self.store.next_timer_due()
+            return await self.timers.next_timer_due()
         except Exception:
             return None

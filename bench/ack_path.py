@@ -56,8 +56,8 @@ async def batch_calls(app: Any, payloads: list[dict[str, Any]]) -> float:
 
 
 async def main_async(n: int, repeats: int) -> dict[str, float]:
-    from app.logs import configure_logging
     from app.main import Runtime
+    from app.ops.logs import configure_logging
     from app.settings import Settings
 
     log_file = Path(tempfile.mkdtemp(prefix="beacon-ack-path-")) / "beacon.log"

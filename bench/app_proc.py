@@ -84,7 +84,7 @@ def count_redis_calls() -> Counter[tuple[str, str]]:
     Walks the stack per call, so it slows Beacon down: never on in a timed run."""
     from redis.asyncio.client import Pipeline, Redis
 
-    from app.store.store import IncidentStore
+    from app.store.scripts import Scripts
 
     counts: Counter[tuple[str, str]] = Counter()
 
@@ -102,7 +102,7 @@ def count_redis_calls() -> Counter[tuple[str, str]]:
         return "?"
 
     execute = Redis.execute_command
-    run_script = IncidentStore._run
+    run_script = Scripts.run
     pipe_execute = Pipeline.execute
 
     async def counted_execute(self, *args, **options):  # type: ignore[no-untyped-def]
@@ -120,7 +120,7 @@ def count_redis_calls() -> Counter[tuple[str, str]]:
         return await pipe_execute(self, *args, **kwargs)
 
     Redis.execute_command = counted_execute  # type: ignore[method-assign]
-    IncidentStore._run = counted_run  # type: ignore[method-assign]
+    Scripts.run = counted_run  # type: ignore[method-assign]
     Pipeline.execute = counted_pipe  # type: ignore[method-assign]
     return counts
 
@@ -157,7 +157,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.kind == "beacon":
         # As `python -m app` does: one text line per envelope at INFO, to stderr (the .log).
-        from app.logs import configure_logging
+        from app.ops.logs import configure_logging
 
         configure_logging(args.log_level)
     else:

@@ -42,7 +42,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("  envelope_fingerprint", ("envelope_fingerprint (",)),
     ("  store.first_seen (SET NX)", ("first_seen (app/store",)),
     ("  observe_envelope (metrics + log line)", ("observe_envelope (",)),
-    ("  instrumented(client)", ("instrumented (app/metrics",)),
+    ("  instrumented(client)", ("instrumented (app/ops/metrics",)),
     ("listener (handle_*)", ("handle_acknowledge (", "handle_incident_command (")),
     ("  domain acknowledge (Lua)", ("acknowledge (app/domain",)),
     ("error path (handle_error)", ("handle_error (listeners/errors",)),

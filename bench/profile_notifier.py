@@ -25,8 +25,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from app.domain.models import NewIncident
-from app.keys import Keys
-from app.store import IncidentStore
+from app.store.incidents import IncidentStore
+from app.store.keys import Keys
 from bench.common import RESULTS, AppProcess, RedisServer, cpu_seconds, table
 from bench.notifier import NAME, TIME_LIMIT_S, VARIANTS, CardWatch, setup, spec_for
 from bench.profile_ack import OWNERS, load_stacks
@@ -61,11 +61,11 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("  record: RecordNotifier.apply", ("apply (app/notifier/handlers/record",)),
     ("  dm_assignee", ("dm_assignee (app/notifier/handlers/cards",)),
     ("  home.changed / App Home", ("(app/home",)),
-    ("store.get (HGETALL + parse)", ("get (app/store/store.py",)),
+    ("store.get (HGETALL + parse)", ("get (app/store/incidents.py",)),
     ("redis-py (inclusive)", ("(redis/",)),
     ("slack_sdk AsyncWebClient (inclusive)", ("(slack_sdk/web/",)),
     ("logging (inclusive)", ("(logging/",)),
-    ("metrics (inclusive)", ("(prometheus_client/", "(app/metrics")),
+    ("metrics (inclusive)", ("(prometheus_client/", "(app/ops/metrics")),
 )
 
 
@@ -74,7 +74,7 @@ PAIRS: tuple[tuple[str, str, str], ...] = (
     (
         "  of which apply_event's own store.get calls",
         "apply_event (app/notifier/table",
-        "get (app/store/store.py",
+        "get (app/store/incidents.py",
     ),
 )
 

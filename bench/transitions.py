@@ -18,8 +18,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from app.domain.models import NewIncident
-from app.keys import Keys
-from app.store import IncidentStore
+from app.store.incidents import IncidentStore
+from app.store.keys import Keys
 from bench.common import RedisServer, cpu_seconds, table, write_results
 
 NAME = "transitions"

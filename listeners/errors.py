@@ -7,12 +7,12 @@ import logging
 import uuid
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.domain.errors import BeaconError, DatabaseUnavailable, InvalidFields
+from app.store.errors import StoreError
 from listeners.context import channel_of, user_of
 from views.errors import error_text
 from views.modals import field_block, field_errors, first_input_block
@@ -21,7 +21,7 @@ log = logging.getLogger("beacon.errors")
 
 
 def user_message(error: Exception) -> str:
-    if isinstance(error, RedisError):
+    if isinstance(error, StoreError):
         error = DatabaseUnavailable()
     if isinstance(error, BeaconError):  # worded for Slack: mentions, local times
         return error_text(error)

@@ -13,7 +13,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.container import Beacon
-from app.metrics import instrumented
+from app.ops.metrics import instrumented
 from listeners.context import BEACON
 
 
@@ -69,7 +69,7 @@ class BeaconMiddleware(AsyncMiddleware):
         fingerprint = envelope_fingerprint(body)
         # trigger_id / event_id are unique per user action, so a second sighting is Slack
         # redelivering something already handled: ack it, act no more.
-        if fingerprint and not await self.beacon.store.first_seen(fingerprint):
+        if fingerprint and not await self.beacon.stores.cache.first_seen(fingerprint):
             return BoltResponse(status=200, body="")
         return await next()
 

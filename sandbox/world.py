@@ -21,8 +21,8 @@ import yaml
 from aiohttp import web
 
 from app.config import BeaconConfig, load_config
-from app.redis_embedded import free_port
 from app.settings import Mode, Settings, StartupError, load_settings
+from app.store.embedded import free_port
 from sandbox.web import build_web
 from slack_emulator import SlackEmulator
 

@@ -2,7 +2,7 @@
 
 Each function returns a list of error strings in Slack's format
 ``"<message> [json-pointer:/blocks/0/text/text]"``; an empty list means valid. The app has only
-a lighter pre-flight of its own (app/blockkit.py); tests hold the two to agree.
+a lighter pre-flight of its own (app/slack/blockkit.py); tests hold the two to agree.
 """
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ from app.domain.incidents import IncidentService
 from app.domain.investigations import InvestigationService, NewInvestigation, Rating
 from app.domain.refusals import RefusalCode
 from app.domain.timers import approval_callback_id, approval_expire_id
-from app.keys import Keys
-from app.scheduler import Scheduler
-from app.store import IncidentStore
-from app.store.approvals import ApprovalStore, InvestigationStore
+from app.scheduler import Scheduler, TimerWork
+from app.store import Stores
+from app.store.incidents import IncidentStore
+from app.store.keys import Keys
 from views.approvals import approval_blocks
 from views.ids import ActionId, BlockId
 from views.investigations import result_blocks
@@ -38,8 +38,13 @@ from views.refusals import refusal_text
 
 
 @pytest.fixture
-def store(redis: Redis) -> IncidentStore:
-    return IncidentStore(redis, Keys("t"))
+def stores(redis: Redis) -> Stores:
+    return Stores(redis, Keys("t"))
+
+
+@pytest.fixture
+def store(stores: Stores) -> IncidentStore:
+    return stores.incidents
 
 
 async def _no_groups(group_id: str) -> list[str]:
@@ -47,13 +52,13 @@ async def _no_groups(group_id: str) -> list[str]:
 
 
 def approvals_for(
-    store: IncidentStore, config: BeaconConfig, clock: FakeClock, **policy
+    stores: Stores, config: BeaconConfig, clock: FakeClock, **policy
 ) -> ApprovalService:
     if policy:
         config = config.model_copy(update={"approvals": ApprovalsConfig(**policy)})
     return ApprovalService(
-        ApprovalStore(store),
-        IncidentService(store, config, clock),
+        stores.approvals,
+        IncidentService(stores.incidents, config, clock),
         config,
         clock,
         _no_groups,
@@ -62,8 +67,8 @@ def approvals_for(
 
 
 @pytest.fixture
-def approvals(store, config, clock) -> ApprovalService:
-    return approvals_for(store, config, clock)
+def approvals(stores, config, clock) -> ApprovalService:
+    return approvals_for(stores, config, clock)
 
 
 def new(**kw) -> NewApproval:
@@ -82,7 +87,7 @@ async def stream(store: IncidentStore) -> list[dict[str, str]]:
     return [f for _, f in await store.redis.xrange(store.keys.events())]
 
 
-async def test_create_stores_approvers_schedules_expiry_and_emits(approvals, store, clock):
+async def test_create_stores_approvers_schedules_expiry_and_emits(approvals, store, clock, stores):
     first = await approvals.request(new(approver_group="SOPS"))
     second = await approvals.request(new(approvers=("UBOB",)))
     assert (first.id, second.id) == ("APR-1", "APR-2")
@@ -91,7 +96,7 @@ async def test_create_stores_approvers_schedules_expiry_and_emits(approvals, sto
     assert first.expires_at == clock.now() + 600
     due = await store.redis.zscore(store.keys.timers(), approval_expire_id("APR-1"))
     assert due == clock.now() + 600
-    assert (await store.timer(approval_expire_id("APR-1")))["kind"] == "approval_expire"
+    assert (await stores.timers.timer(approval_expire_id("APR-1")))["kind"] == "approval_expire"
     events = await stream(store)
     assert [e["type"] for e in events] == ["approval.requested"] * 2
     # the stream's per-id field carries the approval id: the notifier orders per approval
@@ -112,8 +117,8 @@ async def test_request_validation(approvals):
         await approvals.request(new(approvers=(), approver_group="SEMPTY"))
 
 
-async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock):
-    service = approvals_for(store, config, clock)
+async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock, stores):
+    service = approvals_for(stores, config, clock)
     people = tuple(f"U{n:03d}" for n in range(12))
     approval = await service.request(new(approvers=people, requested_by="deploy-bot"))
     results = await asyncio.gather(
@@ -131,8 +136,8 @@ async def test_exactly_one_decision_under_concurrent_clicks(store, config, clock
     assert await store.redis.zscore(store.keys.timers(), approval_expire_id(approval.id)) is None
 
 
-async def test_refusals_not_approver_self_and_allowed_self(store, config, clock):
-    service = approvals_for(store, config, clock)
+async def test_refusals_not_approver_self_and_allowed_self(store, config, clock, stores):
+    service = approvals_for(stores, config, clock)
     approval = await service.request(new())
     with pytest.raises(NotApprover) as err:
         await service.approve(approval.id, "UCAROL")
@@ -143,7 +148,7 @@ async def test_refusals_not_approver_self_and_allowed_self(store, config, clock)
     denied = await service.deny(approval.id, "UALICE", "changed my mind")
     assert (denied.status, denied.reason) == (ApprovalStatus.DENIED, "changed my mind")
 
-    lenient = approvals_for(store, config, clock, allow_self_approval=True)
+    lenient = approvals_for(stores, config, clock, allow_self_approval=True)
     again = await lenient.request(new())
     approved = await lenient.approve(again.id, "UALICE")
     assert (approved.status, approved.decided_by) == (ApprovalStatus.APPROVED, "UALICE")
@@ -151,9 +156,9 @@ async def test_refusals_not_approver_self_and_allowed_self(store, config, clock)
         await service.deny((await service.request(new())).id, "UBOB", "   ")
 
 
-async def test_expiry_by_the_scheduler_then_decisions_refused(approvals, store, clock):
+async def test_expiry_by_the_scheduler_then_decisions_refused(approvals, store, clock, stores):
     approval = await approvals.request(new(expires_in=120))
-    scheduler = Scheduler(store, clock)
+    scheduler = Scheduler(stores.timers, TimerWork(stores, clock), clock)
     await clock.advance(119)
     assert await scheduler.tick() == 0
     await clock.advance(2)
@@ -176,21 +181,21 @@ async def test_click_after_expiry_time_before_the_timer_fires_is_refused(approva
 
 
 async def test_decision_with_callback_schedules_it_and_results_are_recorded(
-    approvals, store, clock
+    approvals, store, clock, stores
 ):
     approval = await approvals.request(new(callback_url="http://127.0.0.1:9/hook"))
     await approvals.approve(approval.id, "UBOB")
     timer_id = approval_callback_id(approval.id)
     assert await store.redis.zscore(store.keys.timers(), timer_id) == clock.now()
-    timer = await store.timer(timer_id)
+    timer = await stores.timers.timer(timer_id)
     assert (timer["kind"], timer["attempt"]) == ("approval_callback", "1")
     assert (await approvals.get(approval.id)).callback_status == "pending"
-    apr_store = ApprovalStore(store)
+    apr_store = stores.approvals
     await apr_store.callback_result(
         approval.id, "retry", next_due=clock.now() + 2, attempt=2, detail="HTTP 500"
     )
     assert await store.redis.zscore(store.keys.timers(), timer_id) == clock.now() + 2
-    assert (await store.timer(timer_id))["attempt"] == "2"
+    assert (await stores.timers.timer(timer_id))["attempt"] == "2"
     await apr_store.callback_result(approval.id, "delivered", detail="HTTP 200")
     assert await store.redis.zscore(store.keys.timers(), timer_id) is None
     assert (await approvals.get(approval.id)).callback_status == "delivered"
@@ -212,9 +217,9 @@ async def test_signature_is_hmac_of_the_exact_body(approvals):
 
 
 @pytest.fixture
-def investigations(store, config, clock) -> InvestigationService:
+def investigations(stores, config, clock) -> InvestigationService:
     return InvestigationService(
-        InvestigationStore(store), IncidentService(store, config, clock), clock
+        stores.investigations, IncidentService(stores.incidents, config, clock), clock
     )
 
 

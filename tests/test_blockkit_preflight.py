@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.blockkit import check_message_blocks
+from app.slack.blockkit import check_message_blocks
 from slack_emulator.blockkit import validate_message
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from app.doctor import Check, check_people, diagnose, manifest_scopes
+from app.ops.doctor import Check, check_people, diagnose, manifest_scopes
 from app.settings import Settings
 from slack_emulator import SlackEmulator
 from tests.redis_proc import RedisProcess, free_port

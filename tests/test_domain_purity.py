@@ -13,11 +13,14 @@ import pytest
 
 from app.domain import ports
 from app.slack.directory import UserDirectory
-from app.store import IncidentStore
+from app.store import Stores
 from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.incident_channels import ChannelStore
 from app.store.incident_record import RecordStore
+from app.store.incidents import IncidentStore
+from app.store.oncall import OnCallStore
 from app.store.runbooks import RunbookStore
+from app.store.timers import TimerStore
 
 ROOT = Path(__file__).parent.parent
 DOMAIN = ROOT / "app" / "domain"
@@ -92,13 +95,14 @@ IMPLEMENTATIONS = [
     (ports.IncidentRepository, IncidentStore),
     (ports.IntakeRepository, IncidentStore),
     (ports.DigestRepository, IncidentStore),
+    (ports.DigestTimers, TimerStore),
     (ports.IncidentUpdateRepository, ChannelStore),
     (ports.RecordRepository, RecordStore),
     (ports.RunbookRepository, RunbookStore),
     (ports.ApprovalRepository, ApprovalStore),
     (ports.InvestigationRepository, InvestigationStore),
-    (ports.OverrideRepository, IncidentStore),
-    (ports.HealthRepository, IncidentStore),
+    (ports.OverrideRepository, OnCallStore),
+    (ports.HealthRepository, Stores),
     (ports.UserLookup, UserDirectory),
 ]
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from app.domain.models import NewIncident
-from app.keys import Keys
-from app.store import IncidentStore
+from app.store import Stores
+from app.store.keys import Keys
 
 GROUP = "notifier"
 
 
 async def test_an_event_applies_once_in_order_and_under_one_lease(redis: Redis) -> None:
-    store = IncidentStore(redis, Keys("t"))
-    incident_id, _ = await store.declare(
+    stores = Stores(redis, Keys("t"))
+    store = stores.outbox
+    incident_id, _ = await stores.incidents.declare(
         NewIncident(title="Disk full", severity="SEV2", reporter="U1"), now=100.0)
     await store.ensure_group(GROUP)
     (event,) = await store.read_events(GROUP, "a", 10, 0)

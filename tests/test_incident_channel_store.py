@@ -8,8 +8,9 @@ from redis.asyncio import Redis
 
 from app.domain.channel_names import channel_name, slug
 from app.domain.models import NewIncident
-from app.keys import Keys
-from app.store import IncidentStore, Refused, Transition
+from app.domain.results import Refused, Transition
+from app.store import Stores
+from app.store.keys import Keys
 
 
 def test_channel_names_follow_slacks_rules():
@@ -24,26 +25,26 @@ def test_channel_names_follow_slacks_rules():
 
 
 async def test_incident_channel_is_recorded_once(redis: Redis):
-    store = IncidentStore(redis, Keys())
+    stores = Stores(redis, Keys())
+    store = stores.messages
     assert await store.set_incident_channel("INC-9", "C1") == ""  # no such incident
-    incident_id, _ = await store.declare(NewIncident(title="t", severity="P1", reporter="U1"), 1.0)
+    new = NewIncident(title="t", severity="P1", reporter="U1")
+    incident_id, _ = await stores.incidents.declare(new, 1.0)
     assert await store.set_incident_channel(incident_id, "C1") == "C1"
     assert await store.set_incident_channel(incident_id, "C2") == "C1"  # first one stays
-    incident = await store.get(incident_id)
+    incident = await stores.incidents.get(incident_id)
     assert incident is not None and incident.incident_channel == "C1"
     assert await store.message_ref(incident_id, "incident_channel") == ("C1", "-")
 
 
 async def test_update_reminder_waits_for_silence_and_rearms(redis: Redis):
-    from app.store.incident_channels import ChannelStore
-
-    base = IncidentStore(redis, Keys())
-    store = ChannelStore(base)
+    stores = Stores(redis, Keys())
+    base, store = stores.incidents, stores.channels
     incident_id, _ = await base.declare(NewIncident(title="t", severity="P1", reporter="U1"), 0.0)
     await store.status_update(incident_id, "U1", "looking", 1000.0)
     early = await store.update_reminder(incident_id, "r1", 30, 1800.0)
     assert isinstance(early, Refused) and early.code == "not_due"
-    assert await base.next_timer_due() == 1000.0 + 1800  # re-armed from the last update
+    assert await stores.timers.next_timer_due() == 1000.0 + 1800  # re-armed from the last update
     due = await store.update_reminder(incident_id, "r2", 30, 2800.0)
     assert isinstance(due, Transition)
     assert (await base.timeline(incident_id))[-1].data == {"minutes": 30, "since": 1800}
@@ -53,14 +54,12 @@ async def test_update_reminder_waits_for_silence_and_rearms(redis: Redis):
 
 
 async def test_reopen_and_archive_timers(redis: Redis):
-    from app.store.incident_channels import ChannelStore
-
-    base = IncidentStore(redis, Keys())
-    store = ChannelStore(base)
+    stores = Stores(redis, Keys())
+    base, store = stores.incidents, stores.channels
     incident_id, _ = await base.declare(NewIncident(title="t", severity="P1", reporter="U1"), 0.0)
     refused = await store.reopen(incident_id, "U2", 5.0)
     assert isinstance(refused, Refused) and refused.code == "not_resolved"
-    await base.set_incident_channel(incident_id, "C9")
+    await stores.messages.set_incident_channel(incident_id, "C9")
     await base.resolve(incident_id, "U1", "", 10.0)
     assert isinstance(
         await store.channel_archive(incident_id, "w", "warn", "10.0", 20.0), Transition

@@ -5,15 +5,17 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from app.domain.models import EventType, NewIncident
-from app.keys import Keys
-from app.store import IncidentStore, Refused, Transition
+from app.domain.results import Refused, Transition
+from app.store import Stores
 from app.store.incident_record import RecordStore
+from app.store.keys import Keys
 
 
-async def _world(redis: Redis) -> tuple[IncidentStore, RecordStore, str]:
-    base = IncidentStore(redis, Keys())
-    incident_id, _ = await base.declare(NewIncident(title="t", severity="P1", reporter="U1"), 0.0)
-    return base, RecordStore(base), incident_id
+async def _world(redis: Redis) -> tuple[Stores, RecordStore, str]:
+    base = Stores(redis, Keys())
+    new = NewIncident(title="t", severity="P1", reporter="U1")
+    incident_id, _ = await base.incidents.declare(new, 0.0)
+    return base, base.record, incident_id
 
 
 async def test_followups_are_numbered_listed_and_done_once(redis: Redis):
@@ -32,7 +34,7 @@ async def test_followups_are_numbered_listed_and_done_once(redis: Redis):
     assert [f.id for f in await store.followups(None)] == [fid2]  # only open ones
     items = await store.followups(incident_id)
     assert [(f.id, f.done, f.done_by) for f in items] == [("F-1", True, "U2"), ("F-2", False, None)]
-    timeline = await base.timeline(incident_id)
+    timeline = await base.incidents.timeline(incident_id)
     assert [e.type for e in timeline[-3:]] == [
         EventType.FOLLOWUP_ADDED,
         EventType.FOLLOWUP_ADDED,
@@ -53,7 +55,7 @@ async def test_retro_is_recorded_and_rescheduled(redis: Redis):
         "U3",
         "bring graphs",
     )
-    last = (await base.timeline(incident_id))[-1]
+    last = (await base.incidents.timeline(incident_id))[-1]
     assert last.type is EventType.RETRO_SCHEDULED and last.data["previous_date"] == "2027-01-10"
 
 
@@ -63,11 +65,11 @@ async def test_roles_change_hands_and_refuse_the_same_holder_and_resolved(redis:
     same = await store.assign_role(incident_id, "U2", "commander", "U1", 2)
     assert isinstance(same, Refused) and same.code == "holder"
     await store.assign_role(incident_id, "U2", "commander", "U2", 3)
-    incident = await base.get(incident_id)
+    incident = await base.incidents.get(incident_id)
     assert incident is not None and incident.roles == {"commander": "U2"}
-    last = (await base.timeline(incident_id))[-1]
+    last = (await base.incidents.timeline(incident_id))[-1]
     assert last.data == {"role": "commander", "user": "U2", "previous": "U1"}
-    await base.resolve(incident_id, "U1", "", 4)
+    await base.incidents.resolve(incident_id, "U1", "", 4)
     late = await store.assign_role(incident_id, "U1", "scribe", "U1", 5)
     assert isinstance(late, Refused) and late.code == "resolved"
 
@@ -75,12 +77,12 @@ async def test_roles_change_hands_and_refuse_the_same_holder_and_resolved(redis:
 async def test_role_nudge_fires_once_only_with_free_roles(redis: Redis):
     base, store, incident_id = await _world(redis)
     roles = ["commander", "scribe"]
-    await base.arm(incident_id, fields={}, timers=[{"id": "n1", "due": 600, "fields": {}}])
+    await base.timers.arm(incident_id, fields={}, timers=[{"id": "n1", "due": 600, "fields": {}}])
     await store.assign_role(incident_id, "U1", "commander", "U1", 1)
     fired = await store.role_nudge(incident_id, "n1", ["P1", "P2"], roles, 600)
     assert isinstance(fired, Transition)
-    assert (await base.timeline(incident_id))[-1].data == {"roles": ["scribe"]}
-    assert await base.next_timer_due() is None  # the timer is gone: once only
+    assert (await base.incidents.timeline(incident_id))[-1].data == {"roles": ["scribe"]}
+    assert await base.timers.next_timer_due() is None  # the timer is gone: once only
     low = await store.role_nudge(incident_id, "n2", ["P2"], roles, 601)
     assert low == Refused("severity", ("P1",))
     await store.assign_role(incident_id, "U1", "scribe", "U2", 2)
@@ -89,12 +91,12 @@ async def test_role_nudge_fires_once_only_with_free_roles(redis: Redis):
 
 async def test_a_message_is_pinned_once_and_the_channel_finds_its_incident(redis: Redis):
     base, store, incident_id = await _world(redis)
-    assert await base.set_incident_channel(incident_id, "C9") == "C9"
+    assert await base.messages.set_incident_channel(incident_id, "C9") == "C9"
     assert await store.incident_for_channel("C9") == incident_id
     assert await store.incident_for_channel("C1") is None
     kwargs = {"channel": "C9", "ts": "1.5", "author": "U3", "text": "db up", "permalink": "p"}
     assert isinstance(await store.pin_message(incident_id, "U1", now=7, **kwargs), Transition)
     assert await store.pin_message(incident_id, "U2", now=8, **kwargs) == Refused("pinned")
-    last = (await base.timeline(incident_id))[-1]
+    last = (await base.incidents.timeline(incident_id))[-1]
     assert last.type is EventType.MESSAGE_PINNED and last.actor == "U1"
     assert last.data == {**kwargs, "thread_ts": ""}

@@ -14,8 +14,8 @@ from app.domain.errors import IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.intake import IntakeService, InvestigationStage, StatusFilter
 from app.domain.models import Event, EventType, Incident, NewIncident
-from app.keys import Keys
-from app.store import IncidentStore
+from app.store.incidents import IncidentStore
+from app.store.keys import Keys
 from views.incident import thread_text
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.logs import JsonFormatter, configure_logging
+from app.ops.logs import JsonFormatter, configure_logging
 
 
 def record(msg: str, *args: object, level: int = logging.INFO, **extra: object):

@@ -12,12 +12,12 @@ from app.clock import FakeClock
 from app.config import BeaconConfig
 from app.domain.incidents import IncidentService
 from app.domain.models import NewIncident
-from app.keys import Keys
-from app.metrics import Metrics, bind, unbind
 from app.notifier.retention import DeliveryThresholds, StreamRetention, assess
-from app.store import IncidentStore
+from app.ops.metrics import Metrics, bind, unbind
+from app.store import Stores
+from app.store.keys import Keys
 from app.store.outbox import Backlog, GroupBacklog, OutboxStore
-from app.store.store import _source
+from app.store.scripts import source
 
 KEYS = Keys("t")
 STREAM = KEYS.events()
@@ -131,16 +131,17 @@ async def test_keeps_the_newest_acknowledged_entries(redis):
 
 
 async def test_transitions_no_longer_cap_the_stream():
-    assert "'MAXLEN'" not in _source("declare") and "'MINID'" not in _source("declare")
-    assert "redis.call('XADD', stream_key, '*'," in _source("declare")
+    assert "'MAXLEN'" not in source("declare") and "'MINID'" not in source("declare")
+    assert "redis.call('XADD', stream_key, '*'," in source("declare")
 
 
 async def test_a_stopped_notifier_loses_nothing(
     redis: Redis, config: BeaconConfig, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ):
-    store = IncidentStore(redis, KEYS)
+    stores = Stores(redis, KEYS)
+    store = stores.outbox
     await store.ensure_group("notifier")  # what the notifier does at start; then it stops
-    incidents = IncidentService(store, config, clock)
+    incidents = IncidentService(stores.incidents, config, clock)
     for i in range(20):
         await incidents.declare(NewIncident(title=f"Disk {i} full", severity="P3", reporter="U1"))
     retention = StreamRetention(

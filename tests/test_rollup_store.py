@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from app.keys import Keys
-from app.store import IncidentStore
-from app.store.rollups import RollupStore
+from app.store import Stores
+from app.store.keys import Keys
 
 
 async def test_one_event_says_a_bulk_action_and_may_try_again_until_it_has(redis: Redis):
-    rollups = RollupStore(IncidentStore(redis, Keys("t")))
+    rollups = Stores(redis, Keys("t")).rollups
     # The first event of the batch claims it; another event of the same batch does not.
     assert await rollups.claim_bulk("R1", "R1:b7", "INC-3#2") == (True, None)
     assert await rollups.claim_bulk("R1", "R1:b7", "INC-4#2") == (False, None)

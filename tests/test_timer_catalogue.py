@@ -20,7 +20,7 @@ LUA = Path(__file__).parent.parent / "app" / "store" / "lua"
 
 
 def test_every_kind_has_a_handler_and_unknown_kinds_have_none():
-    work = TimerWork(store=None, clock=None)  # type: ignore[arg-type]  # only looked up
+    work = TimerWork(stores=None, clock=None)  # type: ignore[arg-type]  # only looked up
     assert set(HANDLERS) == set(TimerKind)
     for kind in TimerKind:
         handler = handler_for(kind.value, work)

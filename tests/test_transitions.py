@@ -14,20 +14,31 @@ from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
-from app.keys import Keys
-from app.scheduler import Scheduler
-from app.store import IncidentStore, Refused, Transition
+from app.domain.results import Refused, Transition
+from app.scheduler import Scheduler, TimerWork
+from app.store import Stores
+from app.store.incidents import IncidentStore
+from app.store.keys import Keys
 from views.refusals import refusal_text
 
 
 @pytest.fixture
-def store(redis: Redis) -> IncidentStore:
-    return IncidentStore(redis, Keys("t"))
+def stores(redis: Redis) -> Stores:
+    return Stores(redis, Keys("t"))
+
+
+@pytest.fixture
+def store(stores: Stores) -> IncidentStore:
+    return stores.incidents
 
 
 @pytest.fixture
 def service(store: IncidentStore, config: BeaconConfig, clock: FakeClock) -> IncidentService:
     return IncidentService(store, config, clock)
+
+
+def scheduler_for(stores: Stores, clock: FakeClock) -> Scheduler:
+    return Scheduler(stores.timers, TimerWork(stores, clock), clock)
 
 
 def new(title: str = "Checkout is down", **kw) -> NewIncident:
@@ -134,30 +145,30 @@ async def test_unknown_incident_is_reported_by_every_transition(service):
             await act
 
 
-async def test_snooze_wakes_once_through_the_scheduler(service, store, clock):
+async def test_snooze_wakes_once_through_the_scheduler(service, store, clock, stores):
     await service.declare(new(assignee="UBOB"))
     inc = await service.snooze("INC-1", "UBOB", 900)
     assert inc.snoozed_until == clock.now() + 900 and inc.snoozed_at(clock.now())
-    scheduler = Scheduler(store, clock)
+    scheduler = scheduler_for(stores, clock)
     assert await scheduler.tick() == 0
     await clock.advance(899)
     assert await scheduler.tick() == 0
     await clock.advance(2)
-    other = Scheduler(store, clock)
+    other = scheduler_for(stores, clock)
     fired = await asyncio.gather(scheduler.tick(), other.tick())
     assert sorted(fired) == [0, 1]  # two instances, one fire
     inc = await service.get("INC-1")
     assert inc.snoozed_until is None
     types = [f["type"] for _, f in await events(store)]
     assert types.count(EventType.UNSNOOZED) == 1
-    assert await store.next_timer_due() is None
+    assert await stores.timers.next_timer_due() is None
 
 
-async def test_resnooze_and_resolve_make_old_timers_stale(service, store, clock):
+async def test_resnooze_and_resolve_make_old_timers_stale(service, store, clock, stores):
     await service.declare(new())
     await service.snooze("INC-1", "UBOB", 600)
     await service.snooze("INC-1", "UBOB", 3600)  # replaces the first wake-up
-    scheduler = Scheduler(store, clock)
+    scheduler = scheduler_for(stores, clock)
     await clock.advance(700)
     assert await scheduler.tick() == 1  # the old timer fires, but as stale: no event
     assert (await service.get("INC-1")).snoozed_until is not None
@@ -176,15 +187,15 @@ async def test_snooze_bounds(service):
         await service.snooze("INC-1", "U1", 8 * 86400)
 
 
-async def test_claimed_timer_is_leased_not_lost(store, service, clock):
+async def test_claimed_timer_is_leased_not_lost(store, service, clock, stores):
     await service.declare(new())
     await service.snooze("INC-1", "UBOB", 60)
     await clock.advance(61)
-    claimed = await store.claim_timers(clock.now(), lease=30)
+    claimed = await stores.timers.claim_timers(clock.now(), lease=30)
     assert len(claimed) == 1
     # The claimer died: nobody else sees it during the lease, everyone after.
-    assert await store.claim_timers(clock.now() + 10, lease=30) == []
-    assert await store.claim_timers(clock.now() + 31, lease=30) == claimed
+    assert await stores.timers.claim_timers(clock.now() + 10, lease=30) == []
+    assert await stores.timers.claim_timers(clock.now() + 31, lease=30) == claimed
 
 
 async def test_assign_severity_note(service, store):
@@ -211,16 +222,17 @@ async def test_assign_severity_note(service, store):
     assert timeline[3].data["text"] == "db failover started"
 
 
-async def test_record_message_and_notified_mark(store, service):
+async def test_record_message_and_notified_mark(store, service, stores):
     await service.declare(new())
-    await store.record_message("INC-1", "card", "C1", "1.000100", card=True, permalink="https://x")
-    await store.record_message("INC-1", "reply:INC-1#2", "C1", "1.000200")
+    messages = stores.messages
+    await messages.record_message("INC-1", "card", "C1", "1.000100", card=True, permalink="https://x")
+    await messages.record_message("INC-1", "reply:INC-1#2", "C1", "1.000200")
     inc = await service.get("INC-1")
     assert (inc.channel, inc.card_ts, inc.permalink) == ("C1", "1.000100", "https://x")
-    assert await store.message_ref("INC-1", "reply:INC-1#2") == ("C1", "1.000200")
-    await store.mark_notified("INC-1", 3)
-    await store.mark_notified("INC-1", 2)  # never lowers
-    assert await store.notified_seq("INC-1") == 3
+    assert await messages.message_ref("INC-1", "reply:INC-1#2") == ("C1", "1.000200")
+    await stores.outbox.mark_notified("INC-1", 3)
+    await stores.outbox.mark_notified("INC-1", 2)  # never lowers
+    assert await stores.outbox.notified_seq("INC-1") == 3
 
 
 def test_normalise_id():
@@ -230,7 +242,8 @@ def test_normalise_id():
         normalise_id("payments")
 
 
-async def test_lease_is_exclusive_renewable_and_retakable_by_its_owner(store):
+async def test_lease_is_exclusive_renewable_and_retakable_by_its_owner(stores):
+    store = stores.leases
     assert await store.try_lock("incident:INC-1", "a", 10_000)
     assert not await store.try_lock("incident:INC-1", "b", 10_000)
     assert await store.try_lock("incident:INC-1", "a", 10_000)  # its unlock was lost
@@ -242,57 +255,58 @@ async def test_lease_is_exclusive_renewable_and_retakable_by_its_owner(store):
     assert await store.try_lock("incident:INC-1", "b", 10_000)
 
 
-async def test_arm_is_idempotent_and_escalate_moves_one_level_once(store, service, clock):
+async def test_arm_is_idempotent_and_escalate_moves_one_level_once(store, service, clock, stores):
     await service.declare(new())
     timer = {"id": "esc:INC-1:0:1", "due": clock.now() + 300,
              "fields": {"kind": "escalate", "incident_id": "INC-1", "from_level": 1,
                         "from_round": 0}}
     fields = {"esc_level": 1, "esc_round": 0}
-    assert await store.arm("INC-1", fields=fields, timers=[timer]) == 1
-    assert await store.arm("INC-1", fields={"esc_level": 9}, timers=[timer]) == 0
+    assert await stores.timers.arm("INC-1", fields=fields, timers=[timer]) == 1
+    assert await stores.timers.arm("INC-1", fields={"esc_level": 9}, timers=[timer]) == 0
     assert (await service.get("INC-1")).esc_level == 1  # fields only set when absent
     step = {"from_step": (1, 0), "to_step": (2, 0), "now": clock.now()}
-    first = await store.escalate("INC-1", "esc:INC-1:0:1",
+    first = await stores.oncall.escalate("INC-1", "esc:INC-1:0:1",
                                  next_timer=("esc:INC-1:0:2", clock.now() + 600), **step)
-    again = await store.escalate("INC-1", "esc:INC-1:0:1", next_timer=None, **step)
+    again = await stores.oncall.escalate("INC-1", "esc:INC-1:0:1", next_timer=None, **step)
     assert isinstance(first, Transition) and isinstance(again, Refused)
     assert again.code == "stale"  # already moved on
     inc = await service.get("INC-1")
     assert (inc.esc_level, inc.esc_round) == (2, 0)
-    assert await store.next_timer_due() == clock.now() + 600
+    assert await stores.timers.next_timer_due() == clock.now() + 600
 
 
-async def test_escalate_refuses_after_ack_and_while_snoozed(store, service, clock):
+async def test_escalate_refuses_after_ack_and_while_snoozed(store, service, clock, stores):
     await service.declare(new("a"))
     await service.declare(new("b"))
     for n in ("INC-1", "INC-2"):
-        await store.arm(n, fields={"esc_level": 1, "esc_round": 0}, timers=[])
+        await stores.timers.arm(n, fields={"esc_level": 1, "esc_round": 0}, timers=[])
     await service.acknowledge("INC-1", "UBOB")
     await service.snooze("INC-2", "UBOB", 600)
     kw = {"from_step": (1, 0), "to_step": (2, 0), "next_timer": None, "now": clock.now()}
-    assert (await store.escalate("INC-1", "t1", **kw)).code == "stale"
-    assert (await store.escalate("INC-2", "t2", **kw)).code == "snoozed"
+    assert (await stores.oncall.escalate("INC-1", "t1", **kw)).code == "stale"
+    assert (await stores.oncall.escalate("INC-2", "t2", **kw)).code == "snoozed"
     types = [f["type"] for _, f in await events(store)]
     assert EventType.ESCALATED not in types
 
 
-async def test_sla_breach_once_and_not_when_met(store, service, clock):
+async def test_sla_breach_once_and_not_when_met(store, service, clock, stores):
     await service.declare(new("slow"))
     await service.declare(new("fast"))
     await service.acknowledge("INC-2", "UBOB")
-    breach = await store.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
-    twice = await store.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
-    met = await store.sla_breach("INC-2", "sla:INC-2:ack", "ack", 15, clock.now())
+    breach = await stores.oncall.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
+    twice = await stores.oncall.sla_breach("INC-1", "sla:INC-1:ack", "ack", 15, clock.now())
+    met = await stores.oncall.sla_breach("INC-2", "sla:INC-2:ack", "ack", 15, clock.now())
     assert isinstance(breach, Transition) and twice.code == "stale" and met.code == "stale"
     assert (await service.get("INC-1")).sla_ack_breached
     types = [f["type"] for _, f in await events(store)]
     assert types.count(EventType.SLA_BREACHED) == 1
 
 
-async def test_digest_due_announces_each_day_once(store, clock):
-    assert await store.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
-    assert not await store.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
-    first = await store.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
-    second = await store.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
+async def test_digest_due_announces_each_day_once(store, clock, stores):
+    timers = stores.timers
+    assert await timers.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
+    assert not await timers.arm_timer("digest:DIGEST-2027-01-15", clock.now(), {"kind": "digest"})
+    first = await timers.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
+    second = await timers.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
     assert isinstance(first, Transition) and isinstance(second, Refused)
     assert [f["type"] for _, f in await events(store)] == [EventType.DIGEST_DUE]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.blockkit import check_message_blocks
 from app.config import BeaconConfig
+from app.config.placeholders import MESSAGE_TEXT, fill
 from app.domain.models import Incident
-from app.placeholders import MESSAGE_TEXT, fill
+from app.slack.blockkit import check_message_blocks
 from views.mrkdwn import escape, user
 
 log = logging.getLogger("beacon.templates")

@@ -16,9 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from app.blockkit import check_message_blocks
 from app.config.base import Severity, Strict, error_text, yaml_problem
-from app.placeholders import (
+from app.config.placeholders import (
     INCIDENT_PLACEHOLDERS,
     MESSAGE_TEXT,
     SAMPLE_VALUES,
@@ -26,6 +25,7 @@ from app.placeholders import (
     names_in,
     strings,
 )
+from app.slack.blockkit import check_message_blocks
 
 _CHANNEL_REF = re.compile(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
 TARGETS = ("incident_channel", "card_thread")

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.clock import Clock
     from app.config import BeaconConfig
     from app.domain.investigations import InvestigationService
-    from app.domain.ports import DigestRepository
+    from app.domain.ports import DigestRepository, DigestTimers
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,13 @@ class DigestService:
     def __init__(
         self,
         store: DigestRepository,
+        timers: DigestTimers,
         config: BeaconConfig,
         clock: Clock,
         investigations: InvestigationService | None = None,
     ) -> None:
         self.store = store
+        self.timers = timers
         self.config = config
         self.clock = clock
         self.investigations = investigations
@@ -120,10 +122,16 @@ class DigestService:
                 return f"DIGEST-{day.isoformat()}", when.timestamp()
             day += timedelta(days=1)
 
+    async def on_timer(self, timer_id: str, timer: dict[str, str]) -> None:
+        """Announce today's digest once, and arm tomorrow's (scheduler kind `digest`)."""
+        now = self.clock.now()
+        await self.timers.digest_due(timer["digest_id"], timer_id, now)
+        await self.arm_next(after=now)
+
     async def arm_next(self, after: float | None = None) -> str | None:
         if not self.config.digest.enabled:
             return None
         digest_id, due = self.next_due(self.clock.now() if after is None else after)
         timer = digest_timer(digest_id, due)
-        await self.store.arm_timer(timer["id"], due, timer["fields"])
+        await self.timers.arm_timer(timer["id"], due, timer["fields"])
         return timer["id"]

@@ -1,7 +1,8 @@
 """Who is on call: rotations, layers, restrictions and overrides, in each schedule's zone.
 
 Pure functions of (schedule, time): no Redis, no Slack. Day rotations hand off at a local
-wall-clock time, so a 09:00 hand-off stays at 09:00 across daylight-saving changes.
+wall-clock time, so a 09:00 hand-off stays at 09:00 across daylight-saving changes. The
+overrides people add from Slack are kept through OnCallService (oncall_service.py).
 """
 
 from __future__ import annotations

@@ -58,11 +58,17 @@ class IntakeRepository(Protocol):
 
 
 class DigestRepository(Protocol):
-    """DigestService: the last two days' incidents, and the next digest's timer."""
+    """DigestService: the last two days' incidents."""
 
     async def incidents_since(self, start: float) -> list[Incident]: ...
     async def list_open(self, limit: int = ...) -> list[Incident]: ...
+
+
+class DigestTimers(Protocol):
+    """DigestService: the next digest's timer, and announcing a day's digest once."""
+
     async def arm_timer(self, timer_id: str, due: float, fields: dict[str, str]) -> bool: ...
+    async def digest_due(self, digest_id: str, timer_id: str, now: float) -> Outcome: ...
 
 
 class IncidentUpdateRepository(Protocol):
@@ -203,6 +209,7 @@ class HealthRepository(Protocol):
 __all__ = [
     "ApprovalRepository",
     "DigestRepository",
+    "DigestTimers",
     "HealthRepository",
     "IncidentRepository",
     "IncidentUpdateRepository",

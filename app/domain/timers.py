@@ -30,7 +30,7 @@ class TimerKind(StrEnum):
     ROLE_NUDGE = "role_nudge"
 
 
-# A timer as IncidentStore.arm takes it: {"id", "due", "fields": {"kind", …}}.
+# A timer as TimerStore.arm takes it: {"id", "due", "fields": {"kind", …}}.
 TimerSpec = dict[str, Any]
 # A timer's hash as the scheduler reads it back.
 TimerFields = dict[str, str]

@@ -11,7 +11,6 @@ from aiohttp import web
 
 from app.domain.errors import BeaconError
 from app.intake.http import ApiError, actor_of, beacon_of, error_of
-from app.store.idempotency import IdempotencyStore
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -41,7 +40,7 @@ async def run_idempotent(request: web.Request, raw: bytes, work: Work) -> web.Re
             422, f"{HEADER} must be 1 to 255 printable characters without spaces.", HEADER
         )
     beacon = beacon_of(request)
-    store = IdempotencyStore(beacon.redis, beacon.store.keys)
+    store = beacon.stores.idempotency
     scope = actor_of(request)  # each token has its own keys
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.path.encode() + b"\n" + raw

@@ -11,12 +11,17 @@ from typing import Any, Protocol
 
 from app.clock import Clock
 from app.config import BeaconConfig
+from app.domain.digest import DigestService
 from app.domain.models import Event, Incident
+from app.domain.oncall_service import OnCallService
 from app.notifier.lanes import Lanes
 from app.notifier.poster import Poster
 from app.slack.channels import ChannelResolver
 from app.slack.directory import UserDirectory
-from app.store import IncidentStore
+from app.store import Stores
+from app.store.incidents import IncidentStore
+from app.store.messages import MessageStore
+from app.store.timers import TimerStore
 
 
 class CardsPart(Protocol):
@@ -40,7 +45,11 @@ class RollupsPart(Protocol):
 
 
 class Delivery(Protocol):
-    store: IncidentStore
+    stores: Stores
+    incidents: IncidentStore
+    messages: MessageStore
+    timers: TimerStore
+    oncall: OnCallService
     config: BeaconConfig
     clock: Clock
     directory: UserDirectory
@@ -48,7 +57,7 @@ class Delivery(Protocol):
     poster: Poster
     client: Any  # the poster's proxy: every Slack write is paced, retried and labelled
     lanes: Lanes
-    digest: object | None
+    digest: DigestService | None
 
     # Read-only here, so the engine's own classes (Cards, Rollups) match structurally.
     @property

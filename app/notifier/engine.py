@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,16 +27,20 @@ from app.config import BeaconConfig
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import route
 from app.home import HomePublisher
-from app.metrics import METRICS
 from app.notifier.handlers.cards import Cards
 from app.notifier.lanes import Job, Lanes
 from app.notifier.pacing import Pacer
 from app.notifier.poster import METADATA_TYPE, Poster, count_refusal, is_transient, retryable
 from app.notifier.rollup import Rollups
+from app.ops.metrics import METRICS
 from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
-from app.store import IncidentStore
+from app.store import Stores
 from app.store.rollups import StormRules
+
+if TYPE_CHECKING:
+    from app.domain.digest import DigestService
+    from app.domain.oncall_service import OnCallService
 
 log = logging.getLogger("beacon.notifier")
 
@@ -56,18 +60,27 @@ class Notifier:
     def __init__(
         self,
         *,
-        store: IncidentStore,
+        stores: Stores,
         config: BeaconConfig,
         client: AsyncWebClient,
         directory: UserDirectory,
         channels: ChannelResolver,
         clock: Clock,
         consumer: str,
+        oncall: OnCallService,
+        digest: DigestService | None = None,
         reclaim_idle_ms: int = 30_000,
         posts_per_second: float = 1.0,
         storm: StormRules | None = None,
     ) -> None:
-        self.store = store
+        # The stores the notifier and its handlers use (handlers take them from here).
+        self.stores = stores
+        self.incidents = stores.incidents
+        self.messages = stores.messages
+        self.outbox = stores.outbox
+        self.timers = stores.timers
+        self.leases = stores.leases
+        self.oncall = oncall  # the overrides added from Slack, for paging
         self.config = config
         self.directory = directory
         self.channels = channels
@@ -76,9 +89,9 @@ class Notifier:
         self.consumer = consumer
         self.reclaim_idle_ms = reclaim_idle_ms
         self.applied = 0
-        self.digest: object | None = None  # DigestService, set by the container
-        self.home: HomePublisher | None = None  # set by the container
-        self.pacer = Pacer(store, clock, posts_per_second)
+        self.digest = digest
+        self.home: HomePublisher | None = None  # set by the container (it needs the poster)
+        self.pacer = Pacer(stores.leases, clock, posts_per_second)
         self.poster = Poster(client, self.pacer, clock)
         self.client: Any = self.poster.api  # handlers' Slack calls, all through the poster
         self.cards = Cards(self)
@@ -105,7 +118,7 @@ class Notifier:
             name = base if n == 1 else f"{base}-{n}"
             deadline = time.monotonic() + IDENTITY_TTL_MS / 1000 + 0.5
             while True:
-                if await self.store.lease_consumer(name, token, IDENTITY_TTL_MS, renew=False):
+                if await self.leases.lease_consumer(name, token, IDENTITY_TTL_MS, renew=False):
                     self.consumer, self._token = name, token
                     log.info("notifier consumer %s", name)
                     return name
@@ -118,14 +131,14 @@ class Notifier:
         while True:
             await asyncio.sleep(IDENTITY_TTL_MS / 3000)
             try:
-                await self.store.lease_consumer(self.consumer, self._token, IDENTITY_TTL_MS,
+                await self.leases.lease_consumer(self.consumer, self._token, IDENTITY_TTL_MS,
                                                 renew=True)
             except Exception as exc:  # Redis away: retried; the lease may lapse meanwhile
                 log.warning("could not renew consumer lease: %s", exc)
 
     # --- the consumer --------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        await self.store.ensure_group(GROUP)
+        await self.outbox.ensure_group(GROUP)
         await self.claim_identity()
         keeper = asyncio.create_task(self._keep_identity())
         rollups = asyncio.create_task(self.rollups.run(stop), name="beacon-rollups")
@@ -141,7 +154,7 @@ class Notifier:
             self._in_flight.clear()
             self._lane_of.clear()
             try:
-                await self.store.release_consumer(self.consumer, self._token)
+                await self.leases.release_consumer(self.consumer, self._token)
             except Exception:  # Redis away at shutdown: the lease lapses by itself
                 pass
 
@@ -153,7 +166,7 @@ class Notifier:
             try:
                 if self.lanes.depth() < MAX_QUEUED:
                     await self.dispatch_many(
-                        await self.store.read_events(GROUP, self.consumer, 200, 200))
+                        await self.outbox.read_events(GROUP, self.consumer, 200, 200))
                 else:
                     await asyncio.sleep(0.05)
                 # Housekeeping on real time: Redis measures idleness in real time too.
@@ -166,7 +179,7 @@ class Notifier:
                     await self._take_pending()
                 if now - last_reclaim >= self.reclaim_idle_ms / 2000:
                     last_reclaim = now
-                    await self.dispatch_many(await self.store.reclaim_events(
+                    await self.dispatch_many(await self.outbox.reclaim_events(
                         GROUP, self.consumer, self.reclaim_idle_ms, 200
                     ), redelivered=True)
                 backoff = 0.5
@@ -180,7 +193,7 @@ class Notifier:
 
     async def _take_pending(self) -> None:
         await self.dispatch_many(
-            await self.store.pending_mine(GROUP, self.consumer, 1000), redelivered=True)
+            await self.outbox.pending_mine(GROUP, self.consumer, 1000), redelivered=True)
 
     @staticmethod
     def _fixed_lane(event: Event) -> str | None:
@@ -198,7 +211,7 @@ class Notifier:
             if e.stream_id not in self._in_flight and e.incident_id not in self._lane_of
             and self._fixed_lane(e) is None
         })
-        known = {i.id: i for i in await self.store.get_many(wanted)} if wanted else {}
+        known = {i.id: i for i in await self.incidents.get_many(wanted)} if wanted else {}
         for event in events:
             await self.dispatch(event, redelivered=redelivered,
                                 incident=known.get(event.incident_id))
@@ -211,7 +224,7 @@ class Notifier:
         if fixed is not None:
             return fixed
         if incident is None:
-            incident = await self.store.get(event.incident_id)
+            incident = await self.incidents.get(event.incident_id)
         if incident is None:
             return "default"
         if incident.channel:
@@ -369,17 +382,17 @@ class Notifier:
         count_refusal("internal_error")
         try:
             await self.report_failure(event, "internal_error")
-            await self.store.mark_notified(event.incident_id, event.seq)
-            await self.store.ack_event(GROUP, event.stream_id)
+            await self.outbox.mark_notified(event.incident_id, event.seq)
+            await self.outbox.ack_event(GROUP, event.stream_id)
         except Exception:
             log.exception("could not set aside %s; it stays pending", event.event_id)
 
     async def drain(self, block_ms: int = 0) -> int:
         """Apply every event there is now, in this task (tests, tools). Returns events applied."""
-        await self.store.ensure_group(GROUP)
+        await self.outbox.ensure_group(GROUP)
         done = 0
-        events = await self.store.pending_mine(GROUP, self.consumer, 1000)
-        events += await self.store.read_events(GROUP, self.consumer, 1000, block_ms)
+        events = await self.outbox.pending_mine(GROUP, self.consumer, 1000)
+        events += await self.outbox.read_events(GROUP, self.consumer, 1000, block_ms)
         for event in events:
             done += await self.handle(event, redelivered=True)
         return done
@@ -396,11 +409,11 @@ class Notifier:
         going out in their lanes)."""
         # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
         ttl = self.reclaim_idle_ms
-        verdict, incident = await self.store.begin_event(
+        verdict, incident = await self.outbox.begin_event(
             event.incident_id, event.seq, self.consumer, ttl,
             read=self._fixed_lane(event) is None)
         if verdict == "done":
-            await self.store.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
+            await self.outbox.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
             return 0, None
         if verdict == "wait":
             return 0, None  # stays pending; applied once the earlier event lands
@@ -446,7 +459,7 @@ class Notifier:
             backoff = 0.5
             while True:
                 try:
-                    await self.store.finish_event(
+                    await self.outbox.finish_event(
                         event.incident_id, event.seq, GROUP, event.stream_id, self.consumer)
                     break
                 except Exception as exc:
@@ -477,7 +490,7 @@ class Notifier:
 
     async def _release(self, lock: str) -> None:
         try:
-            await self.store.unlock(lock, self.consumer)
+            await self.leases.unlock(lock, self.consumer)
         except Exception as exc:  # Redis away: the lease lapses by itself
             log.warning("could not release %s: %s", lock, exc)
 
@@ -486,7 +499,7 @@ class Notifier:
         self._renewals[lock] = asyncio.create_task(self._renew(lock, ttl_ms))
 
     async def _renew(self, lock: str, ttl_ms: int) -> None:
-        while await self.store.extend_lock(lock, self.consumer, ttl_ms):  # noqa: ASYNC110
+        while await self.leases.extend_lock(lock, self.consumer, ttl_ms):  # noqa: ASYNC110
             await asyncio.sleep(ttl_ms / 3000)  # a lease in Redis: nothing to wait on here
 
     async def apply(
@@ -508,13 +521,15 @@ class Notifier:
         self, incident_id: str, role: str, event: Event, channel: str | None,
         thread_ts: str | None, redelivered: bool,
     ) -> bool:
-        if await self.store.message_ref(incident_id, role):
+        if await self.messages.message_ref(incident_id, role):
             return True
         if not redelivered or channel is None:
             return False
         found = await self.poster.find(event.event_id, channel, thread_ts)
         if found:
-            await self.store.record_message(incident_id, role, channel, found, card=role == "card")
+            await self.messages.record_message(
+                incident_id, role, channel, found, card=role == "card"
+            )
         return found is not None
 
     async def find_by_metadata(
@@ -531,7 +546,7 @@ class Notifier:
 
     async def report_failure(self, event: Event, code: str) -> None:
         """Tell the person behind the event, in plain words, why Slack refused the post."""
-        incident = await self.store.get(event.incident_id)
+        incident = await self.incidents.get(event.incident_id)
         target = event.actor if event.actor and event.actor != "beacon" else None
         if incident is None or target is None:
             return

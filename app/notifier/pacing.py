@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.clock import Clock
-from app.store import IncidentStore
+from app.store.leases import LeaseStore
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ POST_BURST = 2.0
 
 
 class Pacer:
-    def __init__(self, store: IncidentStore, clock: Clock, posts_per_second: float) -> None:
+    def __init__(self, store: LeaseStore, clock: Clock, posts_per_second: float) -> None:
         self.store = store
         self.clock = clock
         self.enabled = posts_per_second > 0

@@ -16,17 +16,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
-from redis.exceptions import BusyLoadingError, ReadOnlyError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.clock import Clock
 from app.domain.models import Event
-from app.metrics import METRICS
 from app.notifier.pacing import Pacer
+from app.ops.metrics import METRICS
+from app.store.errors import StoreUnavailable
 
 log = logging.getLogger("beacon.poster")
 
@@ -48,8 +46,7 @@ def retryable(exc: BaseException) -> bool:
     """An outage worth waiting out (Slack or Redis unreachable, rate-limited, failing over)."""
     if isinstance(exc, SlackApiError):
         return is_transient(exc)
-    return isinstance(exc, RedisConnectionError | RedisTimeoutError | BusyLoadingError
-                      | ReadOnlyError) or is_transient(exc)
+    return isinstance(exc, StoreUnavailable) or is_transient(exc)
 
 
 def error_code(exc: SlackApiError) -> str:

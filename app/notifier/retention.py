@@ -5,7 +5,7 @@ the injectable clock it trims the events stream (app/store/outbox.py; only ackno
 entries ever go) and reads the backlog into metrics. It never drops an event: when the backlog
 passes `max_backlog` it logs one ERROR saying so, and one line again when it drains.
 
-`assess` is the one rule for "is delivery to Slack keeping up"; /healthz (app/ops.py) and
+`assess` is the one rule for "is delivery to Slack keeping up"; /healthz (app/ops/server.py) and
 `StreamRetention.status` both use it.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.clock import Clock
-from app.metrics import METRICS, NOTIFIER_GROUP
+from app.ops.metrics import METRICS, NOTIFIER_GROUP
 from app.store.outbox import Backlog, OutboxStore
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from app.domain.models import Event, Incident
 from app.notifier.context import Delivery
 from app.notifier.poster import is_transient
-from app.store.rollups import Admission, RollupStore, StormRules
+from app.store.rollups import Admission, StormRules
 from views import rollup as views
 
 log = logging.getLogger("beacon.rollup")
@@ -30,7 +30,7 @@ REFRESH_EVERY_S = 2.0  # one chat.update per rollup per pass: Slack's Tier 3 is 
 class Rollups:
     def __init__(self, notifier: Delivery, rules: StormRules | None = None) -> None:
         self.n = notifier
-        self.store = RollupStore(notifier.store)
+        self.store = notifier.stores.rollups
         self.rules = rules or StormRules()
         self._members: set[str] = set()
 
@@ -49,8 +49,8 @@ class Rollups:
             return False
         ref = await self._message(admitted, channel, event, redelivered)
         await self.store.set_incident_rollup(incident.id, admitted.rid)
-        await self.n.store.record_message(incident.id, ROLE, *ref)
-        await self.n.store.record_message(
+        await self.n.messages.record_message(incident.id, ROLE, *ref)
+        await self.n.messages.record_message(
             incident.id, "card", *ref, card=True,
             permalink=(await self.store.message(admitted.rid)).get("permalink", ""),
         )
@@ -113,7 +113,7 @@ class Rollups:
             return True
         if self.rules.threshold <= 0:
             return False  # storms are off here
-        if await self.n.store.message_ref(incident_id, ROLE):
+        if await self.n.messages.message_ref(incident_id, ROLE):
             self._members.add(incident_id)
             return True
         return False
@@ -165,7 +165,7 @@ class Rollups:
         )
 
     async def _incidents(self, ids: list[str]) -> list[Incident]:
-        return await self.n.store.get_many(ids)
+        return await self.n.incidents.get_many(ids)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Re-render what changed, at most once per pass each: a storm's many changes become

@@ -146,7 +146,7 @@ async def apply_event(
         await other(n, event, redelivered)
         return
     if incident is None:
-        incident = await n.store.get(event.incident_id)
+        incident = await n.incidents.get(event.incident_id)
     for handler in EVENT_HANDLERS[event.type]:
         if incident is None:
             return
@@ -154,4 +154,4 @@ async def apply_event(
         if isinstance(changed, Incident):  # the next ones see the incident as it left it
             incident = changed
         elif changed:  # it changed the incident in Redis: read again
-            incident = await n.store.get(event.incident_id)
+            incident = await n.incidents.get(event.incident_id)

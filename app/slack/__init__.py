@@ -1,1 +1,1 @@
-"""Adapters from the domain to Slack's Web API (no Bolt here)."""
+"""Adapters from the domain to Slack's Web API, and Block Kit checks (no Bolt here)."""

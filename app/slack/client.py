@@ -16,7 +16,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.clock import Clock, SystemClock
-from app.metrics import InstrumentedWebClient, RateLimitObserver
+from app.ops.metrics import InstrumentedWebClient, RateLimitObserver
 
 
 class RateLimitRetry(AsyncRetryHandler):

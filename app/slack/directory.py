@@ -8,13 +8,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.models import is_api_actor
-from app.store import IncidentStore
+from app.store.cache import CacheStore
 
 PROFILE_TTL_S = 24 * 3600
 
 
 class UserDirectory:
-    def __init__(self, client: AsyncWebClient, store: IncidentStore) -> None:
+    def __init__(self, client: AsyncWebClient, store: CacheStore) -> None:
         self.client = client
         self.store = store
 

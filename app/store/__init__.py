@@ -1,5 +1,6 @@
-"""The only code that talks to Redis."""
+"""The only code that talks to Redis: one store per aggregate, all built together by Stores;
+every key name in keys.py; every transition one Lua script under lua/ (scripts.py)."""
 
-from app.store.store import IncidentStore, Refused, Transition
+from app.store.stores import Stores
 
-__all__ = ["IncidentStore", "Refused", "Transition"]
+__all__ = ["Stores"]

@@ -1,26 +1,20 @@
-"""Approvals and investigation feedback in Redis: the scripts registered in IncidentStore.
+"""Approvals and investigation feedback in Redis, each transition one Lua script.
 
 Plain values in and out (field dicts, Transition or Refused): the domain parses them, so this
-module never imports the domain.
+module imports nothing of the domain but its timer ids and results.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.domain.results import Refused, Transition
 from app.domain.timers import approval_callback_id, approval_expire_id
-from app.store.store import IncidentStore, Refused, Transition, _result
+from app.store.base import RedisStore
+from app.store.scripts import outcome_of
 
 
-class ApprovalStore:
-    def __init__(self, base: IncidentStore) -> None:
-        self.base = base
-        self.redis = base.redis
-        self.keys = base.keys
-
-    async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        return await self.base._run(name, keys, args)
-
+class ApprovalStore(RedisStore):
     def _core(self, approval_id: str) -> list[str]:
         k = self.keys
         return [k.approval(approval_id), k.approval_timeline(approval_id), k.events()]
@@ -49,7 +43,7 @@ class ApprovalStore:
         args: list[Any] = [now, requested_by, expires_at, timer, len(approvers), *approvers]
         for key, value in {"id": approval_id, "number": str(number), **fields}.items():
             args += [key, value]
-        return approval_id, _result(await self._run("approval_create", keys, args))
+        return approval_id, outcome_of(await self._run("approval_create", keys, args))
 
     async def decide(
         self,
@@ -72,7 +66,7 @@ class ApprovalStore:
             k.approvals_pending(),
         ]
         args = [now, actor, decision, reason, "1" if allow_self else "", expire, callback]
-        return _result(await self._run("approval_decide", keys, args))
+        return outcome_of(await self._run("approval_decide", keys, args))
 
     async def expire(self, approval_id: str, now: float) -> Transition | Refused:
         k = self.keys
@@ -84,7 +78,7 @@ class ApprovalStore:
             k.timer(callback),
             k.approvals_pending(),
         ]
-        return _result(await self._run("approval_expire", keys, [now, expire, callback]))
+        return outcome_of(await self._run("approval_expire", keys, [now, expire, callback]))
 
     async def callback_result(
         self, approval_id: str, outcome: str, *, next_due: float = 0, attempt: int = 0, detail=""
@@ -117,12 +111,7 @@ class ApprovalStore:
         return tuple(raw.split(" ", 1)) if raw else None  # type: ignore[return-value]
 
 
-class InvestigationStore:
-    def __init__(self, base: IncidentStore) -> None:
-        self.base = base
-        self.redis = base.redis
-        self.keys = base.keys
-
+class InvestigationStore(RedisStore):
     def _core(self, investigation_id: str) -> list[str]:
         k = self.keys
         return [
@@ -139,8 +128,8 @@ class InvestigationStore:
         args: list[Any] = [now, actor]
         for key, value in {"id": investigation_id, "number": str(number), **fields}.items():
             args += [key, value]
-        outcome = await self.base._run("investigation_create", self._core(investigation_id), args)
-        return investigation_id, _result(outcome)
+        outcome = await self._run("investigation_create", self._core(investigation_id), args)
+        return investigation_id, outcome_of(outcome)
 
     async def vote(
         self, investigation_id: str, *, actor: str, rating: str, today: str, now: float
@@ -156,8 +145,8 @@ class InvestigationStore:
                 k.feedback_day(today),
                 k.feedback_day(seen_day or today),
             ]
-            outcome = _result(
-                await self.base._run("feedback_vote", keys, [now, actor, rating, today, seen_day])
+            outcome = outcome_of(
+                await self._run("feedback_vote", keys, [now, actor, rating, today, seen_day])
             )
             if not (isinstance(outcome, Refused) and outcome.code == "stale"):
                 return outcome
@@ -183,7 +172,7 @@ class InvestigationStore:
             self.keys.investigation(investigation_id),
             self.keys.investigation_messages(investigation_id),
         ]
-        await self.base._run(
+        await self._run(
             "record_message", keys, [role, channel, ts, "1" if role == "card" else ""]
         )
 

@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
-from app.keys import Keys
+from app.store.base import RedisStore
 
 TTL_S = 24 * 3600
 # A request that died mid-way must not block its key for a day: the marker lapses sooner.
@@ -25,11 +23,7 @@ class Stored:
     body: Any = None
 
 
-class IdempotencyStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
-        self.redis = redis
-        self.keys = keys
-
+class IdempotencyStore(RedisStore):
     async def begin(self, scope: str, key: str, fingerprint: str) -> Stored | None:
         """Claim the key (None: go ahead) or return what an earlier request left."""
         name = self.keys.idempotency(scope, key)

@@ -1,27 +1,22 @@
 """Incident-channel transitions: status updates, update reminders, reopen, channel archive timers.
 
-The scripts are registered in IncidentStore.SCRIPTS; this wrapper only names their keys.
+Each is one Lua script (app/store/scripts.py); this store only names their keys.
 """
 
 from __future__ import annotations
 
+from app.domain.results import Refused, Transition
 from app.domain.timers import update_reminder_id
-from app.store.store import IncidentStore, Refused, Transition, _result
+from app.store.base import RedisStore
+from app.store.scripts import outcome_of
 
 
-class ChannelStore:
-    def __init__(self, base: IncidentStore) -> None:
-        self.base = base
-        self.keys = base.keys
-
-    def _inc3(self, incident_id: str) -> list[str]:
-        return self.base._inc3(incident_id)
-
+class ChannelStore(RedisStore):
     async def status_update(
         self, incident_id: str, actor: str, text: str, now: float
     ) -> Transition | Refused:
         args = [now, actor, text]
-        return _result(await self.base._run("status_update", self._inc3(incident_id), args))
+        return outcome_of(await self._run("status_update", self._inc3(incident_id), args))
 
     async def update_reminder(
         self, incident_id: str, timer_id: str, minutes: int, now: float
@@ -31,15 +26,15 @@ class ChannelStore:
             next_id += "b"
         k = self.keys
         keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id), k.timer(next_id)]
-        raw = await self.base._run("update_reminder", keys, [now, timer_id, next_id, minutes])
-        return _result(raw)
+        raw = await self._run("update_reminder", keys, [now, timer_id, next_id, minutes])
+        return outcome_of(raw)
 
     async def reopen(
         self, incident_id: str, actor: str, now: float, esc_start: int = 0
     ) -> Transition | Refused:
         """`esc_start`: the level escalation restarts at (0: no policy, nothing restarts)."""
         keys = [*self._inc3(incident_id), self.keys.incidents_open()]
-        return _result(await self.base._run("reopen", keys, [now, actor, esc_start]))
+        return outcome_of(await self._run("reopen", keys, [now, actor, esc_start]))
 
     async def channel_archive(
         self, incident_id: str, timer_id: str, stage: str, resolved_at: str, now: float
@@ -47,10 +42,10 @@ class ChannelStore:
         k = self.keys
         keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id)]
         args = [now, timer_id, stage, resolved_at]
-        return _result(await self.base._run("channel_archive", keys, args))
+        return outcome_of(await self._run("channel_archive", keys, args))
 
     async def timeline_request(
         self, incident_id: str, actor: str, channel: str, now: float
     ) -> Transition | Refused:
         args = [now, actor, channel]
-        return _result(await self.base._run("timeline_request", self._inc3(incident_id), args))
+        return outcome_of(await self._run("timeline_request", self._inc3(incident_id), args))

@@ -1,27 +1,22 @@
 """Transitions on the incident record: follow-ups, the retrospective, roles, messages
-pinned by reaction. The scripts are registered in IncidentStore.SCRIPTS; this wrapper names
-their keys and reads what they wrote.
+pinned by reaction. Each is one Lua script (app/store/scripts.py); this store names their
+keys and reads what they wrote.
 """
 
 from __future__ import annotations
 
 from app.domain.models import FollowUp
-from app.store.store import IncidentStore, Refused, Transition, _result
+from app.domain.results import Refused, Transition
+from app.store.base import RedisStore
+from app.store.scripts import outcome_of
 
 
-class RecordStore:
-    def __init__(self, base: IncidentStore) -> None:
-        self.base = base
-        self.keys = base.keys
-
-    def _inc3(self, incident_id: str) -> list[str]:
-        return self.base._inc3(incident_id)
-
+class RecordStore(RedisStore):
     # --- follow-ups --------------------------------------------------------------------------
     async def add_followup(
         self, incident_id: str, actor: str, text: str, now: float
     ) -> tuple[str, Transition | Refused]:
-        number = int(await self.base.redis.incr(self.keys.followup_seq()))
+        number = int(await self.redis.incr(self.keys.followup_seq()))
         fid = f"F-{number}"
         k = self.keys
         keys = [
@@ -30,33 +25,33 @@ class RecordStore:
             k.incident_followups(incident_id),
             k.followups_open(),
         ]
-        raw = await self.base._run("followup_add", keys, [now, actor, fid, number, text])
-        return fid, _result(raw)
+        raw = await self._run("followup_add", keys, [now, actor, fid, number, text])
+        return fid, outcome_of(raw)
 
     async def followup(self, followup_id: str) -> FollowUp | None:
-        raw = await self.base.redis.hgetall(self.keys.followup(followup_id))
+        raw = await self.redis.hgetall(self.keys.followup(followup_id))
         return FollowUp.from_redis(raw) if raw else None
 
     async def finish_followup(
         self, followup_id: str, actor: str, now: float
     ) -> Transition | Refused:
         # The incident id is written once when the item is added, so reading it first is safe.
-        incident_id = await self.base.redis.hget(self.keys.followup(followup_id), "incident_id")
+        incident_id = await self.redis.hget(self.keys.followup(followup_id), "incident_id")
         if not incident_id:
             return Refused("not_found")
         k = self.keys
         keys = [*self._inc3(incident_id), k.followup(followup_id), k.followups_open()]
-        return _result(await self.base._run("followup_done", keys, [now, actor, followup_id]))
+        return outcome_of(await self._run("followup_done", keys, [now, actor, followup_id]))
 
     async def followups(self, incident_id: str | None, limit: int = 200) -> list[FollowUp]:
         """The incident's follow-ups (open and done), or every open one when no incident."""
         key = (
             self.keys.incident_followups(incident_id) if incident_id else self.keys.followups_open()
         )
-        ids = await self.base.redis.zrange(key, 0, limit - 1)
+        ids = await self.redis.zrange(key, 0, limit - 1)
         if not ids:
             return []
-        async with self.base.redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             for fid in ids:
                 pipe.hgetall(self.keys.followup(fid))
             rows = await pipe.execute()
@@ -67,13 +62,13 @@ class RecordStore:
         self, incident_id: str, actor: str, date: str, owner: str, notes: str, now: float
     ) -> Transition | Refused:
         args = [now, actor, date, owner, notes]
-        return _result(await self.base._run("retro_schedule", self._inc3(incident_id), args))
+        return outcome_of(await self._run("retro_schedule", self._inc3(incident_id), args))
 
     async def assign_role(
         self, incident_id: str, actor: str, role: str, user: str, now: float
     ) -> Transition | Refused:
         args = [now, actor, role, user]
-        return _result(await self.base._run("role_assign", self._inc3(incident_id), args))
+        return outcome_of(await self._run("role_assign", self._inc3(incident_id), args))
 
     async def role_nudge(
         self, incident_id: str, timer_id: str, severities: list[str], roles: list[str], now: float
@@ -81,7 +76,7 @@ class RecordStore:
         k = self.keys
         keys = [*self._inc3(incident_id), k.timers(), k.timer(timer_id)]
         args = [now, timer_id, ",".join(severities), *roles]
-        return _result(await self.base._run("role_nudge", keys, args))
+        return outcome_of(await self._run("role_nudge", keys, args))
 
     async def pin_message(
         self,
@@ -98,7 +93,7 @@ class RecordStore:
     ) -> Transition | Refused:
         keys = [*self._inc3(incident_id), self.keys.incident_pinned(incident_id)]
         args = [now, actor, channel, ts, author, text, permalink, thread_ts]
-        return _result(await self.base._run("message_pin", keys, args))
+        return outcome_of(await self._run("message_pin", keys, args))
 
     async def incident_for_channel(self, channel: str) -> str | None:
-        return await self.base.redis.get(self.keys.channel_incident(channel))
+        return await self.redis.get(self.keys.channel_incident(channel))

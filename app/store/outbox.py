@@ -1,4 +1,7 @@
-"""The outbox stream's retention and backlog, read from its consumer groups.
+"""The outbox: the events stream every transition appends to, read by consumer groups.
+
+A consumer reads, claims and acknowledges events here, and marks how far each incident's
+events are applied (`begin_event`/`finish_event`, one Lua script each).
 
 Transitions append to the stream without any MAXLEN (app/store/lua/_prelude.lua): an entry
 may only go once every consumer group on the stream is done with it. `trim_acknowledged` works
@@ -20,7 +23,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from app.keys import Keys
+from app.domain.models import Event, Incident
+from app.store.base import RedisStore
+from app.store.keys import Keys
+from app.store.scripts import Scripts
 
 log = logging.getLogger("beacon.outbox")
 
@@ -105,12 +111,18 @@ class Backlog:
         return max(ages, default=None)
 
 
-class OutboxStore:
-    """Retention and backlog of the events stream (`keys.events()`)."""
+class OutboxStore(RedisStore):
+    """The events stream (`keys.events()`): consuming it, its retention and its backlog."""
 
-    def __init__(self, redis: Redis, keys: Keys, *, keep_acknowledged: int = 1000) -> None:
-        self.redis = redis
-        self.keys = keys
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        scripts: Scripts | None = None,
+        *,
+        keep_acknowledged: int = 1000,
+    ) -> None:
+        super().__init__(redis, keys, scripts)
         # The newest acknowledged entries left in place for debugging (XREVRANGE shows what
         # happened lately); entries some group still needs are kept whatever this says.
         self.keep_acknowledged = max(0, keep_acknowledged)
@@ -119,7 +131,75 @@ class OutboxStore:
     def stream(self) -> str:
         return self.keys.events()
 
-    async def _groups(self) -> list[dict[str, Any]]:
+    # --- consuming ---------------------------------------------------------------------------
+    async def ensure_group(self, group: str) -> None:
+        try:
+            await self.redis.xgroup_create(self.keys.events(), group, id="0", mkstream=True)
+        except Exception as exc:  # BUSYGROUP: another instance made it first
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def read_events(
+        self, group: str, consumer: str, count: int, block_ms: int
+    ) -> list[Event]:
+        reply = await self.redis.xreadgroup(
+            group, consumer, {self.keys.events(): ">"}, count=count, block=block_ms
+        )
+        return [
+            Event.from_stream(sid, fields) for _, entries in reply or [] for sid, fields in entries
+        ]
+
+    async def reclaim_events(
+        self, group: str, consumer: str, min_idle_ms: int, count: int
+    ) -> list[Event]:
+        """Take over events another consumer read but never acknowledged (it died)."""
+        reply = await self.redis.xautoclaim(
+            self.keys.events(), group, consumer, min_idle_time=min_idle_ms, count=count
+        )
+        entries = reply[1] if reply else []
+        return [Event.from_stream(sid, fields) for sid, fields in entries if fields]
+
+    async def pending_mine(self, group: str, consumer: str, count: int) -> list[Event]:
+        reply = await self.redis.xreadgroup(group, consumer, {self.keys.events(): "0"}, count=count)
+        return [
+            Event.from_stream(sid, fields)
+            for _, entries in reply or []
+            for sid, fields in entries
+            if fields
+        ]
+
+    async def ack_event(self, group: str, stream_id: str) -> None:
+        await self.redis.xack(self.keys.events(), group, stream_id)
+
+    async def begin_event(
+        self, incident_id: str, seq: int, owner: str, ttl_ms: int, *, read: bool = True
+    ) -> tuple[str, Incident | None]:
+        """('apply', the incident as it is now when `read`) with the lease taken, ('done',
+        None) when applied before, or ('wait', None). `incident_id` may name something else
+        (an approval, the digest): then `read` is False."""
+        keys = [self.keys.notified(incident_id), self.keys.lock(f"incident:{incident_id}")]
+        if read:
+            keys.append(self.keys.incident(incident_id))
+        verdict, *flat = await self._run("event_begin", keys, [seq, owner, ttl_ms])
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        return str(verdict), Incident.from_redis(raw) if raw else None
+
+    async def finish_event(
+        self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
+    ) -> None:
+        keys = [self.keys.notified(incident_id), self.keys.events(),
+                self.keys.lock(f"incident:{incident_id}")]
+        await self._run("event_done", keys, [seq, group, stream_id, owner])
+
+    async def mark_notified(self, incident_id: str, seq: int) -> None:
+        await self._run("mark_notified", [self.keys.notified(incident_id)], [seq])
+
+    async def notified_seq(self, incident_id: str) -> int:
+        return int(await self.redis.get(self.keys.notified(incident_id)) or 0)
+
+    # --- retention and backlog -----------------------------------------------------------------
+    async def groups(self) -> list[dict[str, Any]]:
+        """XINFO GROUPS of the stream ([] while it does not exist)."""
         try:
             return list(await self.redis.xinfo_groups(self.stream))
         except ResponseError as exc:
@@ -140,7 +220,7 @@ class OutboxStore:
     async def trim_acknowledged(self) -> int:
         """Remove the entries every consumer group has acknowledged, but the newest
         `keep_acknowledged` of them; return how many went. No group: nothing goes."""
-        groups = await self._groups()
+        groups = await self.groups()
         if not groups:
             return 0
         floor = min([await self._group_floor(g) for g in groups])
@@ -162,7 +242,7 @@ class OutboxStore:
     async def backlog(self, now: float) -> Backlog:
         """Each group's lag, pending count, and the age at `now` (the injectable clock's) of
         its oldest pending and oldest undelivered event."""
-        groups = await self._groups()
+        groups = await self.groups()
         length = int(await self.redis.xlen(self.stream))
         if not groups:
             return Backlog(length=length)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from app.store.store import IncidentStore
+from app.store.base import RedisStore
 
 # Rollups only matter while people work a storm; a fortnight bounds them (incidents keep their
 # own record).
@@ -14,7 +14,7 @@ TTL_S = 14 * 86400
 
 
 @dataclass(frozen=True)
-class Admission:
+class Admission(RedisStore):
     rid: str  # the rollup message this incident is listed on
     storm: str  # the storm (its first rollup's id): one page DM per person per storm
     new_message: bool  # this incident opened the rollup message: post it
@@ -22,25 +22,20 @@ class Admission:
 
 
 @dataclass(frozen=True)
-class StormRules:
+class StormRules(RedisStore):
     window_s: float = 10.0
     threshold: int = 5  # more than this many new incidents in the window: a storm
     settle_s: float = 60.0  # a storm ends after this long without a new incident
     max_items: int = 40  # rows per rollup message (Slack: 50 blocks per message)
 
 
-class RollupStore:
-    def __init__(self, base: IncidentStore) -> None:
-        self.base = base
-        self.redis = base.redis
-        self.keys = base.keys
-
+class RollupStore(RedisStore):
     async def admit(
         self, channel: str, incident_id: str, now: float, waiting: int, rules: StormRules
     ) -> Admission | None:
         """None: post a card as usual. Else the incident is on the channel's rollup."""
         k = self.keys
-        raw = await self.base._run(
+        raw = await self._run(
             "rollup_admit",
             [k.rollup_arrivals(channel), k.rollup_current(channel)],
             [repr(now), incident_id, rules.window_s, rules.threshold, rules.settle_s, waiting,

@@ -64,7 +64,7 @@ class World:
         assert beacon is not None
 
         async def drained() -> bool:
-            groups = await self.redis.xinfo_groups(beacon.store.keys.events())
+            groups = await self.redis.xinfo_groups(beacon.stores.keys.events())
             return bool(groups) and all(
                 g["pending"] == 0 and (g.get("lag") in (0, None)) for g in groups
             )

@@ -79,7 +79,7 @@ async def test_two_approvers_at_once_make_one_decision(world: ApiWorld):
     msg = await loser.wait_ephemeral("APR-1 was already approved by")
     assert f"<@{winner}>" in msg.text
     await world.card_says(card, f"✅ Approved by <@{winner}>")
-    events = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    events = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     assert [f["type"] for _, f in events].count("approval.decided") == 1
 
 

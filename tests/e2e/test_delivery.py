@@ -89,7 +89,7 @@ def text_of(emu: SlackEmulator, channel: str) -> str:
 
 
 async def acknowledged_events(world: World) -> Counter[str]:
-    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    entries = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     return Counter(f["incident_id"] for _, f in entries if f["type"] == EventType.ACKNOWLEDGED)
 
 

@@ -116,7 +116,7 @@ async def test_opening_home_publishes_at_once_while_debouncing(world: World):
     # the publisher waits out its debounce, but someone opening the tab sees it now
     await world.bob.open_app_home()
     await world.emu.wait_for(lambda: shows(world, "UBOB", "Early", "Late"), timeout=10)
-    assert await world.redis.zscore(beacon.store.keys.home_viewers(), "UBOB") is not None
+    assert await world.redis.zscore(beacon.stores.keys.home_viewers(), "UBOB") is not None
 
 
 async def test_failures_are_logged_and_the_loop_goes_on(world: World):
@@ -124,7 +124,7 @@ async def test_failures_are_logged_and_the_loop_goes_on(world: World):
     home = home_of(world)
     await open_homes(world)
     # a viewer Slack does not know: views.publish fails for them only
-    await world.redis.zadd(beacon.store.keys.home_viewers(), {"UGHOST": world.clock.now() + 1})
+    await world.redis.zadd(beacon.stores.keys.home_viewers(), {"UGHOST": world.clock.now() + 1})
     await beacon.incidents.declare(NewIncident(title="One", severity="P2", reporter="UBOB"))
     await world.settle()
     for user_id in VIEWERS:

@@ -111,7 +111,7 @@ async def test_p1_gets_a_private_channel_automatically_once(cw: World):
     # a redelivered trigger (a crash before the event was acknowledged) makes nothing twice
     created = len(cw.emu.calls_to("conversations.create"))
     incident = await beacon.incidents.get("INC-1")
-    first = (await beacon.store.timeline("INC-1"))[0]
+    first = (await beacon.stores.incidents.timeline("INC-1"))[0]
     replay = Event(
         event_id="INC-1#1",
         type=first.type,

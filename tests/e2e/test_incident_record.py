@@ -78,7 +78,7 @@ async def test_followups_add_list_done(rw: World):
     await rw.carol.wait_ephemeral("F-1 was already done (by <@UBOB>).", incidents)
     await rw.carol.slash_command("/incident", "followup done F-9", incidents)
     await rw.carol.wait_ephemeral("I can't find follow-up F-9", incidents)
-    timeline = await rw.runtime.beacon.store.timeline("INC-1")
+    timeline = await rw.runtime.beacon.stores.incidents.timeline("INC-1")
     assert [e.type for e in timeline].count(EventType.FOLLOWUP_ADDED) == 2
 
 
@@ -102,7 +102,7 @@ async def test_schedule_retrospective_from_the_resolve_summary(rw: World):
     assert "Bring &lt;graphs&gt;" in posted.text
     await rw.reply("incidents", card, said)
     incident = await rw.runtime.beacon.incidents.get("INC-1")
-    lines = timeline_lines(incident, await rw.runtime.beacon.store.timeline("INC-1"))
+    lines = timeline_lines(incident, await rw.runtime.beacon.stores.incidents.timeline("INC-1"))
     assert any("retrospective scheduled by <@UALICE>: 2027-01-20" in line for line in lines)
 
 
@@ -150,7 +150,7 @@ async def test_roles_claimed_assigned_dmed_and_nudged(rw: World):
     assert len([m for m in rw.emu.messages(ch.id) if "has had no" in m.text]) == 1
     incident = await rw.runtime.beacon.incidents.get("INC-1")
     assert incident.roles == {"commander": "UBOB", "scribe": "UCAROL"}
-    lines = timeline_lines(incident, await rw.runtime.beacon.store.timeline("INC-1"))
+    lines = timeline_lines(incident, await rw.runtime.beacon.stores.incidents.timeline("INC-1"))
     assert "+0s · role by <@UALICE>: scribe to <@UCAROL>" in lines
 
 
@@ -160,7 +160,7 @@ async def test_p3_is_not_nudged(rw: World):
     await rw.settle()
     card = await rw.card("incidents")
     assert not [m for m in rw.emu.thread(card.channel, card.ts) if "has had no" in m.text]
-    timers = rw.runtime.beacon.store.keys.timers()
+    timers = rw.runtime.beacon.stores.keys.timers()
     assert await rw.redis.zscore(timers, "role_nudge:INC-1") is None  # never armed
 
 
@@ -179,7 +179,7 @@ async def test_pushpin_reaction_adds_the_message_to_the_timeline(rw: World):
     await rw.settle()
     pinned = [
         e
-        for e in await rw.runtime.beacon.store.timeline("INC-1")
+        for e in await rw.runtime.beacon.stores.incidents.timeline("INC-1")
         if e.type is EventType.MESSAGE_PINNED
     ]
     assert len(pinned) == 1 and pinned[0].actor == "UALICE"
@@ -188,6 +188,6 @@ async def test_pushpin_reaction_adds_the_message_to_the_timeline(rw: World):
     assert data["permalink"].endswith(f"/archives/{ch.id}/p{said.ts.replace('.', '')}")
     assert len(rw.emu.thread(ch.id, said.ts)) == 1
     incident = await rw.runtime.beacon.incidents.get("INC-1")
-    line = timeline_lines(incident, await rw.runtime.beacon.store.timeline("INC-1"))[-1]
+    line = timeline_lines(incident, await rw.runtime.beacon.stores.incidents.timeline("INC-1"))[-1]
     assert line.startswith("+0s · pinned by <@UALICE>: <https://") and "from <@UCAROL>" in line
     assert "Failover done &lt;!channel&gt;" in line

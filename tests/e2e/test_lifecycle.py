@@ -290,4 +290,4 @@ async def test_attribution_falls_back_to_via_slack(world: World):
     await world.carol.click(card, "Acknowledge")
     reply = await world.reply("incidents", card, "Acknowledged by")
     assert "<@UCAROL> (via Slack)" in reply.text
-    assert await world.redis.get(world.runtime.beacon.store.keys.user_profile("UCAROL"))
+    assert await world.redis.get(world.runtime.beacon.stores.keys.user_profile("UCAROL"))

@@ -79,7 +79,7 @@ def pages(world: World, user: str) -> list[str]:
 
 
 async def escalations(world: World) -> int:
-    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    entries = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     return sum(1 for _, f in entries if f["type"] == EventType.ESCALATED)
 
 
@@ -135,27 +135,27 @@ async def test_ack_racing_a_due_escalation_pages_nobody(ow: World):
     await ow.card("payments-oncall")
     await ow.settle()
     # Case 1: the ack lands between the timer's claim and its transition.
-    await beacon.stop_workers()
+    await beacon.workers.stop()
     await ow.clock.advance(5 * 60)
-    claimed = await beacon.store.claim_timers(ow.clock.now(), 60)
+    claimed = await beacon.stores.timers.claim_timers(ow.clock.now(), 60)
     assert any(t.startswith("esc:INC-1") for t in claimed)
     await beacon.incidents.acknowledge("INC-1", "UBOB")
     for timer_id in claimed:
-        await beacon.scheduler.work.escalate(timer_id, await beacon.store.timer(timer_id)) \
+        await beacon.scheduler.work.escalate(timer_id, await beacon.stores.timers.timer(timer_id)) \
             if timer_id.startswith("esc:") else None
-    beacon.start_workers()
+    beacon.workers.start()
     await ow.settle()
     assert await escalations(ow) == 0 and not pages(ow, "UCAROL")
     # Case 2: the escalation is decided first, the ack arrives before it is announced.
     await declare(ow, "Race two")
     await ow.card("payments-oncall", "INC-2")
     await ow.settle()
-    await beacon.stop_workers()
+    await beacon.workers.stop()
     await ow.clock.advance(5 * 60)
     assert await beacon.scheduler.tick() >= 1
     assert await escalations(ow) == 1
     await beacon.incidents.acknowledge("INC-2", "UBOB")
-    beacon.start_workers()
+    beacon.workers.start()
     card2 = await ow.card("payments-oncall", "INC-2")
     await ow.reply("payments-oncall", card2, "Escalation to level 2 stopped: INC-2 is already")
     assert not pages(ow, "UCAROL") and not pages(ow, "UDAN")

@@ -53,7 +53,7 @@ async def events_at_least(world: World, n: int) -> None:
     """Wait for the listeners' transitions to reach the outbox (a slash command's ack may
     come before its work is done)."""
     assert world.runtime.beacon is not None
-    stream = world.runtime.beacon.store.keys.events()
+    stream = world.runtime.beacon.stores.keys.events()
     async with asyncio.timeout(10):
         while await world.redis.xlen(stream) < n:  # noqa: ASYNC110 - Redis state has no Event
             await asyncio.sleep(0.01)
@@ -66,7 +66,7 @@ async def test_healthz_degrades_while_the_notifier_is_stopped(ops_world: tuple[W
     code, body = await healthz(port)
     assert (code, body["status"], body["delivery"]) == (200, "ok", "ok"), body
 
-    await beacon.stop_workers()
+    await beacon.workers.stop()
     incidents = world.channel("incidents")
     for title in ("Disk full", "Queue stuck"):
         await world.alice.slash_command("/incident", f"create {title} --sev P3", channel=incidents)
@@ -94,7 +94,7 @@ async def test_healthz_degrades_while_the_notifier_is_stopped(ops_world: tuple[W
         "oldest undelivered event 300 s old (max 120 s)",
     ]
 
-    beacon.start_workers()
+    beacon.workers.start()
     body = await wait_status(port, "ok")
     assert body["delivery"] == "ok" and "reasons" not in body
     await world.card("incidents", "INC-3")  # delivered after all
@@ -109,7 +109,7 @@ async def test_a_closed_socket_still_fails_with_503_when_degraded(ops_world: tup
     world, port = ops_world
     beacon = world.runtime.beacon
     assert beacon is not None and world.runtime.handler is not None
-    await beacon.stop_workers()
+    await beacon.workers.stop()
     await world.alice.slash_command(
         "/incident", "create Disk full --sev P3", channel=world.channel("incidents")
     )

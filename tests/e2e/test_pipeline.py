@@ -59,7 +59,7 @@ def cards_by_incident(emu: SlackEmulator, channel: str) -> Counter[str]:
 
 
 async def stream_types(world: World) -> Counter[str]:
-    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    entries = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     return Counter(fields["type"] for _, fields in entries)
 
 
@@ -99,7 +99,7 @@ async def test_fifty_incidents_across_instances_fifty_cards(world3: World, emu: 
     cards = cards_by_incident(emu, channel)
     assert len(cards) == 50 and set(cards.values()) == {1}
     consumers = await world3.redis.xinfo_consumers(
-        world3.runtime.beacon.store.keys.events(), "notifier"
+        world3.runtime.beacon.stores.keys.events(), "notifier"
     )
     assert len(consumers) == 3
 

@@ -85,7 +85,7 @@ def pages(world: World, user: str) -> list[Message]:
 
 
 async def count(world: World, etype: EventType, **data: object) -> int:
-    entries = await world.redis.xrange(world.runtime.beacon.store.keys.events())
+    entries = await world.redis.xrange(world.runtime.beacon.stores.keys.events())
     return sum(
         1
         for _, f in entries
@@ -109,7 +109,7 @@ async def reaches(world: World, n: int, etype: EventType, **data: object) -> Non
 
 async def gone(world: World, timer_id: str) -> None:
     """A due timer was fired (and so dropped) by the scheduler."""
-    timers = world.runtime.beacon.store.keys.timers()
+    timers = world.runtime.beacon.stores.keys.timers()
 
     async def check() -> bool:
         return await world.redis.zscore(timers, timer_id) is None
@@ -204,7 +204,7 @@ async def test_reopened_after_a_resolve_breach_can_breach_again(lw: World):
 async def test_raised_severity_arms_the_role_nudge_once(lw: World):
     card = await declare(lw, "Search slow", severity="P3")
     incidents = lw.channel("incidents")
-    timers = lw.runtime.beacon.store.keys.timers()
+    timers = lw.runtime.beacon.stores.keys.timers()
     await lw.alice.slash_command("/incident", "severity INC-1 P4", channel=incidents)
     await lw.settle()
     assert not [t for t in await lw.redis.zrange(timers, 0, -1) if t.startswith("role_nudge")]

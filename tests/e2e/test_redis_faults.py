@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from app import redis_connect
 from app.clock import FakeClock
 from app.domain.errors import DatabaseUnavailable
-from app.redis_connect import make_retry
 from app.settings import Settings, StartupError
+from app.store import connect as redis_connect
+from app.store.connect import make_retry
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime
 from tests.redis_proc import RedisProcess, SentinelProcess, free_port
@@ -188,7 +188,7 @@ async def test_kill_9_mid_burst_loses_no_declared_incident_and_posts_each_card_o
 
         aof_redis.start()  # restart from the AOF in the same --dir
 
-        keys = world.runtime.beacon.store.keys
+        keys = world.runtime.beacon.stores.keys
         stored = set(await world.redis.zrange(keys.incidents_all(), 0, -1))
         assert told_declared <= stored  # no acknowledged declaration was lost
         triggered = {
@@ -274,7 +274,7 @@ async def test_sentinel_failover_keeps_both_incidents_once(
             ) as new_master:
                 role = await new_master.role()
                 assert role[0] == "master"
-                keys = world.runtime.beacon.store.keys
+                keys = world.runtime.beacon.stores.keys
                 assert await new_master.zrange(keys.incidents_all(), 0, -1) == ["INC-1", "INC-2"]
                 assert await new_master.get(keys.incident_seq()) == "2"
                 for incident_id, title in (("INC-1", "Primary"), ("INC-2", "Secondary")):

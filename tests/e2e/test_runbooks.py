@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 from app.clock import FakeClock
 from app.domain.models import Event, EventType
 from app.notifier.handlers.runbooks import RunbookRunner
-from app.store.runbooks import RunbookStore
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime
 from tests.redis_proc import RedisProcess
@@ -139,21 +138,20 @@ async def test_a_runbook_with_every_step_type(rw: World):
     await rw.reply("payments-oncall", card, "10 minutes in, <@UBOB>")
     await rw.emu.wait_for(lambda: ch.is_archived, timeout=10)
     await rw.settle()
-    done = [
-        e for e in await beacon.store.timeline("INC-1") if e.type is EventType.RUNBOOK_STEP_DONE
-    ]
+    timeline = await beacon.stores.incidents.timeline("INC-1")
+    done = [e for e in timeline if e.type is EventType.RUNBOOK_STEP_DONE]
     assert len(done) == 11
     assert (
         done[0].data["text"]
         == f"Runbook Major incident, step 1 (create_channel): created <#{ch.id}>"
     )
     assert done[8].data["text"].endswith("(wait): waiting 10 min")
-    runs = RunbookStore(beacon.store)
+    runs = beacon.stores.runbooks
     assert {k: v["status"] for k, v in (await runs.runs("INC-1")).items()} == {
         "Major incident@INC-1#1": "done"
     }
     # the same trigger delivered again (a crash before it was acknowledged) starts nothing
-    first = (await beacon.store.timeline("INC-1"))[0]
+    first = (await beacon.stores.incidents.timeline("INC-1"))[0]
     replay = Event("INC-1#1", first.type, "INC-1", 1, first.actor, first.at, first.data)
     await RunbookRunner(beacon.notifier).start_matching(incident, replay, True)
     await rw.settle()

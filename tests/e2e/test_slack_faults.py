@@ -43,7 +43,7 @@ async def test_slack_rate_limits_for_a_minute_then_every_post_arrives_in_order(w
 
 @pytest.mark.parametrize("role", ["card", "reply"])
 async def test_crash_after_slack_answered_posts_once(world: World, role: str):
-    store = world.runtime.beacon.store
+    store = world.runtime.beacon.stores.messages
     real = store.record_message
     failed: list[str] = []
 

@@ -14,7 +14,6 @@ from app.domain.models import Event
 from app.notifier.context import Delivery
 from app.notifier.poster import metadata
 from app.slack.channels import ChannelNotFound
-from app.store.approvals import ApprovalStore, InvestigationStore
 from views import approvals as approval_view
 from views import investigations as investigation_view
 
@@ -25,7 +24,7 @@ log = logging.getLogger("beacon.notifier")
 class ApprovalNotifier:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = ApprovalStore(notifier.store)
+        self.store = notifier.stores.approvals
 
     async def _approval(self, event: Event) -> Approval | None:
         found = await self.store.get(event.incident_id)
@@ -87,7 +86,7 @@ class ApprovalNotifier:
 class InvestigationNotifier:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = InvestigationStore(notifier.store)
+        self.store = notifier.stores.investigations
 
     async def _investigation(self, event: Event) -> Investigation | None:
         raw = await self.store.get(event.incident_id)
@@ -114,7 +113,7 @@ class InvestigationNotifier:
         if inv.target_channel:
             return await self.n.channels.resolve(inv.target_channel), None
         if inv.incident_id:
-            incident = await self.n.store.get(inv.incident_id)
+            incident = await self.n.incidents.get(inv.incident_id)
             if incident and incident.channel and incident.card_ts:
                 return incident.channel, incident.card_ts
         ref = self.n.config.default_channel

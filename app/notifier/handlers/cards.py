@@ -47,12 +47,13 @@ def page_role(event: Event, user_id: str, level: int) -> str:
 class Cards:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
         self.config = notifier.config
 
     def _record(self, incident_id: str, role: str, *, card: bool = False):  # type: ignore[no-untyped-def]
         async def record(channel: str, ts: str) -> None:
-            await self.store.record_message(incident_id, role, channel, ts, card=card)
+            await self.messages.record_message(incident_id, role, channel, ts, card=card)
 
         return record
 
@@ -90,11 +91,11 @@ class Cards:
         try:
             link = await self.n.client.chat_getPermalink(channel=channel, message_ts=ts)
         except BaseException:
-            await self.store.record_message(incident.id, "card", channel, ts, card=True)
+            await self.messages.record_message(incident.id, "card", channel, ts, card=True)
             raise
         permalink = str(link["permalink"])
         posted = replace(posted, permalink=permalink)
-        await self.store.record_message(
+        await self.messages.record_message(
             incident.id, "card", channel, ts, card=True, permalink=permalink)
         await self.update_card(posted, member=False)  # the View link, now that it is known
         return posted
@@ -127,7 +128,7 @@ class Cards:
             await self.n.rollups.bulk_reply(incident, event)
             return
         role = f"reply:{event.event_id}"
-        known = await self.store.message_ref(incident.id, role)
+        known = await self.messages.message_ref(incident.id, role)
         if known is not None:
             return
         email = await self.n.directory.email(event.actor)
@@ -155,7 +156,7 @@ class Cards:
         if not self.config.dm_on_assignment or not assignee or assignee == event.actor:
             return
         role = f"{ASSIGNEE_ROLE}:{event.event_id}"
-        known = await self.store.message_ref(incident.id, role)
+        known = await self.messages.message_ref(incident.id, role)
         if known is not None:
             return
         profile = await self.n.directory.profile(assignee)
@@ -189,12 +190,12 @@ class Cards:
 
     async def refresh(self, incident: Incident, event: Event, redelivered: bool) -> None:
         """Every message that shows this incident's state, re-rendered from it now."""
-        fresh = await self.store.get(incident.id) or incident
+        fresh = await self.incidents.get(incident.id) or incident
         await self.update_card(fresh)
         if event.type not in STATE_EVENTS:
             return
         done: set[str] = set()
-        for role, place in (await self.store.messages(fresh.id)).items():
+        for role, place in (await self.messages.messages(fresh.id)).items():
             kind = role.split(":", 1)[0]
             if kind not in (PAGE_ROLE, ASSIGNEE_ROLE) or place in done:
                 continue
@@ -203,7 +204,7 @@ class Cards:
             lead = page_lead(fresh, role) if kind == PAGE_ROLE else self.assignee_lead(
                 fresh, event.actor, False)
             await self._update_dm(fresh, channel, ts, lead)
-        summary = await self.store.message_ref(fresh.id, "ic:summary")
+        summary = await self.messages.message_ref(fresh.id, "ic:summary")
         if summary is not None:
             await self._guarded(self.n.client.chat_update(
                 channel=summary[0], ts=summary[1],

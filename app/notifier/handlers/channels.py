@@ -42,7 +42,9 @@ class StepFailed(Exception):
 class IncidentChannels:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
+        self.timers = notifier.timers
         self.config = notifier.config
         self.cfg = notifier.config.incident_channels
         self.client = notifier.client
@@ -73,7 +75,7 @@ class IncidentChannels:
         await self.one(incident, event, text, "reminder")
 
     async def resolved(self, incident: Incident, event: Event, redelivered: bool) -> None:
-        timeline = await self.store.timeline(incident.id)
+        timeline = await self.incidents.timeline(incident.id)
         text = views.resolution_text(incident, timeline, self.config)
         blocks = record_views.resolution_blocks(text, incident)  # Schedule retrospective
         await self.both(incident, event, text, "resolved", blocks=blocks)
@@ -124,8 +126,8 @@ class IncidentChannels:
                 # Nothing else can happen without the channel: say so and stop here.
                 await self.report(incident, event, "create", code)
                 return
-            channel = await self.store.set_incident_channel(incident.id, channel) or channel
-        fresh = await self.store.get(incident.id) or incident
+            channel = await self.messages.set_incident_channel(incident.id, channel) or channel
+        fresh = await self.incidents.get(incident.id) or incident
         await self._guard(fresh, event, "invite", self.invite(fresh, channel))
         await self._guard(fresh, event, "topic", self.set_topic(fresh))
         await self._guard(fresh, event, "bookmark", self.bookmark(fresh, channel))
@@ -229,12 +231,12 @@ class IncidentChannels:
         )
 
     async def bookmark(self, incident: Incident, channel: str) -> None:
-        if not incident.permalink or await self.store.message_ref(incident.id, "ic:bookmark"):
+        if not incident.permalink or await self.messages.message_ref(incident.id, "ic:bookmark"):
             return
         resp = await self.client.bookmarks_add(
             channel_id=channel, title=f"{incident.id} card", type="link", link=incident.permalink
         )
-        await self.store.record_message(
+        await self.messages.record_message(
             incident.id, "ic:bookmark", channel, str(resp["bookmark"]["id"])
         )
 
@@ -250,17 +252,17 @@ class IncidentChannels:
                 metadata=metadata(event),
                 unfurl_links=False,
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
-        if await self.store.message_ref(incident.id, "ic:pin"):
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
+        if await self.messages.message_ref(incident.id, "ic:pin"):
             return
-        ref = await self.store.message_ref(incident.id, role)
+        ref = await self.messages.message_ref(incident.id, role)
         assert ref is not None
         try:
             await self.client.pins_add(channel=ref[0], timestamp=ref[1])
         except SlackApiError as exc:
             if exc.response.get("error") != "already_pinned":
                 raise StepFailed("pin", str(exc.response.get("error", ""))) from exc
-        await self.store.record_message(incident.id, "ic:pin", ref[0], ref[1])
+        await self.messages.record_message(incident.id, "ic:pin", ref[0], ref[1])
 
     # --- during and after ---------------------------------------------------------------------
     async def arm_reminder(self, incident: Incident, since: float) -> None:
@@ -268,7 +270,7 @@ class IncidentChannels:
         if not minutes or not incident.is_open:
             return
         timer = update_reminder_timer(incident.id, since, minutes)
-        await self.store.arm(incident.id, fields={}, timers=[timer])
+        await self.timers.arm(incident.id, fields={}, timers=[timer])
 
     async def arm_archive(self, incident: Incident) -> None:
         hours = self.cfg.archive_after_hours
@@ -280,7 +282,7 @@ class IncidentChannels:
             channel_archive_timer(incident.id, stage, due, incident.resolved_at)
             for stage, due in (("warn", warn), ("archive", end))
         ]
-        await self.store.arm(incident.id, fields={}, timers=timers)
+        await self.timers.arm(incident.id, fields={}, timers=timers)
 
     async def archive(self, incident: Incident, event: Event) -> None:
         channel = str(event.data.get("channel") or incident.incident_channel)
@@ -300,9 +302,9 @@ class IncidentChannels:
 
     async def upload_timeline(self, incident: Incident, event: Event) -> None:
         role = f"ic:timeline:{event.event_id}"
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
-        timeline = await self.store.timeline(incident.id)
+        timeline = await self.incidents.timeline(incident.id)
         actors = {e.actor for e in timeline} | {incident.reporter, incident.resolved_by or ""}
         names = {}
         for actor in actors:
@@ -321,7 +323,7 @@ class IncidentChannels:
             dm = await self.client.conversations_open(users=event.actor)
             target = str(dm["channel"]["id"])
             await self._upload(incident, target, document)
-        await self.store.record_message(incident.id, role, target, "-")
+        await self.messages.record_message(incident.id, role, target, "-")
 
     async def _upload(self, incident: Incident, channel: str, document: str) -> None:
         await self.client.files_upload_v2(
@@ -391,7 +393,7 @@ class IncidentChannels:
     ) -> None:
         if not channel or (channel == incident.channel and not thread_ts):
             return
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
         try:
             resp = await self.client.chat_postMessage(
@@ -408,18 +410,18 @@ class IncidentChannels:
                 raise
             await self.report(incident, event, "post", code)  # the incident channel refused
             return
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- reporting ---------------------------------------------------------------------------
     async def report(self, incident: Incident, event: Event, step: str, code: str) -> None:
         log.warning("%s: could not %s: %s", incident.id, step, code)
         text = views.failure_text(step, re.sub(r"[^a-z_]", "", code))
-        fresh = await self.store.get(incident.id) or incident
+        fresh = await self.incidents.get(incident.id) or incident
         if not fresh.channel or not fresh.card_ts:
             await self.n.report_failure(event, code)
             return
         role = f"ic-fail:{event.event_id}:{step}"
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
         resp = await self.client.chat_postMessage(
             channel=fresh.channel,
@@ -428,5 +430,5 @@ class IncidentChannels:
             metadata=metadata(event),
             unfurl_links=False,
         )
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 

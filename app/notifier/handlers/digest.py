@@ -13,7 +13,7 @@ async def post_digest(notifier: Delivery, event: Event, digest: object) -> None:
     ref = config.digest.channel or config.default_channel
     if not ref:
         return
-    if await notifier.store.message_ref(event.incident_id, "post"):
+    if await notifier.messages.message_ref(event.incident_id, "post"):
         return  # posted before a crash; the event came round again
     channel = await notifier.channels.resolve(ref)
     built = await digest.build()  # type: ignore[attr-defined]
@@ -27,4 +27,4 @@ async def post_digest(notifier: Delivery, event: Event, digest: object) -> None:
             "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},
         },
     )
-    await notifier.store.record_message(event.incident_id, "post", resp["channel"], resp["ts"])
+    await notifier.messages.record_message(event.incident_id, "post", resp["channel"], resp["ts"])

@@ -29,14 +29,14 @@ async def post_investigation_update(
         return
     if channel is None:
         return
-    parent = await n.store.message_ref(incident.id, PARENT_ROLE)
+    parent = await n.messages.message_ref(incident.id, PARENT_ROLE)
     if parent is None:
         resp = await n.client.chat_postMessage(
             channel=channel,
             text=updates_parent_text(incident),
             unfurl_links=False,
         )
-        await n.store.record_message(incident.id, PARENT_ROLE, resp["channel"], resp["ts"])
+        await n.messages.record_message(incident.id, PARENT_ROLE, resp["channel"], resp["ts"])
         parent = (resp["channel"], resp["ts"])
     role = f"inv-update:{event.event_id}"
     if await n.already_posted(incident.id, role, event, parent[0], parent[1], redelivered):
@@ -54,4 +54,4 @@ async def post_investigation_update(
             "event_payload": {"event_id": event.event_id, "incident_id": incident.id},
         },
     )
-    await n.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+    await n.messages.record_message(incident.id, role, resp["channel"], resp["ts"])

@@ -6,7 +6,6 @@ message metadata and is recorded on the incident, like every other post.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -15,16 +14,16 @@ from functools import partial
 from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
-from app.config.oncall import EscalationPolicy, Override, Target
+from app.config.oncall import EscalationPolicy, Target
 from app.domain.escalation import Step, delay_s, next_step, start_levels
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.domain.timers import escalation_timer, sla_timer
-from app.metrics import METRICS
 from app.notifier.context import Delivery
 from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
 from app.notifier.poster import metadata
+from app.ops.metrics import METRICS
 from views.mrkdwn import duration, escape
 
 log = logging.getLogger("beacon.pager")
@@ -33,7 +32,10 @@ log = logging.getLogger("beacon.pager")
 class Pager:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
+        self.oncall = notifier.oncall
+        self.timers = notifier.timers
         self.config = notifier.config
         self.client = notifier.client
         self.clock = notifier.clock
@@ -54,10 +56,10 @@ class Pager:
             fields = {"esc_level": first, "esc_round": 0}
             due = incident.created_at + delay_s(policy, first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due))
-        await self.store.arm(incident.id, fields=fields, timers=timers)
+        await self.timers.arm(incident.id, fields=fields, timers=timers)
         if not found:
             return False
-        fresh = await self.store.get(incident.id) or incident
+        fresh = await self.incidents.get(incident.id) or incident
         await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
         return True
 
@@ -82,7 +84,7 @@ class Pager:
             due = event.at + delay_s(found[1], first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due, epoch=epoch))
         if timers:
-            await self.store.arm(incident.id, fields={}, timers=timers)
+            await self.timers.arm(incident.id, fields={}, timers=timers)
         if found and first and incident.status is Status.TRIGGERED:
             await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
                             reopened=True)
@@ -118,7 +120,7 @@ class Pager:
         due = self.clock.now() + delay_s(policy, level)
         timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}",
                                 epoch=incident.epoch)
-        await self.store.arm(incident.id, fields={}, timers=[timer])
+        await self.timers.arm(incident.id, fields={}, timers=[timer])
         if incident.assignee:
             await self.snooze_over(incident, event)
         else:
@@ -129,13 +131,13 @@ class Pager:
         assignee = incident.assignee
         assert assignee
         role = f"wake:{event.event_id}"
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
         message = self.n.cards.dm_message(
             incident, f"⏰ Snooze is over: {incident.id} needs attention again.")
         await self.n.aside(assignee, partial(
             self.n.poster.post, known=None,
-            record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+            record=lambda ch, ts: self.messages.record_message(incident.id, role, ch, ts),
             event=event, channel=assignee, **message,
         ), f"{incident.id}: snooze-over DM to {assignee}")
 
@@ -154,7 +156,7 @@ class Pager:
             return
         if channel and event_enabled(self.config, ref or "", EventKind.SLA_BREACHED):
             role = f"notice:{event.event_id}"
-            if await self.store.message_ref(incident.id, role):
+            if await self.messages.message_ref(incident.id, role):
                 return
             link = f"<{incident.permalink}|{incident.id}>" if incident.permalink else incident.id
             resp = await self.client.chat_postMessage(
@@ -162,7 +164,7 @@ class Pager:
                 text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
                      f"time to be {verb} ({duration(minutes * 60)}).",
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- paging ----------------------------------------------------------------------------
     async def page(
@@ -202,7 +204,7 @@ class Pager:
             await self.thread(incident, event, note)
             timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
                                     epoch=incident.epoch)
-            await self.store.advance_timer(str(timer["id"]), self.clock.now())
+            await self.timers.advance_timer(str(timer["id"]), self.clock.now())
             return
         if escalated:
             text = f"⬆️ Escalated to {who} (level {last})."
@@ -222,7 +224,7 @@ class Pager:
                 return [uid] if uid else []
             if target.schedule:
                 schedule = self.config.schedules[target.schedule]
-                extra = await self.overrides(target.schedule)
+                extra = await self.oncall.overrides(target.schedule)
                 current = on_call(schedule, self.clock.now(), extra).user
                 uid = await self.n.directory.user_id(current) if current else None
                 return [uid] if uid else []
@@ -233,10 +235,6 @@ class Pager:
             log.warning("cannot resolve %s: %s", target, exc.response.get("error"))
         return []
 
-    async def overrides(self, schedule: str) -> tuple[Override, ...]:
-        rows = await self.store.overrides(schedule, self.clock.now())
-        return tuple(Override.model_validate(json.loads(r)) for r in rows)
-
     # --- posting helpers -------------------------------------------------------------------
     async def dm(
         self, incident: Incident, event: Event, user: str, level: int, *, reopened: bool = False
@@ -244,12 +242,12 @@ class Pager:
         """Page one person by DM. A reopen brings their earlier page DM back to life (updated in
         place, buttons back) instead of sending a copy."""
         role = page_role(event, user, level)
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return False
         if reopened:
             earlier = await self._earlier_page(incident.id, user)
             if earlier is not None:
-                await self.store.record_message(incident.id, role, *earlier)
+                await self.messages.record_message(incident.id, role, *earlier)
                 METRICS.pages.labels(level=str(level)).inc()
                 return True  # Cards.refresh re-renders it with the reopened state
         message = self.n.cards.dm_message(incident, page_lead(incident, role))
@@ -257,7 +255,7 @@ class Pager:
         async def send() -> None:  # in the person's own DM lane
             await self.n.poster.post(
                 known=None,
-                record=lambda ch, ts: self.store.record_message(incident.id, role, ch, ts),
+                record=lambda ch, ts: self.messages.record_message(incident.id, role, ch, ts),
                 event=event,
                 channel=user,
                 **message,
@@ -268,7 +266,7 @@ class Pager:
         return True
 
     async def _earlier_page(self, incident_id: str, user: str) -> tuple[str, str] | None:
-        for role, place in (await self.store.messages(incident_id)).items():
+        for role, place in (await self.messages.messages(incident_id)).items():
             if role.startswith(f"{PAGE_ROLE}:") and f":{user}:" in role:
                 channel, ts = place.split(" ", 1)
                 return channel, ts
@@ -287,13 +285,13 @@ class Pager:
                                             EventKind.ESCALATED):
             return
         role = f"oncall:{event.event_id}{role_suffix}"
-        if await self.store.message_ref(incident.id, role):
+        if await self.messages.message_ref(incident.id, role):
             return
         resp = await self.client.chat_postMessage(
             channel=incident.channel, thread_ts=incident.card_ts, text=text,
             metadata=metadata(event), unfurl_links=False,
         )
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- timers ----------------------------------------------------------------------------
     def _sla_timers(self, incident: Incident) -> list[dict[str, object]]:

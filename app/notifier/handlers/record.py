@@ -24,7 +24,8 @@ log = logging.getLogger("beacon.incident_record")
 class RecordNotifier:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.messages = notifier.messages
+        self.timers = notifier.timers
         self.config = notifier.config
         self.client = notifier.client
         self.channels = IncidentChannels(notifier)
@@ -51,7 +52,7 @@ class RecordNotifier:
             previous=str(event.data.get("previous") or ""), seq=event.seq, at=event.at,
         )
         if timer is not None:
-            await self.store.arm(incident.id, fields={}, timers=[timer])
+            await self.timers.arm(incident.id, fields={}, timers=[timer])
 
     async def followup_added(self, incident: Incident, event: Event, redelivered: bool) -> None:
         text = views.followup_added_text(incident.id, event.actor, event.data)
@@ -86,10 +87,10 @@ class RecordNotifier:
     async def arm_nudge(self, incident: Incident) -> None:
         timer = role_nudge_timer(self.config, incident)
         if timer is not None:
-            await self.store.arm(incident.id, fields={}, timers=[timer])
+            await self.timers.arm(incident.id, fields={}, timers=[timer])
 
     async def refresh_summary(self, incident: Incident) -> None:
-        ref = await self.store.message_ref(incident.id, "ic:summary")
+        ref = await self.messages.message_ref(incident.id, "ic:summary")
         if ref is None:
             return
         await self.client.chat_update(
@@ -103,7 +104,7 @@ class RecordNotifier:
         holder = str(event.data.get("user") or "")
         role_name = str(event.data.get("role") or "")
         role = f"role-dm:{event.event_id}"
-        if not holder or await self.store.message_ref(incident.id, role):
+        if not holder or await self.messages.message_ref(incident.id, role):
             return
         profile = await self.n.directory.profile(holder)
         if profile.get("deleted"):
@@ -121,4 +122,4 @@ class RecordNotifier:
                 raise
             log.warning("%s: could not DM the %s %s: %s", incident.id, role_name, holder, code)
             return
-        await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
+        await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])

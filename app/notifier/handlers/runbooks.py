@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from app.config.oncall import Target
+from app.config.placeholders import fill
 from app.config.runbooks import CreateThread, Runbook, Step
 from app.domain.escalation import start_levels
 from app.domain.models import Event, EventType, Incident
@@ -23,9 +24,7 @@ from app.notifier.context import Delivery
 from app.notifier.handlers.channels import TRANSIENT, IncidentChannels, StepFailed
 from app.notifier.handlers.oncall import Pager
 from app.notifier.poster import metadata
-from app.placeholders import fill
 from app.slack.channels import ChannelNotFound
-from app.store.runbooks import RunbookStore
 from views import runbooks as views
 from views.incident_channel import TOPIC_MAX
 from views.mrkdwn import truncate
@@ -53,11 +52,12 @@ class StepProblem(Exception):
 class RunbookRunner:
     def __init__(self, notifier: Delivery) -> None:
         self.n = notifier
-        self.store = notifier.store
+        self.incidents = notifier.incidents
+        self.messages = notifier.messages
         self.config = notifier.config
         self.client = notifier.client
         self.clock = notifier.clock
-        self.runs = RunbookStore(notifier.store)
+        self.runs = notifier.stores.runbooks
         self.channels = IncidentChannels(notifier)
 
     # --- entry points ------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class RunbookRunner:
         """Do one step's Slack work; (what happened, seconds to wait before the next step)."""
         opts = step.options
         role = f"rb:{run}:{index}"
-        incident = await self.store.get(incident.id) or incident  # earlier steps changed it
+        incident = await self.incidents.get(incident.id) or incident  # earlier steps changed it
         match step.type:
             case "create_channel":
                 return await self.create_channel(incident, redelivered), 0
@@ -167,8 +167,8 @@ class RunbookRunner:
         if incident.incident_channel:
             return f"<#{incident.incident_channel}> already exists"
         created = await self.channels.create(incident, redelivered=redelivered)
-        channel = await self.store.set_incident_channel(incident.id, created) or created
-        fresh = await self.store.get(incident.id)
+        channel = await self.messages.set_incident_channel(incident.id, created) or created
+        fresh = await self.incidents.get(incident.id)
         if fresh is not None:
             await self.n.update_card(fresh)  # the card links the channel
         return f"created <#{channel}>"
@@ -179,7 +179,7 @@ class RunbookRunner:
         if to is None and thread:
             to = "incident_channel"
         if to is None:  # after a create_thread, replies go in its thread
-            parent = await self.store.message_ref(incident.id, f"rb:{run}:thread")
+            parent = await self.messages.message_ref(incident.id, f"rb:{run}:thread")
             if parent:
                 return parent
             to = "card_thread"
@@ -213,11 +213,11 @@ class RunbookRunner:
                 metadata=metadata(event),
                 unfurl_links=False,
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
-        ref = await self.store.message_ref(incident.id, role)
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
+        ref = await self.messages.message_ref(incident.id, role)
         assert ref is not None
         if thread:
-            await self.store.record_message(incident.id, f"rb:{run}:thread", ref[0], ref[1])
+            await self.messages.record_message(incident.id, f"rb:{run}:thread", ref[0], ref[1])
             return f"thread started in <#{ref[0]}>"
         return f"message posted in <#{ref[0]}>" + (" (thread)" if thread_ts else "")
 
@@ -250,11 +250,12 @@ class RunbookRunner:
         link = fill(opts.link, values).strip()
         if not link:
             raise StepProblem("no_link")
-        if not await self.store.message_ref(incident.id, role):
+        if not await self.messages.message_ref(incident.id, role):
             resp = await self.client.bookmarks_add(
                 channel_id=channel, title=fill(opts.title, values), type="link", link=link
             )
-            await self.store.record_message(incident.id, role, channel, str(resp["bookmark"]["id"]))
+            bookmark = str(resp["bookmark"]["id"])
+            await self.messages.record_message(incident.id, role, channel, bookmark)
         return f"bookmark added in <#{channel}>"
 
     # --- failures and retries ----------------------------------------------------------------
@@ -271,7 +272,7 @@ class RunbookRunner:
         if not incident.channel or not incident.card_ts:
             return  # no card to tell it on; the timeline has it
         role = f"rb-fail:{event.event_id}"
-        if not await self.store.message_ref(incident.id, role):
+        if not await self.messages.message_ref(incident.id, role):
             blocks = views.failure_blocks(
                 incident.id,
                 run,
@@ -290,16 +291,16 @@ class RunbookRunner:
                 metadata=metadata(event),
                 unfurl_links=False,
             )
-            await self.store.record_message(incident.id, role, resp["channel"], resp["ts"])
-        ref = await self.store.message_ref(incident.id, role)
+            await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
+        ref = await self.messages.message_ref(incident.id, role)
         assert ref is not None
-        await self.store.record_message(incident.id, f"rb-fail:{run}:{index}", ref[0], ref[1])
+        await self.messages.record_message(incident.id, f"rb-fail:{run}:{index}", ref[0], ref[1])
 
     async def mark_retried(
         self, incident: Incident, event: Event, rb: Runbook, step: Step, index: int
     ) -> None:
         """The failure notice loses its button, so nobody retries twice."""
-        ref = await self.store.message_ref(incident.id, f"rb-fail:{event.data['run']}:{index}")
+        ref = await self.messages.message_ref(incident.id, f"rb-fail:{event.data['run']}:{index}")
         if ref is None:
             return
         text = views.retried_text(rb.name, index, step.type, event.actor)

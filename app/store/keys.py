@@ -1,4 +1,6 @@
-"""Every Redis key Beacon uses, namespaced and versioned; the value's type ends the name."""
+"""Every Redis key Beacon uses, namespaced and versioned; the value's type ends the name.
+
+Only this module spells key names: the stores and their Lua scripts get them from here."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ class Keys:
         return self._k("incident", incident_id, "messages", "hash")
 
     def incident_runbooks(self, incident_id: str) -> str:
-        """hash: run id -> JSON state of one runbook run on the incident (issue 7)."""
+        """hash: run id -> JSON state of one runbook run on the incident."""
         return self._k("incident", incident_id, "runbooks", "hash")
 
     def incidents_open(self) -> str:
@@ -43,7 +45,7 @@ class Keys:
         """zset of every incident id scored by creation time."""
         return self._k("incidents", "all", "zset")
 
-    # issue 7: follow-ups (F-<n>), the channel -> incident index, messages pinned to the record
+    # follow-ups (F-<n>), the channel -> incident index, messages pinned to the record
     def followup_seq(self) -> str:
         """string counter behind F-<n>."""
         return self._k("followup", "seq", "counter")
@@ -138,7 +140,7 @@ class Keys:
         """string lease held by one instance."""
         return self._k("lock", name, "string")
 
-    # approvals (issue 8): APR-<n>, decided once by a Lua script
+    # approvals: APR-<n>, decided once by a Lua script
     def approval_seq(self) -> str:
         """string counter behind APR-<n>."""
         return self._k("approval", "seq", "counter")

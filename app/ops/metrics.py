@@ -6,7 +6,7 @@ runtime reaches its metrics without wiring: `Runtime.start` binds them to a cont
 before it creates its tasks (workers, Socket Mode processor, HTTP server), and every task
 inherits that binding. So a hook is one line anywhere in that code:
 
-    from app.metrics import METRICS
+    from app.ops.metrics import METRICS
     METRICS.transitions.labels(type=event.type.value).inc()
 
 Outside a runtime (unit tests that drive a Notifier directly) `METRICS` is a process-wide
@@ -168,17 +168,16 @@ class Metrics:
         """Set the gauges read from Redis; a Redis failure shows as beacon_redis_up 0."""
         self.slack_socket_connected.set(1 if socket_connected else 0)
         try:
-            await beacon.redis.ping()
-            groups = await beacon.redis.xinfo_groups(beacon.store.keys.events())
-        except Exception as exc:
-            if "no such key" in str(exc).lower():
-                self.redis_up.set(1)
-                self.outbox_lag.set(0)
-                self.outbox_pending.set(0)
-                return
+            await beacon.stores.ping()
+            groups = await beacon.stores.outbox.groups()
+        except Exception:
             self.redis_up.set(0)
             return
         self.redis_up.set(1)
+        if not groups:  # no stream yet: nothing waits
+            self.outbox_lag.set(0)
+            self.outbox_pending.set(0)
+            return
         for group in groups:
             if group.get("name") == NOTIFIER_GROUP:
                 self.outbox_pending.set(int(group.get("pending") or 0))

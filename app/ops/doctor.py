@@ -19,15 +19,15 @@ import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app import redis_connect
 from app.clock import SystemClock
 from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
 from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
+from app.store.connect import ServerProbe
 from views import doctor as doctor_views
 
-MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 MIN_REDIS = (6, 2)  # XAUTOCLAIM, used by the notifier to take over a dead instance's events
 REINSTALL = (
     f"add them at {APPS_PAGE} > your app > 'OAuth & Permissions' > Scopes (or paste "
@@ -322,13 +322,12 @@ async def check_redis(settings: Settings) -> list[Check]:
             )
         ]
     try:
-        redis = await redis_connect.connect(settings, settings.redis_url)
+        server = await ServerProbe.connect(settings, settings.redis_url)
     except StartupError as exc:
         return [Check(False, str(exc))]  # the message already says how to fix it
     out: list[Check] = []
     try:
-        info = await redis.info("server")
-        version = str(info.get("redis_version", "?"))
+        version = await server.version()
         parts = tuple(int(p) for p in re.findall(r"\d+", version)[:2])
         if parts and parts < MIN_REDIS:
             out.append(
@@ -337,8 +336,7 @@ async def check_redis(settings: Settings) -> list[Check]:
         else:
             out.append(Check(True, f"Redis reachable, version {version}"))
         try:
-            config = await redis.config_get("appendonly")
-            config.update(await redis.config_get("maxmemory-policy"))
+            config = await server.durability()
         except Exception as exc:  # managed Redis often disables CONFIG
             out.append(
                 Check(
@@ -371,7 +369,7 @@ async def check_redis(settings: Settings) -> list[Check]:
                 )
             )
     finally:
-        await redis.aclose()
+        await server.close()
     return out
 
 

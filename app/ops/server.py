@@ -20,7 +20,6 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.notifier.retention import DEGRADED, OK, DeliveryThresholds, assess
 from app.settings import Mode, StartupError
-from app.store.outbox import OutboxStore
 
 if TYPE_CHECKING:
     from app.main import Runtime
@@ -79,7 +78,7 @@ class OpsServer:
             return "not started"
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
-                await beacon.redis.ping()
+                await beacon.stores.ping()
         except TimeoutError:
             return f"error: no answer to PING within {PING_TIMEOUT_S:g} s"
         except Exception as exc:
@@ -101,9 +100,7 @@ class OpsServer:
         thresholds = DeliveryThresholds.from_settings(self.runtime.settings)
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
-                backlog = await OutboxStore(beacon.redis, beacon.store.keys).backlog(
-                    beacon.clock.now()
-                )
+                backlog = await beacon.stores.outbox.backlog(beacon.clock.now())
         except TimeoutError:
             return f"unknown: no outbox answer within {PING_TIMEOUT_S:g} s", [], None
         except Exception as exc:

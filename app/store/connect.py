@@ -149,3 +149,27 @@ async def connect(settings: Settings, url: str | None) -> Redis:
         raise StartupError(f"{fix} ({detail}): {how}") from None
     log.info("connected to %s", describe(settings, url))
     return redis
+
+
+class ServerProbe:
+    """What `python -m app doctor` asks the Redis server, on a connection of its own."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    @classmethod
+    async def connect(cls, settings: Settings, url: str | None) -> ServerProbe:
+        return cls(await connect(settings, url))
+
+    async def version(self) -> str:
+        info = await self.redis.info("server")
+        return str(info.get("redis_version", "?"))
+
+    async def durability(self) -> dict[str, str]:
+        """appendonly and maxmemory-policy; raises where CONFIG is disabled (managed Redis)."""
+        config = await self.redis.config_get("appendonly")
+        config.update(await self.redis.config_get("maxmemory-policy"))
+        return config
+
+    async def close(self) -> None:
+        await self.redis.aclose()
