@@ -87,6 +87,12 @@ def _in(name: str, packages: tuple[str, ...]) -> bool:
     return name.split(".")[0] in packages
 
 
+def test_no_module_of_the_project_is_in_an_import_cycle() -> None:
+    # Type-only imports count too: a Protocol (app/notifier/context.py, app/ops/*.py) names
+    # what a module needs of another without importing it back.
+    assert cycles(import_graph()) == []
+
+
 def test_the_emulator_has_no_cycles() -> None:
     mine = [c for c in cycles(import_graph()) if any(_in(m, ("slack_emulator",)) for m in c)]
     assert mine == []

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -37,7 +37,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 if TYPE_CHECKING:
-    from app.container import Beacon
+    from app.store import Stores
+
+
+class _Applied(Protocol):
+    applied: int
+
+
+class _Fired(Protocol):
+    fired: int
+
+
+class Beacon(Protocol):
+    """What the metrics read of a running Beacon (app.container.Beacon)."""
+
+    @property
+    def stores(self) -> Stores: ...
+    @property
+    def notifier(self) -> _Applied: ...
+    @property
+    def scheduler(self) -> _Fired: ...
 
 log = logging.getLogger("beacon.metrics")
 envelope_log = logging.getLogger("beacon.envelope")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -22,7 +22,20 @@ from app.notifier.retention import DEGRADED, OK, DeliveryThresholds, assess
 from app.settings import Mode, StartupError
 
 if TYPE_CHECKING:
-    from app.main import Runtime
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from app.container import Beacon
+    from app.ops.metrics import Metrics
+    from app.settings import Settings
+
+
+class Runtime(Protocol):
+    """What the ops server reads of the running process (app.main.Runtime)."""
+
+    settings: Settings
+    beacon: Beacon | None
+    handler: AsyncSocketModeHandler | None
+    metrics: Metrics
 
 log = logging.getLogger("beacon.ops")
 
@@ -121,7 +134,9 @@ class OpsServer:
             name for name, value in checks.items() if value not in ("ok", "connected", "n/a")
         ]
         beacon = self.runtime.beacon
-        delivery, reasons, outbox = "unknown: redis is not ok", [], None
+        delivery: str = "unknown: redis is not ok"
+        reasons: list[str] = []
+        outbox: dict[str, Any] | None = None
         if checks["redis"] == "ok":
             delivery, reasons, outbox = await self._delivery()
         # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
