@@ -189,13 +189,7 @@ class HomePublisher:
         )
 
     async def _approvals(self) -> list[Approval]:
-        approvals = []
-        for approval_id in await self.approvals.store.pending_ids(20):
-            try:
-                approvals.append(await self.approvals.get(approval_id))
-            except Exception:  # an approval that vanished meanwhile: just not shown
-                continue
-        return approvals
+        return await self.approvals.pending(20)
 
     async def _oncall_lines(self) -> list[str]:
         lines = []

@@ -102,7 +102,7 @@ def snapshot(sb: Sandbox, user_id: str) -> dict[str, Any]:
     emu = sb.emu
     me = emu.find_user(user_id)
     dm = emu.dm_channel(me.id)
-    channels = [
+    channels: list[dict[str, Any]] = [
         {
             "id": c.id,
             "name": c.name,

@@ -169,9 +169,9 @@ class Sandbox:
                 f"the sandbox page cannot use port {self.port} ({exc.strerror}): set "
                 "BEACON_SANDBOX_PORT to a free port (or 0 for any)"
             ) from None
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)  # an asyncio.Server once started
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
 
     @property
     def api_port(self) -> int:

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser  # the browser test needs chromium
 .venv/bin/python -m ruff check .
+.venv/bin/python -m mypy  # [tool.mypy] in pyproject.toml: app, listeners, views
 workers="${PYTEST_WORKERS:-$(nproc)}"
 exec .venv/bin/python -m pytest -n "$workers" -p no:cacheprovider "$@"

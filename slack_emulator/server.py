@@ -130,9 +130,9 @@ class SlackEmulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)  # an asyncio.Server once started
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         self.workspace.origin = f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:

@@ -393,7 +393,7 @@ class Workspace:
 
     async def wait_for(
         self,
-        predicate: Callable[[], T | Awaitable[T]],
+        predicate: Callable[[], T | Awaitable[T | None] | None],
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> T:
         """Re-evaluate `predicate` on every state change until it returns something truthy."""
@@ -405,7 +405,7 @@ class Workspace:
             if inspect.isawaitable(result):
                 result = await result
             if result:
-                return result  # type: ignore[return-value]
+                return result
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"condition not met within {timeout}s")

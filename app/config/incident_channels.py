@@ -22,7 +22,7 @@ class IncidentChannelsConfig(Strict):
 
     @field_validator("auto_for", "update_reminder_minutes")
     @classmethod
-    def _severities(cls, value):  # type: ignore[no-untyped-def]
+    def _severities(cls, value):
         unknown = [s for s in value if s not in SEVERITY_ORDER]
         if unknown:
             raise ValueError(f"unknown severity {unknown[0]}: use P1, P2, P3 or P4")

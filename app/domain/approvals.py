@@ -240,6 +240,16 @@ class ApprovalService:
         self._check(approval_id, outcome)
         return await self.get(approval_id)
 
+    async def pending(self, limit: int) -> list[Approval]:
+        """Approvals still waiting for a decision, soonest to expire first."""
+        found = []
+        for approval_id in await self.store.pending_ids(limit):
+            try:
+                found.append(await self.get(approval_id))
+            except ApprovalNotFound:  # gone meanwhile: just not listed
+                continue
+        return found
+
     async def get(self, approval_id: str) -> Approval:
         found = await self.store.get(normalise_approval_id(approval_id))
         if found is None:

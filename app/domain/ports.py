@@ -161,6 +161,7 @@ class ApprovalRepository(Protocol):
     ) -> tuple[str, Outcome]: ...
     # The approval's fields and its approvers, or None.
     async def get(self, approval_id: str) -> tuple[dict[str, str], list[str]] | None: ...
+    async def pending_ids(self, limit: int = 100) -> list[str]: ...  # soonest to expire first
     async def decide(
         self,
         approval_id: str,

@@ -45,7 +45,7 @@ def via(cls: type, method: str) -> Handler:
         n: Delivery, incident: Incident, event: Event, redelivered: bool
     ) -> Incident | bool | None:
         target: Any = n.cards if cls is Cards else _instance(n, cls)
-        return await getattr(target, method)(incident, event, redelivered)  # type: ignore[no-any-return]
+        return await getattr(target, method)(incident, event, redelivered)
 
     handler.__qualname__ = f"{cls.__name__}.{method}"
     handler.target = (cls, method)  # type: ignore[attr-defined]

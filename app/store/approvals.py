@@ -108,7 +108,7 @@ class ApprovalStore(RedisStore):
 
     async def message_ref(self, approval_id: str, role: str) -> tuple[str, str] | None:
         raw = await self.redis.hget(self.keys.approval_messages(approval_id), role)
-        return tuple(raw.split(" ", 1)) if raw else None  # type: ignore[return-value]
+        return tuple(raw.split(" ", 1)) if raw else None
 
 
 class InvestigationStore(RedisStore):
@@ -178,4 +178,4 @@ class InvestigationStore(RedisStore):
 
     async def message_ref(self, investigation_id: str, role: str) -> tuple[str, str] | None:
         raw = await self.redis.hget(self.keys.investigation_messages(investigation_id), role)
-        return tuple(raw.split(" ", 1)) if raw else None  # type: ignore[return-value]
+        return tuple(raw.split(" ", 1)) if raw else None

@@ -15,7 +15,9 @@ class RedisStore:
     built alone registers its own."""
 
     def __init__(self, redis: Redis, keys: Keys, scripts: Scripts | None = None) -> None:
-        self.redis = redis
+        # redis-py types every reply `bytes | str` whatever decode_responses says; ours are
+        # decoded strings, so replies are typed where the store methods return them.
+        self.redis: Any = redis
         self.keys = keys
         self.scripts = scripts or Scripts(redis)
 

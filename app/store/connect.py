@@ -167,9 +167,9 @@ class ServerProbe:
 
     async def durability(self) -> dict[str, str]:
         """appendonly and maxmemory-policy; raises where CONFIG is disabled (managed Redis)."""
-        config = await self.redis.config_get("appendonly")
-        config.update(await self.redis.config_get("maxmemory-policy"))
-        return config
+        config = {**await self.redis.config_get("appendonly"),
+                  **await self.redis.config_get("maxmemory-policy")}
+        return {str(k): str(v) for k, v in config.items()}
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -64,7 +64,8 @@ class EmbeddedRedis:
         deadline = asyncio.get_running_loop().time() + wait_s
         while asyncio.get_running_loop().time() < deadline:
             if self.proc.returncode is not None:
-                err = (await self.proc.stderr.read()).decode(errors="replace").strip()
+                raw = await self.proc.stderr.read() if self.proc.stderr else b""
+                err = raw.decode(errors="replace").strip()
                 raise StartupError(f"embedded redis-server exited: {err.splitlines()[-1:]}")
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)

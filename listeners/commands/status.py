@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 async def status(beacon: Beacon) -> str:
+    assert beacon.status is not None  # built with the container
     return status_text(await beacon.status.report(), beacon.config)
 
 

@@ -51,7 +51,7 @@ class Cards:
         self.messages = notifier.messages
         self.config = notifier.config
 
-    def _record(self, incident_id: str, role: str, *, card: bool = False):  # type: ignore[no-untyped-def]
+    def _record(self, incident_id: str, role: str, *, card: bool = False):
         async def record(channel: str, ts: str) -> None:
             await self.messages.record_message(incident_id, role, channel, ts, card=card)
 
@@ -222,7 +222,7 @@ class Cards:
 
         await self.n.aside(channel, update, f"{incident.id}: DM {channel} {ts}")
 
-    async def _guarded(self, call, incident_id: str, what: str) -> None:  # type: ignore[no-untyped-def]
+    async def _guarded(self, call, incident_id: str, what: str) -> None:
         """A message that can no longer be updated (deleted, channel archived) is logged and
         counted; it must not hold the incident's other messages back."""
         try:
