@@ -21,6 +21,7 @@ import yaml
 from aiohttp import web
 
 from app.config import BeaconConfig, load_config
+from app.intake.routes import alertmanager
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.store.embedded import free_port
 from sandbox.web import build_web
@@ -178,11 +179,7 @@ class Sandbox:
         return self.runtime.settings.api_port if self.runtime else 0
 
     def alert_path(self) -> str | None:
-        """The intake API's Alertmanager webhook path, once that route exists (issue 8)."""
-        try:
-            from app.intake.routes import alertmanager
-        except ImportError:
-            return None
+        """The intake API's Alertmanager webhook path; None while the API is off."""
         paths = [p for p, item in alertmanager.OPENAPI_PATHS.items() if "post" in item]
         return paths[0] if paths and self.api_port else None
 

@@ -65,7 +65,7 @@ class FeedbackVote(_Ctx):
 
 
 class RoleClaim(_Ctx):
-    """A Claim <role> button's value on the incident channel summary (issue 7)."""
+    """A Claim <role> button's value on the incident channel summary."""
 
     incident_id: str
     role: str

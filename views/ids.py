@@ -10,7 +10,7 @@ class CallbackId(StrEnum):
     RESOLVE_MODAL = "beacon-resolve"
     SNOOZE_MODAL = "beacon-snooze"
     DENY_MODAL = "beacon-approval-deny"
-    RETRO_MODAL = "beacon-retro"  # issue 7
+    RETRO_MODAL = "beacon-retro"
 
 
 class ActionId(StrEnum):
@@ -31,11 +31,11 @@ class ActionId(StrEnum):
     APPROVE = "approval-approve"
     DENY = "approval-deny"
     DENY_REASON = "deny-reason-input"
-    RUNBOOK_RETRY = "runbook-retry-step"  # issue 7: on a failed runbook step
+    RUNBOOK_RETRY = "runbook-retry-step"  # on a failed runbook step
     FEEDBACK_ACCURATE = "feedback-accurate"
     FEEDBACK_PARTIAL = "feedback-partially-accurate"
     FEEDBACK_NEEDS_WORK = "feedback-needs-improvement"
-    # issue 7: roles on the incident channel summary, the retrospective
+    # roles on the incident channel summary, the retrospective
     ROLE_CLAIM = "incident-role-claim"
     RETRO_SCHEDULE = "incident-retro-schedule"
     RETRO_DATE = "retro-date-input"
@@ -67,10 +67,10 @@ class BlockId(StrEnum):
     APPROVAL_OUTCOME = "approval-outcome"
     APPROVAL_ACTIONS = "approval-actions"
     DENY_REASON = "reason"
-    RUNBOOK_FAILURE = "runbook-failure"  # issue 7
+    RUNBOOK_FAILURE = "runbook-failure"
     INVESTIGATION_FEEDBACK = "investigation-feedback"
     INVESTIGATION_COUNTS = "investigation-counts"
-    # issue 7
+
     RESOLUTION_ACTIONS = "resolution-actions"
     RETRO_DATE = "retro-date"
     RETRO_OWNER = "retro-owner"

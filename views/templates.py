@@ -1,4 +1,4 @@
-"""Block Kit templates from config (issue 7): consulted before the built-in messages.
+"""Block Kit templates from config: consulted before the built-in messages.
 
 A template is a list of blocks with `{{incident.x}}` placeholders (and `{{message.text}}`, the
 built-in text, for thread replies, DMs and the digest). Values are escaped for mrkdwn. A filled

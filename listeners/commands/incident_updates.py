@@ -1,4 +1,4 @@
-"""`/incident update|reopen|timeline` (issue 7): parse, call the domain, answer the person."""
+"""`/incident update|reopen|timeline`: parse, call the domain, answer the person."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ FLAG_ALIASES = {
     "d": "description",
 }
 SUBCOMMANDS = (
-    "runbooks",  # issue 7
+    "runbooks",
     "status",
     "digest",
     "oncall",
@@ -39,10 +39,10 @@ SUBCOMMANDS = (
     "assign",
     "severity",
     "sev",
-    "update",  # issue 7
+    "update",
     "reopen",
     "timeline",
-    "followup",  # issue 7
+    "followup",
     "role",
     "help",
 )

@@ -1,4 +1,4 @@
-"""`/incident runbooks`: what is loaded (issue 7)."""
+"""`/incident runbooks`: what is loaded."""
 
 from __future__ import annotations
 

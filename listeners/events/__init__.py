@@ -6,4 +6,4 @@ from listeners.events.reaction_added import handle_reaction_added
 
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(handle_app_home_opened)
-    app.event("reaction_added")(handle_reaction_added)  # issue 7: timeline capture
+    app.event("reaction_added")(handle_reaction_added)  # timeline capture

@@ -13,4 +13,4 @@ def register(app: AsyncApp) -> None:
     app.view(CallbackId.RESOLVE_MODAL)(handle_resolve_submission)
     app.view(CallbackId.SNOOZE_MODAL)(handle_snooze_submission)
     app.view(CallbackId.DENY_MODAL)(handle_deny_submission)
-    app.view(CallbackId.RETRO_MODAL)(handle_retro_submission)  # issue 7
+    app.view(CallbackId.RETRO_MODAL)(handle_retro_submission)

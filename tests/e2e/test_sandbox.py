@@ -152,7 +152,7 @@ async def test_page_gets_live_updates(sandbox, http):
 async def test_fire_a_test_alert_when_the_intake_api_has_it(sandbox, http):
     if sandbox.alert_path() is None:
         snap = await state(http, sandbox)
-        assert snap["alert"]["enabled"] is False and "issue 8" in snap["alert"]["reason"]
+        assert snap["alert"]["enabled"] is False and "intake API is off" in snap["alert"]["reason"]
         result = await post(http, sandbox, "alert")
         assert result["ok"] is False
         return

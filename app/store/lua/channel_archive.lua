@@ -1,4 +1,4 @@
--- A due archive timer of an incident channel (issue 7): warn first, then archive, and
+-- A due archive timer of an incident channel: warn first, then archive, and
 -- neither when the incident was reopened since the resolve that armed the timer.
 -- KEYS: incident, timeline, events, timers zset, this timer hash
 -- ARGV: now, timer id, stage ('warn' or 'archive'), resolved_at the timer was armed for

@@ -1,4 +1,4 @@
--- A follow-up item on an incident, open or resolved (issue 7).
+-- A follow-up item on an incident, open or resolved.
 -- KEYS: incident, timeline, events, follow-up hash, incident follow-ups zset, open zset
 -- ARGV: now, actor, follow-up id, its number, text
 local now, actor, fid, number, text = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]

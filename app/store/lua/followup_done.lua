@@ -1,4 +1,4 @@
--- Marks a follow-up done, once (issue 7).
+-- Marks a follow-up done, once.
 -- KEYS: incident, timeline, events, follow-up hash, open zset   ARGV: now, actor, follow-up id
 local now, actor, fid = ARGV[1], ARGV[2], ARGV[3]
 local item = load_incident(KEYS[4])

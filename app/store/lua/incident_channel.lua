@@ -6,7 +6,7 @@ local current = redis.call('HGET', KEYS[1], 'incident_channel')
 if current and current ~= '' then return current end
 redis.call('HSET', KEYS[1], 'incident_channel', ARGV[1])
 redis.call('HSET', KEYS[2], 'incident_channel', ARGV[1] .. ' -')
-if KEYS[3] then  -- issue 7: find the incident from its channel (/incident role, reactions)
+if KEYS[3] then  -- find the incident from its channel (/incident role, reactions)
   redis.call('SET', KEYS[3], redis.call('HGET', KEYS[1], 'id'))
 end
 return ARGV[1]

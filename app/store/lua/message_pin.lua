@@ -1,4 +1,4 @@
--- Adds a Slack message to the incident timeline (a 📌 reaction), once per message (issue 7).
+-- Adds a Slack message to the incident timeline (a 📌 reaction), once per message.
 -- KEYS: incident, timeline, events, pinned set
 -- ARGV: now, actor (who reacted), channel, ts, author, text, permalink, thread ts
 local now, actor, channel, ts = ARGV[1], ARGV[2], ARGV[3], ARGV[4]

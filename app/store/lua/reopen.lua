@@ -1,4 +1,4 @@
--- Reopens a resolved incident (issue 7). KEYS: incident, timeline, events, open zset
+-- Reopens a resolved incident. KEYS: incident, timeline, events, open zset
 -- ARGV: now, actor, escalation start level (0: no escalation policy)
 -- With a policy the incident must be acknowledged again, so it goes back to TRIGGERED and its
 -- escalation restarts; `epoch` (the reopen event's seq) makes timers armed before the resolve

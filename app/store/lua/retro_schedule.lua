@@ -1,4 +1,4 @@
--- Records the retrospective (date, owner, notes); scheduling again replaces it (issue 7).
+-- Records the retrospective (date, owner, notes); scheduling again replaces it.
 -- KEYS: incident, timeline, events   ARGV: now, actor, date (YYYY-MM-DD), owner, notes
 local now, actor, date, owner, notes = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local inc = load_incident(KEYS[1])

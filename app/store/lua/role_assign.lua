@@ -1,4 +1,4 @@
--- Gives a role (commander, scribe...) of an open incident to someone (issue 7).
+-- Gives a role (commander, scribe...) of an open incident to someone.
 -- KEYS: incident, timeline, events   ARGV: now, actor, role, user
 local now, actor, role, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local inc = load_incident(KEYS[1])

@@ -1,4 +1,4 @@
--- A due "roles still unclaimed" timer (issue 7): fires once, and only while the incident is
+-- A due "roles still unclaimed" timer: fires once, and only while the incident is
 -- open, of a nudged severity, with a role nobody holds.
 -- KEYS: incident, timeline, events, timers zset, this timer hash
 -- ARGV: now, timer id, nudged severities (comma separated), role names...

@@ -1,4 +1,4 @@
--- A runbook step failed (issue 7): the run stops there until someone retries the step.
+-- A runbook step failed: the run stops there until someone retries the step.
 -- KEYS: incident, timeline, events, runs hash
 -- ARGV: now, run id, step index, step type, error (Slack's code or Beacon's reason)
 local now, run_id, step, step_type, err = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]

@@ -1,4 +1,4 @@
--- A runbook timer is due (issue 7): a `wait` is over, or a timer trigger fires. The step runs
+-- A runbook timer is due: a `wait` is over, or a timer trigger fires. The step runs
 -- only when the incident's status still matches if_status; otherwise the run is skipped.
 -- KEYS: incident, timeline, events, runs hash, timers zset, this timer hash
 -- ARGV: now, run id, step index, timer id, if_status (any | open | triggered | acknowledged |

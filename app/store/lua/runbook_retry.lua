@@ -1,4 +1,4 @@
--- "Retry step" on a failed runbook step (issue 7): runs that step again. Two clicks at once:
+-- "Retry step" on a failed runbook step: runs that step again. Two clicks at once:
 -- the first wins, the second is told the step is no longer failed.
 -- KEYS: incident, timeline, events, runs hash   ARGV: now, run id, step index, actor
 local now, run_id, step, actor = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]

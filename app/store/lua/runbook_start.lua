@@ -1,4 +1,4 @@
--- Starts a runbook run on an incident once (issue 7): a redelivered trigger finds the run.
+-- Starts a runbook run on an incident once: a redelivered trigger finds the run.
 -- KEYS: incident, timeline, events, runs hash, timers zset, timer hash (for a delayed start)
 -- ARGV: now, run id, runbook name, step count, due (0: start now), timer id, if_status
 local now, run_id, runbook, total = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])

@@ -1,4 +1,4 @@
--- A runbook step finished (issue 7): its result goes in the timeline, then the next step is
+-- A runbook step finished: its result goes in the timeline, then the next step is
 -- emitted, or armed as a timer after a `wait` (delay > 0), or the run is done.
 -- KEYS: incident, timeline, events, runs hash, timers zset, next timer hash
 -- ARGV: now, run id, step index, result text, delay seconds, next timer id, step type, outcome

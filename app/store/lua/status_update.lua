@@ -1,4 +1,4 @@
--- A status update on an open incident (issue 7). KEYS: incident, timeline, events
+-- A status update on an open incident. KEYS: incident, timeline, events
 -- ARGV: now, actor, text
 local now, actor, text = ARGV[1], ARGV[2], ARGV[3]
 local inc = load_incident(KEYS[1])

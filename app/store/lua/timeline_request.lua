@@ -1,4 +1,4 @@
--- Asks the notifier to upload the timeline as a file (issue 7), so the upload goes through
+-- Asks the notifier to upload the timeline as a file, so the upload goes through
 -- the outbox like every other Slack side effect. KEYS: incident, timeline, events
 -- ARGV: now, actor, channel the command came from
 local inc = load_incident(KEYS[1])

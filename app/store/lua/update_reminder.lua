@@ -1,4 +1,4 @@
--- A due "post a status update" timer (issue 7). Reminds only when no update was posted in
+-- A due "post a status update" timer. Reminds only when no update was posted in
 -- the last period, and arms the next reminder either way while the incident is open.
 -- KEYS: incident, timeline, events, timers zset, this timer hash, next timer hash
 -- ARGV: now, timer id, next timer id, minutes
