@@ -28,7 +28,7 @@ log = logging.getLogger("beacon.sandbox")
 STATIC = Path(__file__).resolve().parent / "static"
 SANDBOX_KEY = web.AppKey("sandbox", object)
 ALERT_DISABLED = (
-    "The intake API is off in this sandbox (BEACON_API_PORT is 0), so nothing receives alerts."
+    "The intake API is off in this sandbox (API_PORT is unset), so nothing receives alerts."
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
