@@ -37,3 +37,32 @@ async def test_an_event_applies_once_in_order_and_under_one_lease(redis: Redis) 
         "pending": 0, "min": None, "max": None, "consumers": []}
     # The lease went with the finish: the next event may be taken by any instance.
     assert (await store.begin_event(incident_id, 2, "b", 30_000))[0] == "apply"
+
+
+async def test_a_finish_rides_with_the_next_begin_and_survives_lost_scripts(redis: Redis) -> None:
+    """The lane's deferred finish (and the timers its event armed) go in one round trip with
+    the next event's begin, in that order; a Redis that lost its scripts gets them again."""
+    stores = Stores(redis, Keys("t"))
+    outbox = stores.outbox
+    incident_id, _ = await stores.incidents.declare(
+        NewIncident(title="Disk full", severity="P2", reporter="U1"), now=100.0)
+    await stores.incidents.acknowledge(incident_id, "U2", now=101.0)
+    await outbox.ensure_group(GROUP)
+    first, second = await outbox.read_events(GROUP, "a", 10, 0)
+    assert (await outbox.begin_event(incident_id, 1, "a", 30_000))[0] == "apply"
+    timer = {"id": f"sla:{incident_id}:ack", "due": 400.0,
+             "fields": {"kind": "sla", "incident_id": incident_id}}
+    deferred = [
+        stores.timers.arm_call(incident_id, fields={}, timers=[timer]),
+        outbox.finish_call(incident_id, 1, GROUP, first.stream_id, "a"),
+    ]
+    await redis.script_flush()  # a restarted Redis: EVALSHA answers NOSCRIPT
+
+    verdict, incident = await outbox.begin_event(incident_id, 2, "a", 30_000, after=deferred)
+
+    assert verdict == "apply"  # the finish of #1 ran first, so #2 is next
+    assert incident is not None and incident.acknowledged_by == "U2"
+    assert await outbox.notified_seq(incident_id) == 1
+    assert await redis.zscore(Keys("t").timers(), timer["id"]) == 400.0
+    pending = await redis.xpending_range(Keys("t").events(), GROUP, "-", "+", 10)
+    assert [p["message_id"] for p in pending] == [second.stream_id]

@@ -37,6 +37,7 @@ from app.slack.channels import ChannelNotFound, ChannelResolver
 from app.slack.directory import UserDirectory
 from app.store import Stores
 from app.store.rollups import StormRules
+from app.store.scripts import Call
 
 if TYPE_CHECKING:
     from app.domain.digest import DigestService
@@ -54,6 +55,9 @@ __all__ = ["GROUP", "METADATA_TYPE", "Notifier"]
 
 # The DM jobs the event being applied has handed to other lanes (None: outside an event).
 _SIDES: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("beacon_sides", default=None)
+# Redis writes of the event being applied that nothing reads before it ends (timers to arm):
+# sent with its finish, in one round trip.
+_LATER: ContextVar[list[Call] | None] = ContextVar("beacon_later", default=None)
 
 
 class Notifier:
@@ -106,6 +110,9 @@ class Notifier:
         # incident id -> the task finishing its latest event (waiting on its DMs); the
         # incident's next event follows it, off the lane.
         self._finishing: dict[str, asyncio.Task[None]] = {}
+        # lane -> the finish of its last event (and what it armed), sent with the lane's next
+        # begin in one round trip while the lane has more to do; the events stay in flight.
+        self._deferred: dict[str, tuple[list[Call], list[Event]]] = {}
 
     # --- identity ------------------------------------------------------------------------
     async def claim_identity(self) -> str:
@@ -151,6 +158,9 @@ class Notifier:
                 task.cancel()
             self._finishing.clear()
             await self.lanes.stop()
+            for lane in list(self._deferred):
+                with contextlib.suppress(Exception):  # else: pending, replayed (idempotent)
+                    await self._flush(lane)
             self._in_flight.clear()
             self._lane_of.clear()
             try:
@@ -258,16 +268,32 @@ class Notifier:
 
     async def _work(self, lane: str, item: Event | Job) -> None:
         if isinstance(item, Job):
+            await self._flush(lane)
             await self._run_job(lane, item)
             return
         prev = self._finishing.get(item.incident_id)
         if prev is not None and not prev.done():
+            await self._flush(lane)
             # The incident's previous event still has DMs going out: this one follows it,
             # off the lane, so the channel's other incidents go on meanwhile.
             self._pin_finisher(item.incident_id, asyncio.create_task(
                 self._after(prev, lane, item), name=f"beacon-after-{item.event_id}"))
             return
-        await self._apply(lane, item, detach=True)
+        await self._apply(lane, item, detach=True, in_lane=True)
+
+    async def _flush(self, lane: str) -> None:
+        """Send the lane's deferred finish now (before work that will not begin an event)."""
+        deferred = self._deferred.pop(lane, None)
+        if deferred is None:
+            return
+        calls, events = deferred
+        try:
+            await self.outbox.run_calls(calls)
+        except BaseException:
+            self._deferred[lane] = deferred
+            raise
+        for event in events:
+            self._done(event)
 
     def _pin_finisher(self, incident_id: str, task: asyncio.Task[None]) -> None:
         self._finishing[incident_id] = task
@@ -312,16 +338,22 @@ class Notifier:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
 
-    async def _apply(self, lane: str, event: Event, *, detach: bool) -> None:
-        """Apply one event in its lane. With `detach`, its DMs may still be going out when
-        this returns (a finisher waits for them)."""
+    async def _apply(
+        self, lane: str, event: Event, *, detach: bool, in_lane: bool = False
+    ) -> None:
+        """Apply one event. With `detach`, its DMs may still be going out when this returns
+        (a finisher waits for them). `in_lane`: run by the lane's own task, so its begin may
+        carry the lane's deferred finish, and its own finish may be deferred."""
         detached = False
 
         async def attempt() -> None:
             nonlocal detached
             try:
                 _, finisher = await self._handle(
-                    event, redelivered=event.stream_id in self._redelivered, detach=detach)
+                    event, redelivered=event.stream_id in self._redelivered, detach=detach,
+                    lane=lane if in_lane else None)
+                if lane in self._deferred and self._deferred[lane][1][-1] is event:
+                    detached = True  # in flight until the deferred finish is sent
             except Exception:
                 self._redelivered.add(event.stream_id)  # the retry looks for earlier copies
                 raise
@@ -403,15 +435,23 @@ class Notifier:
         return applied
 
     async def _handle(
-        self, event: Event, *, redelivered: bool, detach: bool
+        self, event: Event, *, redelivered: bool, detach: bool, lane: str | None = None
     ) -> tuple[int, asyncio.Task[None] | None]:
         """(1 applied / 0 deferred, the task finishing it when `detach` and DMs are still
         going out in their lanes)."""
         # One instance at a time per incident, so a slow apply is never doubled by a reclaim.
         ttl = self.reclaim_idle_ms
-        verdict, incident = await self.outbox.begin_event(
-            event.incident_id, event.seq, self.consumer, ttl,
-            read=self._fixed_lane(event) is None)
+        before, done_before = self._deferred.pop(lane, ([], [])) if lane else ([], [])
+        try:
+            verdict, incident = await self.outbox.begin_event(
+                event.incident_id, event.seq, self.consumer, ttl,
+                read=self._fixed_lane(event) is None, after=before)
+        except BaseException:
+            if lane and before:
+                self._deferred[lane] = (before, done_before)
+            raise
+        for earlier in done_before:
+            self._done(earlier)
         if verdict == "done":
             await self.outbox.ack_event(GROUP, event.stream_id)  # applied before (redelivery)
             return 0, None
@@ -420,7 +460,8 @@ class Notifier:
         lock = f"incident:{event.incident_id}"
         renew = asyncio.get_running_loop().call_later(ttl / 3000, self._renew_soon, lock, ttl)
         sides: list[asyncio.Future[None]] = []
-        token = _SIDES.set(sides)
+        later: list[Call] = []
+        token, later_token = _SIDES.set(sides), _LATER.set(later)
         try:
             try:
                 await self.apply(event, redelivered=redelivered, incident=incident)
@@ -433,6 +474,7 @@ class Notifier:
                 await self.report_failure(event, code)
             finally:
                 _SIDES.reset(token)
+                _LATER.reset(later_token)
         except BaseException:
             if sides:  # a retry must see what its DMs recorded, or it would send them again
                 with contextlib.suppress(Exception):
@@ -440,27 +482,50 @@ class Notifier:
             self._end_lease(renew, lock)
             await self._release(lock)
             raise
+        calls = [*later, self.outbox.finish_call(
+            event.incident_id, event.seq, GROUP, event.stream_id, self.consumer)]
         if sides and detach:
-            finisher = asyncio.create_task(self._finish(event, sides, renew, lock, done=True),
-                                           name=f"beacon-finish-{event.event_id}")
+            finisher = asyncio.create_task(
+                self._finish(event, sides, calls, renew, lock, done=True),
+                name=f"beacon-finish-{event.event_id}")
             return 1, finisher
-        await self._finish(event, sides, renew, lock, done=False)
+        if lane is not None and not sides and self.lanes.queued(lane):
+            # The lane's next event begins at once: its begin carries this finish.
+            self._deferred[lane] = (calls, [event])
+            self._end_lease(renew, lock)
+            self._applied(event)
+            return 1, None
+        await self._finish(event, sides, calls, renew, lock, done=False)
         return 1, None
 
+    def _applied(self, event: Event) -> None:
+        self.applied += 1
+        METRICS.transitions.labels(type=event.type.value).inc()
+        if self.home is not None:
+            self.home.changed()
+
+    async def arm_later(self, incident_id: str, timers: list[dict[str, Any]]) -> None:
+        """Arm timers with the event's finish (one round trip); outside an event, at once."""
+        later = _LATER.get()
+        if later is None:
+            await self.timers.arm(incident_id, fields={}, timers=timers)
+        else:
+            later.append(self.timers.arm_call(incident_id, fields={}, timers=timers))
+
     async def _finish(
-        self, event: Event, sides: list[asyncio.Future[None]], renew: asyncio.TimerHandle,
-        lock: str, *, done: bool,
+        self, event: Event, sides: list[asyncio.Future[None]], calls: list[Call],
+        renew: asyncio.TimerHandle, lock: str, *, done: bool,
     ) -> None:
-        """Once the event's DMs are out: raise its mark, acknowledge it, release the lease.
-        `done`: this runs on its own (the lane went on), so it also retries and unpins."""
+        """Once the event's DMs are out: arm what it armed, raise its mark, acknowledge it,
+        release the lease. `done`: this runs on its own (the lane went on), so it also retries
+        and unpins."""
         try:
             if sides:
                 await asyncio.gather(*sides)
             backoff = 0.5
             while True:
                 try:
-                    await self.outbox.finish_event(
-                        event.incident_id, event.seq, GROUP, event.stream_id, self.consumer)
+                    await self.outbox.run_calls(calls)
                     break
                 except Exception as exc:
                     if not done or not retryable(exc):
@@ -477,10 +542,7 @@ class Notifier:
             self._end_lease(renew, lock)
             if done:
                 self._done(event)
-        self.applied += 1
-        METRICS.transitions.labels(type=event.type.value).inc()
-        if self.home is not None:
-            self.home.changed()
+        self._applied(event)
 
     def _end_lease(self, renew: asyncio.TimerHandle, lock: str) -> None:
         renew.cancel()

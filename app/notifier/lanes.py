@@ -62,6 +62,11 @@ class Lanes:
         lane = self.lanes.get(key)
         return lane.triggered_waiting if lane else 0
 
+    def queued(self, key: str) -> int:
+        """Items waiting in one lane (not counting the one being worked)."""
+        lane = self.lanes.get(key)
+        return lane.queue.qsize() if lane else 0
+
     def depth(self) -> int:
         return sum(lane.queue.qsize() for lane in self.lanes.values())
 

@@ -17,6 +17,7 @@ share; it is used only for an entry with no readable `at`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from redis.exceptions import ResponseError
 from app.domain.models import Event, Incident
 from app.store.base import RedisStore
 from app.store.keys import Keys
-from app.store.scripts import Scripts
+from app.store.scripts import Call, Scripts
 
 log = logging.getLogger("beacon.outbox")
 
@@ -172,24 +173,43 @@ class OutboxStore(RedisStore):
         await self.redis.xack(self.keys.events(), group, stream_id)
 
     async def begin_event(
-        self, incident_id: str, seq: int, owner: str, ttl_ms: int, *, read: bool = True
+        self, incident_id: str, seq: int, owner: str, ttl_ms: int, *, read: bool = True,
+        after: Sequence[Call] = (),
     ) -> tuple[str, Incident | None]:
         """('apply', the incident as it is now when `read`) with the lease taken, ('done',
         None) when applied before, or ('wait', None). `incident_id` may name something else
-        (an approval, the digest): then `read` is False."""
+        (an approval, the digest): then `read` is False. `after`: calls that must run first
+        (the previous event's finish), sent in the same round trip."""
         keys = [self.keys.notified(incident_id), self.keys.lock(f"incident:{incident_id}")]
         if read:
             keys.append(self.keys.incident(incident_id))
-        verdict, *flat = await self._run("event_begin", keys, [seq, owner, ttl_ms])
+        begin = Call("event_begin", keys, [seq, owner, ttl_ms])
+        if after:
+            reply = (await self.scripts.run_many([*after, begin]))[-1]
+        else:
+            reply = await self._run(begin.name, begin.keys, begin.args)
+        verdict, *flat = reply
         raw = dict(zip(flat[::2], flat[1::2], strict=True))
         return str(verdict), Incident.from_redis(raw) if raw else None
+
+    def finish_call(
+        self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
+    ) -> Call:
+        """Raise the incident's mark, acknowledge the entry, release the lease (event_done)."""
+        keys = [self.keys.notified(incident_id), self.keys.events(),
+                self.keys.lock(f"incident:{incident_id}")]
+        return Call("event_done", keys, [seq, group, stream_id, owner])
 
     async def finish_event(
         self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
     ) -> None:
-        keys = [self.keys.notified(incident_id), self.keys.events(),
-                self.keys.lock(f"incident:{incident_id}")]
-        await self._run("event_done", keys, [seq, group, stream_id, owner])
+        await self.run_calls([self.finish_call(incident_id, seq, group, stream_id, owner)])
+
+    async def run_calls(self, calls: Sequence[Call]) -> None:
+        if len(calls) == 1:
+            await self._run(calls[0].name, calls[0].keys, calls[0].args)
+        elif calls:
+            await self.scripts.run_many(calls)
 
     async def mark_notified(self, incident_id: str, seq: int) -> None:
         await self._run("mark_notified", [self.keys.notified(incident_id)], [seq])

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.results import Refused, Transition
 from app.store.base import RedisStore
-from app.store.scripts import outcome_of
+from app.store.scripts import Call, outcome_of
 
 
 class TimerStore(RedisStore):
@@ -34,10 +34,15 @@ class TimerStore(RedisStore):
         self, incident_id: str, *, fields: dict[str, Any], timers: list[dict[str, Any]]
     ) -> int:
         """Arm timers (deterministic ids: arming twice is a no-op) and set absent fields."""
+        call = self.arm_call(incident_id, fields=fields, timers=timers)
+        return int(await self._run(call.name, call.keys, call.args))
+
+    def arm_call(
+        self, incident_id: str, *, fields: dict[str, Any], timers: list[dict[str, Any]]
+    ) -> Call:
         keys = [self.keys.incident(incident_id), self.keys.timers()]
         keys += [self.keys.timer(t["id"]) for t in timers]
-        spec = {"fields": fields, "timers": timers}
-        return int(await self._run("arm", keys, [json.dumps(spec)]))
+        return Call("arm", keys, [json.dumps({"fields": fields, "timers": timers})])
 
     async def arm_timer(self, timer_id: str, due: float, fields: dict[str, str]) -> bool:
         """Arm a timer that belongs to no incident (ZADD NX: arming twice is a no-op)."""

@@ -270,7 +270,7 @@ class IncidentChannels:
         if not minutes or not incident.is_open:
             return
         timer = update_reminder_timer(incident.id, since, minutes)
-        await self.timers.arm(incident.id, fields={}, timers=[timer])
+        await self.n.arm_later(incident.id, [timer])
 
     async def arm_archive(self, incident: Incident) -> None:
         hours = self.cfg.archive_after_hours
@@ -282,7 +282,7 @@ class IncidentChannels:
             channel_archive_timer(incident.id, stage, due, incident.resolved_at)
             for stage, due in (("warn", warn), ("archive", end))
         ]
-        await self.timers.arm(incident.id, fields={}, timers=timers)
+        await self.n.arm_later(incident.id, timers)
 
     async def archive(self, incident: Incident, event: Event) -> None:
         channel = str(event.data.get("channel") or incident.incident_channel)

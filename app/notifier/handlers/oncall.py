@@ -56,9 +56,10 @@ class Pager:
             fields = {"esc_level": first, "esc_round": 0}
             due = incident.created_at + delay_s(policy, first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due))
-        await self.timers.arm(incident.id, fields=fields, timers=timers)
-        if not found:
+        if not found:  # SLA timers only: nothing below reads them, they go with the finish
+            await self.n.arm_later(incident.id, timers)
             return False
+        await self.timers.arm(incident.id, fields=fields, timers=timers)
         fresh = await self.incidents.get(incident.id) or incident
         await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
         return True
@@ -83,8 +84,10 @@ class Pager:
         if found and first:
             due = event.at + delay_s(found[1], first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due, epoch=epoch))
-        if timers:
+        if timers and found and first:  # paging may advance the escalation timer at once
             await self.timers.arm(incident.id, fields={}, timers=timers)
+        elif timers:
+            await self.n.arm_later(incident.id, timers)
         if found and first and incident.status is Status.TRIGGERED:
             await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
                             reopened=True)

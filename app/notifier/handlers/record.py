@@ -52,7 +52,7 @@ class RecordNotifier:
             previous=str(event.data.get("previous") or ""), seq=event.seq, at=event.at,
         )
         if timer is not None:
-            await self.timers.arm(incident.id, fields={}, timers=[timer])
+            await self.n.arm_later(incident.id, [timer])
 
     async def followup_added(self, incident: Incident, event: Event, redelivered: bool) -> None:
         text = views.followup_added_text(incident.id, event.actor, event.data)
@@ -87,7 +87,7 @@ class RecordNotifier:
     async def arm_nudge(self, incident: Incident) -> None:
         timer = role_nudge_timer(self.config, incident)
         if timer is not None:
-            await self.timers.arm(incident.id, fields={}, timers=[timer])
+            await self.n.arm_later(incident.id, [timer])
 
     async def refresh_summary(self, incident: Incident) -> None:
         ref = await self.messages.message_ref(incident.id, "ic:summary")
