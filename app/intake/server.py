@@ -17,6 +17,7 @@ from aiohttp import web
 
 from app.domain.errors import BeaconError
 from app.domain.refusals import RefusalCode
+from app.intake.connections import ApiLimits, ApiRunner, drop_after_response
 from app.intake.http import (
     ACTOR_KEY,
     API_PREFIX,
@@ -38,7 +39,15 @@ if TYPE_CHECKING:
     from app.container import Beacon
     from app.settings import Settings
 
-__all__ = ["ROUTE_MODULES", "ApiError", "ApiServer", "api_error", "build_api", "openapi_document"]
+__all__ = [
+    "ROUTE_MODULES",
+    "ApiError",
+    "ApiServer",
+    "api_error",
+    "api_runner",
+    "build_api",
+    "openapi_document",
+]
 
 log = logging.getLogger("beacon.intake")
 
@@ -119,14 +128,20 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except (ApiError, BeaconError) as exc:
         status, body = error_of(exc)
-        return web.json_response(body, status=status)
+        resp = web.json_response(body, status=status)
+        if isinstance(exc, ApiError) and exc.close:
+            resp.force_close()
+            drop_after_response(request)
+        return resp
     except web.HTTPRequestEntityTooLarge:
         return api_error(413, too_large_message())
     except web.HTTPNotFound:
         return api_error(404, f"No such endpoint: {request.method} {request.path}.")
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
-        return api_error(405, f"{request.method} is not allowed here; use {allowed}.")
+        return api_error(
+            405, f"{request.method} is not allowed here; use {allowed}.", headers={"Allow": allowed}
+        )
     except web.HTTPException as exc:
         if exc.status >= 400:
             return api_error(exc.status, exc.reason)
@@ -263,6 +278,11 @@ def build_api(beacon: Beacon, settings: Settings) -> web.Application:
     return app
 
 
+def api_runner(beacon: Beacon, settings: Settings) -> ApiRunner:
+    """The API app in a runner that holds it to API_HEADER_TIMEOUT_S and API_MAX_CONNECTIONS."""
+    return ApiRunner(build_api(beacon, settings), ApiLimits.of(settings))
+
+
 class ApiServer:
     """The API site on API_HOST:API_PORT, started after Slack is connected."""
 
@@ -282,7 +302,7 @@ class ApiServer:
 
     async def start(self) -> None:
         host, port = self.settings.api_host, self.settings.api_port
-        self._runner = web.AppRunner(build_api(self.beacon, self.settings))
+        self._runner = api_runner(self.beacon, self.settings)
         await self._runner.setup()
         try:
             await web.TCPSite(self._runner, host, port).start()
