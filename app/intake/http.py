@@ -249,20 +249,58 @@ def json_content(schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
     return {"application/json": media}
 
 
+# The errors of an operation that reads a JSON body (400 and the rest are in COMMON_ERRORS).
+BODY_ERRORS = (408, 413, 422)
+# Errors any operation can answer: set on every one by server.openapi_document.
+COMMON_ERRORS = (400, 414, 431, 503)
+
+_ERROR_WORDS = {
+    400: "The request is not valid HTTP, or its body is not valid JSON within the limits: "
+    + JSON_LIMITS,
+    401: "No bearer token",
+    403: "Wrong bearer token",
+    404: "Not found",
+    408: "The body did not arrive in time (API_BODY_TIMEOUT_S); the connection is closed",
+    409: "Refused by the incident's state (already acknowledged, resolved, …)",
+    413: "Body too large",
+    414: "The URL is over 8 KiB",
+    422: "A field is missing or invalid; `field` names it",
+    431: "A header is over 8190 bytes, or there are over 128 headers",
+    502: "Slack answered with an error",
+    503: "Beacon can't reach its database, or has API_MAX_CONNECTIONS connections open (then "
+    "with Retry-After)",
+}
+_ERROR_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    503: {"Retry-After": {"schema": {"type": "string"}}},
+}
+
+
 def error_responses(*statuses: int) -> dict[str, Any]:
     """OpenAPI response objects for the given error statuses, all with the Error schema."""
-    words = {
-        400: f"The body is not valid JSON, or not within the limits ({JSON_LIMITS})",
-        401: "No bearer token",
-        403: "Wrong bearer token",
-        404: "Not found",
-        409: "Refused by the incident's state (already acknowledged, resolved, …)",
-        413: "Body too large",
-        422: "A field is missing or invalid; `field` names it",
-        502: "Slack answered with an error",
-        503: "Beacon can't reach its database",
-    }
+    out: dict[str, Any] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": _ERROR_WORDS.get(status, "Error"),
+            "content": json_content(ref("Error")),
+        }
+        if status in _ERROR_HEADERS:
+            response["headers"] = _ERROR_HEADERS[status]
+        out[str(status)] = response
+    return out
+
+
+def links(value: str, *operation_ids: str, name: str = "id") -> dict[str, Any]:
+    """OpenAPI links from a response to operations taking its `value` as path parameter `name`."""
+    return {op: {"operationId": op, "parameters": {name: value}} for op in operation_ids}
+
+
+def path_id_parameter(pattern: str, description: str, example: str) -> dict[str, Any]:
     return {
-        str(s): {"description": words.get(s, "Error"), "content": json_content(ref("Error"))}
-        for s in statuses
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": pattern},
+        "description": description,
+        "example": example,
     }

@@ -7,9 +7,10 @@ keyed by full path) and `OPENAPI_SCHEMAS` (component schemas); the document serv
 
 from __future__ import annotations
 
+import copy
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from app.intake.http import (
     ACTOR_KEY,
     API_PREFIX,
     BEACON_KEY,
+    COMMON_ERRORS,
+    JSON_LIMITS,
     MAX_BODY_BYTES,
     SETTINGS_KEY,
     ApiError,
@@ -54,6 +57,7 @@ log = logging.getLogger("beacon.intake")
 ROUTE_MODULES = [incidents, alertmanager, channels, approvals, investigations]
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+OPENAPI_KEY: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 HEALTHZ_URL = f"{API_PREFIX}/healthz"
 PUBLIC_PATHS = frozenset({OPENAPI_URL, HEALTHZ_URL})
 
@@ -163,7 +167,12 @@ _BASE_PATHS: dict[str, Any] = {
             "summary": "This document",
             "operationId": "getOpenApi",
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI 3.1 document"}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document",
+                    "content": json_content({"type": "object"}),
+                }
+            },
         }
     },
     HEALTHZ_URL: {
@@ -175,7 +184,11 @@ _BASE_PATHS: dict[str, Any] = {
                 "200": {
                     "description": "The API answers",
                     "content": json_content(
-                        {"type": "object", "properties": {"status": {"const": "ok"}}},
+                        {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"const": "ok"}},
+                        },
                         {"status": "ok"},
                     ),
                 }
@@ -224,25 +237,38 @@ _ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def openapi_document() -> dict[str, Any]:
-    paths: dict[str, Any] = dict(_BASE_PATHS)
+def openapi_document(
+    services: Iterable[str] | None = None, *, callbacks: bool = True
+) -> dict[str, Any]:
+    """The document; with a server's `services` (beacon.yml keys) and whether it has
+    BEACON_CALLBACK_SECRET (`callbacks`), it says exactly what that server takes."""
+    paths: dict[str, Any] = copy.deepcopy(_BASE_PATHS)
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     for module in ROUTE_MODULES:
-        for path, item in module.OPENAPI_PATHS.items():
+        for path, item in copy.deepcopy(module.OPENAPI_PATHS).items():
             paths.setdefault(path, {}).update(item)
-        schemas.update(module.OPENAPI_SCHEMAS)
-    # Every authenticated operation can answer 401/403; say so once here.
+        schemas.update(copy.deepcopy(module.OPENAPI_SCHEMAS))
+    # Errors every operation can answer (401/403 where a token is needed); said once here.
     for item in paths.values():
         for op in item.values():
-            if op.get("security") != []:
-                op.setdefault("responses", {}).update(error_responses(401, 403))
+            common = COMMON_ERRORS if op.get("security") == [] else (*COMMON_ERRORS, 401, 403)
+            op.setdefault("responses", {}).update(error_responses(*common))
+    if services is not None:
+        schemas["IncidentCreate"]["properties"]["service"]["anyOf"] = [
+            {"type": "string", "enum": sorted(services)},
+            {"type": "null"},
+        ]
+    if not callbacks:  # ApprovalService refuses callback_url without the secret
+        del schemas["ApprovalCreate"]["properties"]["callback_url"]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Beacon intake API",
             "version": "1",
             "description": "Declare and act on incidents from alerting and automation. "
-            "Send 'Authorization: Bearer <token>' (a token from BEACON_API_TOKEN).",
+            "Send 'Authorization: Bearer <token>' (a token from BEACON_API_TOKEN). JSON bodies "
+            f"are at most {MAX_BODY_BYTES // 1024} KiB, {JSON_LIMITS}; text fields refuse "
+            "control characters (multi-line ones take tab, LF and CR).",
         },
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -254,7 +280,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+    return web.json_response(request.app[OPENAPI_KEY])
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -270,6 +296,9 @@ def build_api(beacon: Beacon, settings: Settings) -> web.Application:
     )
     app[BEACON_KEY] = beacon
     app[SETTINGS_KEY] = settings
+    app[OPENAPI_KEY] = openapi_document(
+        beacon.config.services, callbacks=bool(settings.beacon_callback_secret)
+    )
     set_app_value(app, "beacon", beacon)
     app.router.add_get(OPENAPI_URL, _openapi)
     app.router.add_get(HEALTHZ_URL, _healthz)

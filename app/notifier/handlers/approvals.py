@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.errors import SlackApiError
+
 from app.domain.approvals import Approval
 from app.domain.investigations import Investigation
 from app.domain.models import Event
 from app.notifier.context import Delivery
-from app.notifier.poster import metadata
+from app.notifier.poster import is_transient, metadata
 from app.slack.channels import ChannelNotFound
 from app.store.approvals import ApprovalStore, InvestigationStore
+from app.store.delivery_errors import DeliveryErrors
 from views import approvals as approval_view
 from views import investigations as investigation_view
 
@@ -127,6 +130,9 @@ class InvestigationNotifier:
             channel, thread_ts = await self._target(inv)
         except ChannelNotFound as exc:
             log.error("investigation %s could not be posted: %s", inv.id, exc)
+            await DeliveryErrors(self.n.store).investigation(
+                inv.id, f"channel_not_found ({exc.name})"
+            )
             return
         if channel is None:
             return
@@ -135,12 +141,18 @@ class InvestigationNotifier:
             if ts:
                 await self.store.record_message(inv.id, "card", channel, ts)
                 return
-        resp = await self.n.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=investigation_view.fallback_text(inv),
-            blocks=investigation_view.result_blocks(inv),
-            metadata=metadata(event, "investigation_id"),
-            unfurl_links=False,
-        )
+        try:
+            resp = await self.n.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=investigation_view.fallback_text(inv),
+                blocks=investigation_view.result_blocks(inv),
+                metadata=metadata(event, "investigation_id"),
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            if not is_transient(exc):  # refused for good: the result says why (GET shows it)
+                error = str(exc.response.get("error") or "unknown_error")
+                await DeliveryErrors(self.n.store).investigation(inv.id, error)
+            raise
         await self.store.record_message(inv.id, "card", resp["channel"], resp["ts"])
