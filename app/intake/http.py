@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import warnings
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -141,7 +142,8 @@ async def read_raw(request: web.Request) -> bytes:
             close=True,
         ) from None
     except RequestPayloadError as exc:
-        raise ApiError(400, f"The request body is cut short or badly framed ({exc}).") from None
+        detail = " ".join(str(exc).split())
+        raise ApiError(400, f"The request body is cut short or badly framed ({detail}).") from None
 
 
 async def read_json(request: web.Request) -> Any:
@@ -182,7 +184,10 @@ def _int(text: str) -> int:
 
 def _float(text: str) -> float:
     _number(text)
-    return float(text)
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as inf, which JSON has no way to say
+        raise ApiError(400, f"The request body has a number out of range ({text}).")
+    return value
 
 
 def _no_constant(text: str) -> Any:

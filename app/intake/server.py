@@ -254,8 +254,9 @@ def openapi_document(
             common = COMMON_ERRORS if op.get("security") == [] else (*COMMON_ERRORS, 401, 403)
             op.setdefault("responses", {}).update(error_responses(*common))
     if services is not None:
+        keys = sorted(services)
         schemas["IncidentCreate"]["properties"]["service"]["anyOf"] = [
-            {"type": "string", "enum": sorted(services)},
+            *([{"type": "string", "enum": keys}] if keys else []),
             {"type": "null"},
         ]
     if not callbacks:  # ApprovalService refuses callback_url without the secret

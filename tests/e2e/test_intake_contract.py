@@ -185,3 +185,16 @@ async def test_the_document_names_this_servers_services_and_callbacks(api):
     for item in doc["paths"].values():
         for op in item.values():
             assert {"400", "414", "431", "503"} <= set(op["responses"]), op["operationId"]
+
+
+async def test_a_fault_of_beacons_is_a_json_500_with_its_traceback_logged(api, monkeypatch, caplog):
+    world, client = api
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(world.runtime.beacon.intake, "list", broken)
+    status, body = await client.get("/incidents")
+    assert (status, body["status"]) == (500, 500) and "its log has the details" in body["error"]
+    logged = [r for r in caplog.records if r.exc_info and "GET /api/v1/incidents" in r.getMessage()]
+    assert logged and logged[0].exc_info[1].args == ("boom",)

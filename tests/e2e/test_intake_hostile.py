@@ -73,11 +73,19 @@ def post(path: str, body: bytes, extra: str = "") -> bytes:
     ).encode() + body
 
 
+JSON_ENDPOINTS = [
+    "/incidents",
+    *(f"/incidents/1/{verb}" for verb in ("acknowledge", "resolve", "notes", "investigation")),
+    "/alertmanager",
+    "/approvals",
+    "/investigations",
+]
 HOSTILE_BODIES = {
     "nested 1000 deep (2 KB)": b"[" * 1000 + b"]" * 1000,
     "nested one too deep": b'{"title": ' + b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH + b"}",
     "an integer of 4301 digits": b'{"title": "x", "severity": ' + b"9" * 4301 + b"}",
     "a number too long": b'{"title": "x", "n": 0.' + b"1" * MAX_NUMBER_CHARS + b"}",
+    "a number out of range": b'{"title": "x", "confidence": 1e400}',
     "NaN": b'{"title": "x", "n": NaN}',
     "-Infinity": b'{"title": "x", "n": -Infinity}',
     "a lone surrogate": b'{"title": "x\\ud800"}',
@@ -90,7 +98,7 @@ HOSTILE_BODIES = {
 @pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
 async def test_hostile_json_is_a_json_400_on_every_json_endpoint(api, body):
     world, client = api
-    for path in ("/incidents", "/alertmanager", "/approvals", "/investigations"):
+    for path in JSON_ENDPOINTS:
         status, _, answer = await exchange(client, post(path, body))
         assert status == 400, (path, answer)
         assert answer["status"] == 400 and answer["error"]
@@ -141,14 +149,16 @@ async def test_garbage_is_a_json_400(api, request_bytes):
     assert status == 400 and answer["error"].startswith("The request is not valid HTTP")
 
 
-async def test_a_chunked_body_cut_short_is_a_json_400(api):
+@pytest.mark.parametrize(
+    "framing",
+    ["Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+     "Content-Encoding: gzip\r\nContent-Length: 7\r\n\r\ngarbage"],
+    ids=["bad chunk size", "not gzip"],
+)
+async def test_a_badly_framed_body_is_a_json_400(api, framing):
     _, client = api
     status, _, answer = await exchange(
-        client,
-        (
-            f"POST /api/v1/incidents HTTP/1.1\r\nHost: beacon\r\n{AUTH}"
-            "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
-        ).encode(),
+        client, f"POST /api/v1/incidents HTTP/1.1\r\nHost: beacon\r\n{AUTH}{framing}".encode()
     )
     assert status == 400 and answer["status"] == 400
 
