@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
-from app.intake.http import error_body
+from app.intake.http import MAX_HEADER_BYTES, MAX_HEADERS, MAX_URL_BYTES, error_body
 
 if TYPE_CHECKING:
     from aiohttp.web_request import BaseRequest
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.intake")
 
-# LineTooLong says only which limit it hit: the URL's differs from aiohttp's 8190 for a header.
-MAX_URL_BYTES = 8192
-MAX_HEADER_BYTES = 8190
-MAX_HEADERS = 128
 
 
 @dataclass(frozen=True)

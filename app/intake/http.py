@@ -40,6 +40,11 @@ JSON_LIMITS = (
     f"nested at most {MAX_JSON_DEPTH} deep, numbers at most {MAX_NUMBER_CHARS} characters, "
     "no NaN or Infinity, no lone UTF-16 surrogates"
 )
+# The request line and headers; LineTooLong says only which limit it hit, so the URL's differs
+# from aiohttp's 8190 for a header.
+MAX_URL_BYTES = 8192
+MAX_HEADER_BYTES = 8190
+MAX_HEADERS = 128
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 BEACON_KEY: web.AppKey[Beacon] = web.AppKey("beacon")
@@ -268,9 +273,9 @@ _ERROR_WORDS = {
     408: "The body did not arrive in time (API_BODY_TIMEOUT_S); the connection is closed",
     409: "Refused by the incident's state (already acknowledged, resolved, …)",
     413: "Body too large",
-    414: "The URL is over 8 KiB",
+    414: f"The URL is over {MAX_URL_BYTES // 1024} KiB",
     422: "A field is missing or invalid; `field` names it",
-    431: "A header is over 8190 bytes, or there are over 128 headers",
+    431: f"A header is over {MAX_HEADER_BYTES} bytes, or there are over {MAX_HEADERS} headers",
     502: "Slack answered with an error",
     503: "Beacon can't reach its database, or has API_MAX_CONNECTIONS connections open (then "
     "with Retry-After)",

@@ -275,3 +275,14 @@ async def test_connections_over_the_cap_get_a_json_503(api):
             await asyncio.sleep(0.01)
     for _, w in held:
         w.close()
+
+
+async def test_a_long_poll_outlives_the_head_timeout(api):
+    _, client = api
+    approval = {"operation": "Restart db", "risk": "low", "approvers": ["UALICE"]}
+    assert (await client.post("/approvals", approval))[0] == 201
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    status, body = await client.get(f"/approvals/APR-1?wait={HEAD_S * 2}")
+    assert (status, body["status"]) == (200, "pending")
+    assert loop.time() - start >= HEAD_S * 2
