@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=0, ge=0, le=65535)
     api_host: str = "127.0.0.1"
     beacon_api_token: str = ""
+    # A slow or silent client is cut off: a request's head must arrive within this many seconds
+    # of the connection opening (or of the previous response), its body within the next.
+    api_header_timeout_s: float = Field(default=5.0, gt=0, le=3600)
+    api_body_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    # Connections open at once; more are answered 503 and closed.
+    api_max_connections: int = Field(default=500, ge=1, le=100_000)
     # Signs approval callbacks (X-Beacon-Signature: sha256=HMAC of the body); needed for
     # callback_url.
     beacon_callback_secret: str = ""

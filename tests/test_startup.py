@@ -53,6 +53,11 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN looks wrong"),
         ({**GOOD, "BEACON_MODE": "http"}, "SLACK_SIGNING_SECRET is not set"),
         ({**GOOD, "LOG_LEVEL": "loud"}, "LOG_LEVEL is invalid"),
+        (
+            {**GOOD, "API_HEADER_TIMEOUT_S": "0"},
+            "API_HEADER_TIMEOUT_S is invalid: Input should be greater than 0.",
+        ),
+        ({**GOOD, "API_MAX_CONNECTIONS": "lots"}, "API_MAX_CONNECTIONS is invalid"),
     ],
 )
 def test_bad_or_missing_tokens(env, expect, tmp_path):

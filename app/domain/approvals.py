@@ -14,7 +14,7 @@ from enum import StrEnum
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.errors import BeaconError, InvalidInput
-from app.domain.incidents import IncidentService, normalise_id
+from app.domain.incidents import IncidentService, ascii_digits, normalise_id
 from app.domain.ports import ApprovalRepository
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import Refused, Transition
@@ -329,8 +329,8 @@ def _refusal_for(approval: Approval) -> Refused:
 def normalise_approval_id(raw: str) -> str:
     """Accept 'APR-7', 'apr-7' or '7'."""
     text = raw.strip().upper()
-    if text.isdigit():
+    if ascii_digits(text):
         return f"APR-{int(text)}"
-    if text.startswith("APR-") and text[4:].isdigit():
+    if text.startswith("APR-") and ascii_digits(text[4:]):
         return f"APR-{int(text[4:])}"
     raise ApprovalNotFound(raw)

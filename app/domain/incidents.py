@@ -19,12 +19,17 @@ from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import Refused, Transition
 
 
+def ascii_digits(text: str) -> bool:
+    """ASCII digits only: isdigit() alone lets '²' by, which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def normalise_id(raw: str) -> str:
     """Accept 'INC-42', 'inc-42', '#42' or '42'."""
     text = raw.strip().upper().lstrip("#")
-    if text.isdigit():
+    if ascii_digits(text):
         return f"INC-{int(text)}"
-    if text.startswith("INC-") and text[4:].isdigit():
+    if text.startswith("INC-") and ascii_digits(text[4:]):
         return f"INC-{int(text[4:])}"
     raise InvalidInput(f"`{raw}` is not an incident id. Ids look like INC-42.")
 

@@ -68,6 +68,7 @@ class Investigation:
     votes: dict[Rating, int] = field(default_factory=dict)
     channel: str | None = None
     card_ts: str | None = None
+    delivery_error: str | None = None
 
     @classmethod
     def from_redis(cls, raw: dict[str, str]) -> Investigation:
@@ -88,6 +89,7 @@ class Investigation:
             votes={r: max(0, int(raw.get(f"votes_{r.value}", "0"))) for r in Rating},
             channel=raw.get("channel") or None,
             card_ts=raw.get("card_ts") or None,
+            delivery_error=raw.get("delivery_error") or None,
         )
 
     def public(self) -> dict[str, Any]:
@@ -97,6 +99,7 @@ class Investigation:
             "votes": {r.value: n for r, n in self.votes.items()},
             "channel": self.channel,
             "ts": self.card_ts,
+            "delivery_error": self.delivery_error,
         }
 
 

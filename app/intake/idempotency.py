@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from app.domain.errors import BeaconError
+from app.intake.fields import full_match
 from app.intake.http import ApiError, actor_of, beacon_of, error_of
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+KEY_PATTERN = "^[\\x21-\\x7e]{1,255}$"  # printable ASCII, no spaces
 
 Work = Callable[[], Awaitable[tuple[int, Any]]]
 
@@ -22,10 +22,16 @@ OPENAPI_PARAMETER: dict[str, Any] = {
     "name": HEADER,
     "in": "header",
     "required": False,
-    "description": "Any string up to 255 printable characters. A repeat within 24 hours (same "
-    "token, same body) returns the first response without acting again; the replay carries "
-    f"'{REPLAYED}: true'.",
-    "schema": {"type": "string", "maxLength": 255},
+    "description": "1 to 255 printable ASCII characters, no spaces. A repeat within 24 hours "
+    "(same token, same body) returns the first response without acting again; the replay "
+    f"carries '{REPLAYED}: true'.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN},
+}
+OPENAPI_REPLAYED: dict[str, Any] = {
+    REPLAYED: {
+        "description": "Present on a replay of an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
 }
 
 
@@ -35,7 +41,7 @@ async def run_idempotent(request: web.Request, raw: bytes, work: Work) -> web.Re
     if key is None:
         status, body = await _answer(work)
         return web.json_response(body, status=status)
-    if not _KEY.match(key):
+    if not full_match(KEY_PATTERN, key):
         raise ApiError(
             422, f"{HEADER} must be 1 to 255 printable characters without spaces.", HEADER
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -31,7 +31,7 @@ class IncidentOut(BaseModel):
     description: str
     severity: str = Field(examples=["P2"])
     service: str | None
-    status: str = Field(description="triggered, acknowledged or resolved")
+    status: Literal["triggered", "acknowledged", "resolved"]
     reporter: str
     assignee: str | None
     created_at: str

@@ -7,9 +7,10 @@ keyed by full path) and `OPENAPI_SCHEMAS` (component schemas); the document serv
 
 from __future__ import annotations
 
+import copy
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,13 @@ from aiohttp import web
 
 from app.domain.errors import BeaconError
 from app.domain.refusals import RefusalCode
+from app.intake.connections import ApiLimits, ApiRunner, drop_after_response
 from app.intake.http import (
     ACTOR_KEY,
     API_PREFIX,
     BEACON_KEY,
+    COMMON_ERRORS,
+    JSON_LIMITS,
     MAX_BODY_BYTES,
     SETTINGS_KEY,
     ApiError,
@@ -38,13 +42,22 @@ if TYPE_CHECKING:
     from app.container import Beacon
     from app.settings import Settings
 
-__all__ = ["ROUTE_MODULES", "ApiError", "ApiServer", "api_error", "build_api", "openapi_document"]
+__all__ = [
+    "ROUTE_MODULES",
+    "ApiError",
+    "ApiServer",
+    "api_error",
+    "api_runner",
+    "build_api",
+    "openapi_document",
+]
 
 log = logging.getLogger("beacon.intake")
 
 ROUTE_MODULES = [incidents, alertmanager, channels, approvals, investigations]
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+OPENAPI_KEY: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 HEALTHZ_URL = f"{API_PREFIX}/healthz"
 PUBLIC_PATHS = frozenset({OPENAPI_URL, HEALTHZ_URL})
 
@@ -119,14 +132,20 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except (ApiError, BeaconError) as exc:
         status, body = error_of(exc)
-        return web.json_response(body, status=status)
+        resp = web.json_response(body, status=status)
+        if isinstance(exc, ApiError) and exc.close:
+            resp.force_close()
+            drop_after_response(request)
+        return resp
     except web.HTTPRequestEntityTooLarge:
         return api_error(413, too_large_message())
     except web.HTTPNotFound:
         return api_error(404, f"No such endpoint: {request.method} {request.path}.")
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
-        return api_error(405, f"{request.method} is not allowed here; use {allowed}.")
+        return api_error(
+            405, f"{request.method} is not allowed here; use {allowed}.", headers={"Allow": allowed}
+        )
     except web.HTTPException as exc:
         if exc.status >= 400:
             return api_error(exc.status, exc.reason)
@@ -148,7 +167,12 @@ _BASE_PATHS: dict[str, Any] = {
             "summary": "This document",
             "operationId": "getOpenApi",
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI 3.1 document"}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document",
+                    "content": json_content({"type": "object"}),
+                }
+            },
         }
     },
     HEALTHZ_URL: {
@@ -160,7 +184,11 @@ _BASE_PATHS: dict[str, Any] = {
                 "200": {
                     "description": "The API answers",
                     "content": json_content(
-                        {"type": "object", "properties": {"status": {"const": "ok"}}},
+                        {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"const": "ok"}},
+                        },
                         {"status": "ok"},
                     ),
                 }
@@ -209,25 +237,39 @@ _ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def openapi_document() -> dict[str, Any]:
-    paths: dict[str, Any] = dict(_BASE_PATHS)
+def openapi_document(
+    services: Iterable[str] | None = None, *, callbacks: bool = True
+) -> dict[str, Any]:
+    """The document; with a server's `services` (beacon.yml keys) and whether it has
+    BEACON_CALLBACK_SECRET (`callbacks`), it says exactly what that server takes."""
+    paths: dict[str, Any] = copy.deepcopy(_BASE_PATHS)
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     for module in ROUTE_MODULES:
-        for path, item in module.OPENAPI_PATHS.items():
+        for path, item in copy.deepcopy(module.OPENAPI_PATHS).items():
             paths.setdefault(path, {}).update(item)
-        schemas.update(module.OPENAPI_SCHEMAS)
-    # Every authenticated operation can answer 401/403; say so once here.
+        schemas.update(copy.deepcopy(module.OPENAPI_SCHEMAS))
+    # Errors every operation can answer (401/403 where a token is needed); said once here.
     for item in paths.values():
         for op in item.values():
-            if op.get("security") != []:
-                op.setdefault("responses", {}).update(error_responses(401, 403))
+            common = COMMON_ERRORS if op.get("security") == [] else (*COMMON_ERRORS, 401, 403)
+            op.setdefault("responses", {}).update(error_responses(*common))
+    if services is not None:
+        keys = sorted(services)
+        schemas["IncidentCreate"]["properties"]["service"]["anyOf"] = [
+            *([{"type": "string", "enum": keys}] if keys else []),
+            {"type": "null"},
+        ]
+    if not callbacks:  # ApprovalService refuses callback_url without the secret
+        del schemas["ApprovalCreate"]["properties"]["callback_url"]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Beacon intake API",
             "version": "1",
             "description": "Declare and act on incidents from alerting and automation. "
-            "Send 'Authorization: Bearer <token>' (a token from BEACON_API_TOKEN).",
+            "Send 'Authorization: Bearer <token>' (a token from BEACON_API_TOKEN). JSON bodies "
+            f"are at most {MAX_BODY_BYTES // 1024} KiB, {JSON_LIMITS}; text fields refuse "
+            "control characters (multi-line ones take tab, LF and CR).",
         },
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -239,7 +281,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+    return web.json_response(request.app[OPENAPI_KEY])
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -255,12 +297,20 @@ def build_api(beacon: Beacon, settings: Settings) -> web.Application:
     )
     app[BEACON_KEY] = beacon
     app[SETTINGS_KEY] = settings
+    app[OPENAPI_KEY] = openapi_document(
+        beacon.config.services, callbacks=bool(settings.beacon_callback_secret)
+    )
     set_app_value(app, "beacon", beacon)
     app.router.add_get(OPENAPI_URL, _openapi)
     app.router.add_get(HEALTHZ_URL, _healthz)
     for module in ROUTE_MODULES:
         module.register(app)
     return app
+
+
+def api_runner(beacon: Beacon, settings: Settings) -> ApiRunner:
+    """The API app in a runner that holds it to API_HEADER_TIMEOUT_S and API_MAX_CONNECTIONS."""
+    return ApiRunner(build_api(beacon, settings), ApiLimits.of(settings))
 
 
 class ApiServer:
@@ -282,7 +332,7 @@ class ApiServer:
 
     async def start(self) -> None:
         host, port = self.settings.api_host, self.settings.api_port
-        self._runner = web.AppRunner(build_api(self.beacon, self.settings))
+        self._runner = api_runner(self.beacon, self.settings)
         await self._runner.setup()
         try:
             await web.TCPSite(self._runner, host, port).start()

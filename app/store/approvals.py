@@ -120,6 +120,12 @@ class InvestigationStore(RedisStore):
             k.events(),
         ]
 
+    async def set_delivery_error(self, investigation_id: str, error: str) -> None:
+        """Why Slack would not show a saved result, kept on it so the intake API's GET says so."""
+        key = self.keys.investigation(investigation_id)
+        if await self.redis.exists(key):  # never a stray hash; results are not deleted
+            await self.redis.hset(key, "delivery_error", error)
+
     async def create(
         self, *, actor: str, fields: dict[str, str], now: float
     ) -> tuple[str, Transition | Refused]:

@@ -13,7 +13,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from app.clock import FakeClock
-from app.intake.server import build_api
+from app.intake.server import api_runner
 from slack_emulator import SlackEmulator
 from slack_emulator.models import Message
 from tests.conftest import TEST_CONFIG
@@ -82,7 +82,7 @@ async def world(
     runtime = await start_runtime(emu, settings, clock)
     await emu.wait_connected(1)
     assert runtime.beacon is not None
-    runner = web.AppRunner(build_api(runtime.beacon, settings))
+    runner = api_runner(runtime.beacon, settings)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from redis.asyncio import Redis
 
 from app.clock import FakeClock
 from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World, make_settings, start_runtime
+from tests.redis_proc import RedisProcess
 
 TOKENS = "ci:s3cret-ci,bot:s3cret-bot"
 CI, BOT = "s3cret-ci", "s3cret-bot"
@@ -84,3 +86,24 @@ async def api_world(
             yield world, Api(f"http://127.0.0.1:{port}/api/v1", session)
     finally:
         await runtime.stop()
+
+
+@pytest.fixture
+def api_settings() -> dict[str, Any]:
+    """Settings the `api` world starts with; a module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+async def api(
+    emu: SlackEmulator,
+    redis: Redis,
+    redis_server: RedisProcess,
+    config_path: Path,
+    clock: FakeClock,
+    api_settings: dict[str, Any],
+) -> AsyncIterator[tuple[World, Api]]:
+    async with api_world(
+        emu, redis, redis_server.url, config_path, clock, **api_settings
+    ) as pair:
+        yield pair

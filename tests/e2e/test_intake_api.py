@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 
-from app.clock import FakeClock
 from app.intake.routes.alertmanager import EXAMPLE as AM_EXAMPLE
 from app.main import Runtime
 from app.settings import Settings, StartupError
-from slack_emulator import SlackEmulator
 from tests.e2e.conftest import World
-from tests.e2e.intake import BOT, Api, api_world
-from tests.redis_proc import RedisProcess
+from tests.e2e.intake import BOT, Api, api, api_settings, api_world
+
+__all__ = ["api", "api_settings"]  # fixtures: the World with the intake API on a free port
 
 START_ISO = "2027-01-15T08:00:00Z"  # FakeClock's start
-
-
-@pytest.fixture
-async def api(
-    emu: SlackEmulator,
-    redis: Redis,
-    redis_server: RedisProcess,
-    config_path: Path,
-    clock: FakeClock,
-) -> AsyncIterator[tuple[World, Api]]:
-    async with api_world(emu, redis, redis_server.url, config_path, clock) as pair:
-        yield pair
 
 
 def top_level_cards(world: World, channel: str) -> list:

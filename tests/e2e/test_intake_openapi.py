@@ -3,21 +3,16 @@ and every example request body is accepted."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
-from redis.asyncio import Redis
 
-from app.clock import FakeClock
 from app.intake.http import API_PREFIX
 from app.intake.server import build_api
-from slack_emulator import SlackEmulator
-from tests.e2e.conftest import World
-from tests.e2e.intake import Api, api_world
-from tests.redis_proc import RedisProcess
+from tests.e2e.intake import api
+
+__all__ = ["api"]  # fixtures: the World with the intake API on a free port
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 # Bodies that change state run in this order, so each finds what it needs (INC-1 open).
@@ -26,18 +21,9 @@ LAST = ["resolveIncident"]
 
 
 @pytest.fixture
-async def api(
-    emu: SlackEmulator,
-    redis: Redis,
-    redis_server: RedisProcess,
-    config_path: Path,
-    clock: FakeClock,
-) -> AsyncIterator[tuple[World, Api]]:
+def api_settings() -> dict[str, Any]:
     # Approval examples carry a callback_url, which needs the signing secret.
-    async with api_world(
-        emu, redis, redis_server.url, config_path, clock, beacon_callback_secret="test-secret"
-    ) as pair:
-        yield pair
+    return {"beacon_callback_secret": "test-secret"}
 
 
 def operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

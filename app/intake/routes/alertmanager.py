@@ -8,16 +8,19 @@ incident per the `alertmanager:` config section.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.config.alertmanager import AlertmanagerConfig
 from app.domain.errors import AlreadyDone
 from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, NewIncident
+from app.intake.fields import JsonInt
 from app.intake.http import (
     API_PREFIX,
+    BODY_ERRORS,
     actor_of,
     beacon_of,
     error_responses,
@@ -28,11 +31,17 @@ from app.intake.http import (
 )
 
 RESOLVED_NOTE = "resolved by Alertmanager"
+FINGERPRINT_MAX = 64
 
 
-class Alert(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class _Sent(BaseModel):
+    """As Alertmanager sends it: its field names, and fields it may add later are let by; JSON
+    types are held to (strict)."""
 
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class Alert(_Sent):
     status: Literal["firing", "resolved"]
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
@@ -42,19 +51,20 @@ class Alert(BaseModel):
     fingerprint: str | None = None
 
     def key(self) -> str:
-        """Alertmanager's fingerprint, or one made from the labels when a sender omits it."""
-        if self.fingerprint:
+        """Alertmanager's fingerprint, or one made from the labels when a sender omits it (or
+        sends one too long for a dedup key)."""
+        if self.fingerprint and len(self.fingerprint) <= FINGERPRINT_MAX:
             return self.fingerprint
-        flat = "\n".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
+        flat = self.fingerprint or "\n".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
         return hashlib.sha256(flat.encode()).hexdigest()[:16]
 
 
-class AlertmanagerWebhook(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    version: str = "4"
+class AlertmanagerWebhook(_Sent):
+    version: Literal["4"] = Field(
+        default="4", description="Beacon reads Alertmanager webhook version 4"
+    )
     groupKey: str | None = None
-    truncatedAlerts: int = 0
+    truncatedAlerts: JsonInt = Field(default=0, ge=0)
     status: Literal["firing", "resolved"] | None = None
     receiver: str | None = None
     groupLabels: dict[str, str] = Field(default_factory=dict)
@@ -62,13 +72,6 @@ class AlertmanagerWebhook(BaseModel):
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str | None = None
     alerts: list[Alert] = Field(min_length=1)
-
-    @field_validator("version")
-    @classmethod
-    def _v4(cls, value: str) -> str:
-        if value != "4":
-            raise ValueError(f"Beacon reads Alertmanager webhook version 4, not {value}")
-        return value
 
 
 class AlertResult(BaseModel):
@@ -86,11 +89,22 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str, *, one_line: bool = False) -> str:
+    """Alert text without control characters (an alert is never refused for them)."""
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split()) if one_line else text
+
+
 def incident_from(
     alert: Alert, cfg: AlertmanagerConfig, known: set[str], actor: str
 ) -> NewIncident:
     labels, notes = alert.labels, alert.annotations
-    title = notes.get("summary") or labels.get("alertname") or "Alert from Alertmanager"
+    named = (notes.get("summary"), labels.get("alertname"))
+    titles = (_plain(text or "", one_line=True) for text in named)
+    title = next((t for t in titles if t), "Alert from Alertmanager")
     lines = [notes.get("description") or ""]
     service = labels.get(cfg.service_label) or None
     if service and service not in known:  # an unknown service must not lose the alert
@@ -98,11 +112,12 @@ def incident_from(
         service = None
     if alert.generatorURL:
         lines.append(f"Source: {alert.generatorURL}")
+    description = _plain("\n".join(line for line in lines if line)).strip()
     return NewIncident(
-        title=_cut(title.strip(), TITLE_MAX),
+        title=_cut(title, TITLE_MAX),
         severity=cfg.severity_for(labels),
         reporter=actor,
-        description=_cut("\n".join(line for line in lines if line).strip(), DESCRIPTION_MAX),
+        description=_cut(description, DESCRIPTION_MAX),
         service=service,
         dedup_key=f"am:{alert.key()}",
     )
@@ -200,7 +215,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "description": "What was done for each alert",
                     "content": json_content(ref("AlertmanagerResult")),
                 },
-                **error_responses(400, 409, 413, 422),
+                **error_responses(*BODY_ERRORS, 409),
             },
         }
     }

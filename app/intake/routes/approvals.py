@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.approvals import (
     EXPIRES_MAX_S,
@@ -19,55 +19,91 @@ from app.domain.approvals import (
     NewApproval,
     Risk,
 )
+from app.intake.fields import (
+    APPROVAL_ID_PATTERN,
+    GROUP_ID_PATTERN,
+    INCIDENT_ID_PATTERN,
+    USER_ID_PATTERN,
+    Body,
+    Id,
+    JsonInt,
+    Line,
+    Text,
+    full_match,
+    number_param,
+)
 from app.intake.http import (
     API_PREFIX,
+    BODY_ERRORS,
     ApiError,
     actor_of,
     beacon_of,
     error_responses,
     json_content,
+    links,
     model_schemas,
     parse_body,
+    path_id_parameter,
     ref,
 )
 
 WAIT_MAX_S = 60
+REQUESTER_MAX = 200
+APPROVERS_MAX = 50
+CALLBACK_URL_MAX = 2000
+CALLBACK_URL_PATTERN = "^https?://[^\\x00-\\x20\\x7f-\\x9f]+$"
 POLL_S = 0.2  # how often a long-poll looks at Redis: cheap (one HGETALL), and prompt enough
 
 
-class ApprovalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+CallbackUrl = Annotated[
+    str, Field(max_length=CALLBACK_URL_MAX), Id(CALLBACK_URL_PATTERN, "an http:// or https:// URL")
+]
 
-    operation: str = Field(min_length=1, max_length=OPERATION_MAX, description="What will be done")
+
+class ApprovalCreate(Body):
+    operation: Annotated[str, Text(OPERATION_MAX)] = Field(description="What will be done")
     risk: Literal["low", "medium", "high", "critical"]
-    rollback: str = Field(
-        default="", max_length=ROLLBACK_MAX, description="How to undo it (shown as code)"
+    rollback: Annotated[str, Text(ROLLBACK_MAX, filled=False)] = Field(
+        default="", description="How to undo it (shown as code)"
     )
-    incident_id: str | None = Field(default=None, description="The incident this is for")
-    requested_by: str | None = Field(
+    incident_id: Annotated[str, Id(INCIDENT_ID_PATTERN, "an incident id (INC-42)")] | None = (
+        Field(default=None, description="The incident this is for")
+    )
+    requested_by: Annotated[str, Line(REQUESTER_MAX, filled=False)] | None = Field(
         default=None,
         description="Who asks: a Slack user id (they may not approve their own request unless "
-        "approvals.allow_self_approval), or a name. Default: the API token's name",
+        "approvals.allow_self_approval), or a name. Default (also when blank): the API token's "
+        "name",
     )
-    approvers: list[str] = Field(
-        default_factory=list, max_length=50, description="Slack user ids who may decide"
+    approvers: list[Annotated[str, Id(USER_ID_PATTERN, "a Slack user id (U0123ABC)")]] = Field(
+        default_factory=list,
+        max_length=APPROVERS_MAX,
+        description="Slack user ids who may decide",
     )
-    approver_group: str | None = Field(
-        default=None, description="A Slack user group id (S…); its members may decide"
+    approver_group: Annotated[str, Id(GROUP_ID_PATTERN, "a Slack user group id (S0123ABC)")] | (
+        None
+    ) = Field(default=None, description="A Slack user group id (S…); its members may decide")
+    expires_in: JsonInt = Field(
+        default=3600, ge=EXPIRES_MIN_S, le=EXPIRES_MAX_S, description="Seconds"
     )
-    expires_in: int = Field(default=3600, ge=EXPIRES_MIN_S, le=EXPIRES_MAX_S, description="Seconds")
-    callback_url: str | None = Field(
+    callback_url: CallbackUrl | None = Field(
         default=None,
-        max_length=2000,
-        description="Gets the decision POSTed as JSON, signed in X-Beacon-Signature",
+        description="Gets the decision POSTed as JSON, signed in X-Beacon-Signature (only when "
+        "the server has BEACON_CALLBACK_SECRET)",
     )
 
-    @field_validator("callback_url")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("use an http:// or https:// URL")
-        return value or None
+    # Someone must decide (ApprovalService refuses a request without approvers).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["approvers"], "properties": {"approvers": {"minItems": 1}}},
+                {
+                    "required": ["approver_group"],
+                    "properties": {"approver_group": {"type": "string"}},
+                },
+            ]
+        }
+    )
 
 
 class ApprovalOut(BaseModel):
@@ -108,7 +144,7 @@ async def create_approval(request: web.Request) -> web.Response:
             risk=Risk(body.risk),
             rollback=body.rollback,
             requested_by=(body.requested_by or "").strip() or actor_of(request),
-            approvers=tuple(a.strip() for a in body.approvers),
+            approvers=tuple(body.approvers),
             approver_group=body.approver_group,
             expires_in=body.expires_in,
             incident_id=body.incident_id,
@@ -118,21 +154,13 @@ async def create_approval(request: web.Request) -> web.Response:
     return web.json_response(approval.public(), status=201)
 
 
-def _wait_s(request: web.Request) -> float:
-    raw = request.query.get("wait", "0")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ApiError(422, "wait: a number of seconds (at most 60).", "wait") from None
-    if value < 0:
-        raise ApiError(422, "wait: a number of seconds (at most 60).", "wait")
-    return min(value, WAIT_MAX_S)
-
-
 async def get_approval(request: web.Request) -> web.Response:
     service = _service(request)
-    wait = _wait_s(request)
-    approval = await _get(service, request.match_info["id"])
+    wait = number_param(request.query.get("wait"), "wait", 0, 0, WAIT_MAX_S)
+    raw_id = request.match_info["id"]
+    if not full_match(APPROVAL_ID_PATTERN, raw_id):
+        raise ApiError(404, f"{raw_id} is not an approval id (APR-7).")
+    approval = await _get(service, raw_id)
     # Long-poll on the event loop's own (real) time: the caller waits in seconds, whatever
     # Beacon's injectable clock says. A short Redis poll; no busy loop.
     loop = asyncio.get_running_loop()
@@ -176,8 +204,9 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "201": {
                     "description": "Requested; the card is posted in the approvals channel",
                     "content": json_content(ref("ApprovalOut")),
+                    "links": links("$response.body#/id", "getApproval"),
                 },
-                **error_responses(400, 404, 413, 422),
+                **error_responses(*BODY_ERRORS, 404),
             },
         }
     },
@@ -186,13 +215,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "An approval's status, who decided and when; ?wait= long-polls",
             "operationId": "getApproval",
             "parameters": [
-                {
-                    "name": "id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "example": "APR-7",
-                },
+                path_id_parameter(APPROVAL_ID_PATTERN, "APR-7 (or 7)", "APR-7"),
                 {
                     "name": "wait",
                     "in": "query",

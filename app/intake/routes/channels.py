@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from slack_sdk.errors import SlackApiError
 
+from app.intake.fields import CHANNEL_PATTERN, full_match, int_param
 from app.intake.http import (
     API_PREFIX,
     ApiError,
@@ -42,17 +43,6 @@ class ChannelMessages(BaseModel):
     has_more: bool
 
 
-def _limit(request: web.Request) -> int:
-    raw = request.query.get("limit", str(LIMIT_DEFAULT))
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= LIMIT_MAX:
-        raise ApiError(422, f"limit: a whole number from 1 to {LIMIT_MAX}.", "limit")
-    return value
-
-
 def _message(m: dict[str, Any]) -> dict[str, Any]:
     ts = str(m.get("ts", ""))
     try:
@@ -72,14 +62,15 @@ def _message(m: dict[str, Any]) -> dict[str, Any]:
 
 async def messages(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    limit = _limit(request)
+    limit = int_param(request.query.get("limit"), "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
     beacon = beacon_of(request)
+    unknown = f"There is no channel {name} that Beacon can see; check the name."
+    if not full_match(CHANNEL_PATTERN, name):
+        raise ApiError(404, unknown)
     try:
         channel_id = await beacon.channels.resolve(name)
     except ChannelNotFound:
-        raise ApiError(
-            404, f"There is no channel {name} that Beacon can see; check the name."
-        ) from None
+        raise ApiError(404, unknown) from None
     except SlackApiError as exc:
         code = exc.response.get("error")
         raise ApiError(502, f"Slack refused to list channels ({code}).") from None
@@ -117,7 +108,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "name": "name",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "pattern": CHANNEL_PATTERN},
                     "description": "Channel name without '#' (or a channel id)",
                     "example": "incidents",
                 },

@@ -3,11 +3,10 @@ and investigation updates."""
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from slack_sdk.errors import SlackApiError
 
 from app.container import Beacon
@@ -21,58 +20,70 @@ from app.domain.intake import (
 )
 from app.domain.models import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, NewIncident
 from app.intake import idempotency
+from app.intake.fields import (
+    INCIDENT_ID_PATTERN,
+    USER_ID_PATTERN,
+    Assignee,
+    Body,
+    Line,
+    Text,
+    full_match,
+    int_param,
+)
 from app.intake.http import (
     API_PREFIX,
+    BODY_ERRORS,
     ApiError,
     actor_of,
     beacon_of,
     error_responses,
     json_content,
+    links,
     loads,
     model_schemas,
     parse_body,
+    path_id_parameter,
     read_raw,
     ref,
     validate,
 )
 from app.intake.representation import IncidentOut, incident_json
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SERVICE_KEY_MAX = 100
+LIST_LIMIT_MAX = 200
 
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IncidentCreate(_Body):
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+class IncidentCreate(Body):
+    title: Annotated[str, Line(TITLE_MAX)]
+    description: Annotated[str, Text(DESCRIPTION_MAX, filled=False)] = ""
     severity: Literal["P1", "P2", "P3", "P4"] = "P3"
-    service: str | None = Field(default=None, description="A service key from beacon.yml")
-    assignee: str | None = Field(default=None, description="A Slack user id or an email address")
-    dedup_key: str | None = Field(
+    service: Annotated[str, Line(SERVICE_KEY_MAX)] | None = Field(
+        default=None, description="A service key from beacon.yml"
+    )
+    assignee: Assignee | None = Field(
+        default=None, description="A Slack user id, or the email of a Slack user"
+    )
+    dedup_key: Annotated[str, Line(DEDUP_KEY_MAX)] | None = Field(
         default=None,
-        max_length=DEDUP_KEY_MAX,
         description="A repeat while the incident is open adds 'fired again (×N)' to its thread "
         "instead of declaring a new incident",
     )
 
 
-class AcknowledgeBody(_Body):
+class AcknowledgeBody(Body):
     pass
 
 
-class ResolveBody(_Body):
-    note: str = Field(default="", max_length=NOTE_MAX)
+class ResolveBody(Body):
+    note: Annotated[str, Text(NOTE_MAX, filled=False)] = ""
 
 
-class NoteBody(_Body):
-    text: str = Field(min_length=1, max_length=NOTE_MAX)
+class NoteBody(Body):
+    text: Annotated[str, Text(NOTE_MAX)]
 
 
-class InvestigationUpdate(_Body):
-    stage: InvestigationStage
-    text: str = Field(min_length=1, max_length=INVESTIGATION_TEXT_MAX)
+class InvestigationUpdate(Body):
+    stage: InvestigationStage = Field(strict=False)  # strict would want the enum, not its value
+    text: Annotated[str, Text(INVESTIGATION_TEXT_MAX)]
     confidence: float | None = Field(default=None, ge=0, le=1)
 
 
@@ -90,21 +101,16 @@ def _intake(request: web.Request) -> IntakeService:
 
 
 def _incident_id(request: web.Request) -> str:
-    try:
-        return normalise_id(request.match_info["id"])
-    except Exception:
-        raise ApiError(404, f"{request.match_info['id']} is not an incident id (INC-42).") from None
+    raw = request.match_info["id"]
+    if not full_match(INCIDENT_ID_PATTERN, raw):
+        raise ApiError(404, f"{raw} is not an incident id (INC-42).")
+    return normalise_id(raw)
 
 
 async def _resolve_assignee(beacon: Beacon, value: str | None) -> str | None:
     """A Slack user id as is; an email through users.lookupByEmail."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if _USER_ID.match(value):
+    if value is None or full_match(USER_ID_PATTERN, value):
         return value
-    if "@" not in value:
-        raise ApiError(422, "assignee: give a Slack user id (U0123ABC) or an email.", "assignee")
     try:
         resp = await beacon.client.users_lookupByEmail(email=value)
     except SlackApiError as exc:
@@ -127,9 +133,9 @@ async def create_incident(request: web.Request) -> web.Response:
             severity=body.severity,
             reporter=actor_of(request),
             description=body.description.strip(),
-            service=body.service or None,
+            service=body.service,
             assignee=await _resolve_assignee(beacon, body.assignee),
-            dedup_key=body.dedup_key or None,
+            dedup_key=body.dedup_key,
         )
         incident, created = await _intake(request).declare_or_refire(new)
         return (201 if created else 200), {"created": created, "incident": incident_json(incident)}
@@ -143,22 +149,9 @@ async def list_incidents(request: web.Request) -> web.Response:
         status = StatusFilter(raw_status)
     except ValueError:
         raise ApiError(422, "status: use open, acknowledged, resolved or all.", "status") from None
-    limit = _int_query(request, "limit", 50, 1, 200)
+    limit = int_param(request.query.get("limit"), "limit", 50, 1, LIST_LIMIT_MAX)
     found = await _intake(request).list(status, limit)
     return web.json_response({"incidents": [incident_json(i) for i in found]})
-
-
-def _int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise ApiError(422, f"{name}: a whole number from {low} to {high}.", name)
-    return value
 
 
 async def get_incident(request: web.Request) -> web.Response:
@@ -211,18 +204,20 @@ def register(app: web.Application) -> None:
 
 
 # --- OpenAPI --------------------------------------------------------------------------------
-_ID_PARAM = {
-    "name": "id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "INC-42 (or 42)",
-    "example": "INC-1",
-}
+_ID_PARAM = path_id_parameter(INCIDENT_ID_PATTERN, "INC-42 (or 42)", "INC-1")
 _ONE = {
     "description": "The incident after the change",
     "content": json_content(ref("IncidentOut")),
 }
+# What a client (and schemathesis' stateful phase) can do next with a declared incident.
+_NEXT = links(
+    "$response.body#/incident/id",
+    "getIncident",
+    "acknowledgeIncident",
+    "resolveIncident",
+    "addIncidentNote",
+    "postInvestigationUpdate",
+)
 
 
 def _body(name: str, example: Any, *, required: bool = True) -> dict[str, Any]:
@@ -258,13 +253,17 @@ OPENAPI_PATHS: dict[str, Any] = {
             "responses": {
                 "201": {
                     "description": "Declared",
+                    "headers": idempotency.OPENAPI_REPLAYED,
                     "content": json_content(ref("IncidentCreated")),
+                    "links": _NEXT,
                 },
                 "200": {
                     "description": "The dedup_key matched an open incident: counted there",
+                    "headers": idempotency.OPENAPI_REPLAYED,
                     "content": json_content(ref("IncidentCreated")),
+                    "links": _NEXT,
                 },
-                **error_responses(400, 409, 413, 422, 502),
+                **error_responses(*BODY_ERRORS, 409, 502),
             },
         },
         "get": {
@@ -274,12 +273,21 @@ OPENAPI_PATHS: dict[str, Any] = {
                 {
                     "name": "status",
                     "in": "query",
-                    "schema": {"enum": [s.value for s in StatusFilter], "default": "open"},
+                    "schema": {
+                        "type": "string",
+                        "enum": [s.value for s in StatusFilter],
+                        "default": "open",
+                    },
                 },
                 {
                     "name": "limit",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": LIST_LIMIT_MAX,
+                        "default": 50,
+                    },
                 },
             ],
             "responses": {
@@ -305,7 +313,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "operationId": "acknowledgeIncident",
             "parameters": [_ID_PARAM],
             "requestBody": _body("AcknowledgeBody", {}, required=False),
-            "responses": {"200": _ONE, **error_responses(404, 409, 422)},
+            "responses": {"200": _ONE, **error_responses(*BODY_ERRORS, 404, 409)},
         }
     },
     f"{API_PREFIX}/incidents/{{id}}/resolve": {
@@ -314,7 +322,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "operationId": "resolveIncident",
             "parameters": [_ID_PARAM],
             "requestBody": _body("ResolveBody", {"note": "Rolled back to v1.4.2"}, required=False),
-            "responses": {"200": _ONE, **error_responses(404, 409, 422)},
+            "responses": {"200": _ONE, **error_responses(*BODY_ERRORS, 404, 409)},
         }
     },
     f"{API_PREFIX}/incidents/{{id}}/notes": {
@@ -323,7 +331,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "operationId": "addIncidentNote",
             "parameters": [_ID_PARAM],
             "requestBody": _body("NoteBody", {"text": "Error rate back under 1%"}),
-            "responses": {"201": _ONE, **error_responses(400, 404, 413, 422)},
+            "responses": {"201": _ONE, **error_responses(*BODY_ERRORS, 404)},
         }
     },
     f"{API_PREFIX}/incidents/{{id}}/investigation": {
@@ -339,7 +347,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "confidence": 0.7,
                 },
             ),
-            "responses": {"201": _ONE, **error_responses(400, 404, 413, 422)},
+            "responses": {"201": _ONE, **error_responses(*BODY_ERRORS, 404)},
         }
     },
 }

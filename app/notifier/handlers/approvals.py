@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.errors import SlackApiError
+
 from app.domain.approvals import Approval
 from app.domain.investigations import Investigation
 from app.domain.models import Event
 from app.notifier.context import Delivery
-from app.notifier.poster import metadata
+from app.notifier.poster import is_transient, metadata
 from app.slack.channels import ChannelNotFound
 from views import approvals as approval_view
 from views import investigations as investigation_view
@@ -126,6 +128,7 @@ class InvestigationNotifier:
             channel, thread_ts = await self._target(inv)
         except ChannelNotFound as exc:
             log.error("investigation %s could not be posted: %s", inv.id, exc)
+            await self.store.set_delivery_error(inv.id, f"channel_not_found ({exc.name})")
             return
         if channel is None:
             return
@@ -134,12 +137,18 @@ class InvestigationNotifier:
             if ts:
                 await self.store.record_message(inv.id, "card", channel, ts)
                 return
-        resp = await self.n.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=investigation_view.fallback_text(inv),
-            blocks=investigation_view.result_blocks(inv),
-            metadata=metadata(event, "investigation_id"),
-            unfurl_links=False,
-        )
+        try:
+            resp = await self.n.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=investigation_view.fallback_text(inv),
+                blocks=investigation_view.result_blocks(inv),
+                metadata=metadata(event, "investigation_id"),
+                unfurl_links=False,
+            )
+        except SlackApiError as exc:
+            if not is_transient(exc):  # refused for good: the result says why (GET shows it)
+                error = str(exc.response.get("error") or "unknown_error")
+                await self.store.set_delivery_error(inv.id, error)
+            raise
         await self.store.record_message(inv.id, "card", resp["channel"], resp["ts"])
