@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
@@ -13,7 +14,14 @@ from app.store.scripts import outcome_of
 
 
 class IncidentStore(RedisStore):
-    """Implements the domain's IncidentRepository, IntakeRepository and DigestRepository."""
+    """Implements the domain's IncidentRepository, IntakeRepository and DigestRepository.
+
+    Reads answer from the indexes the transition scripts keep (lua/_prelude.lua): counts
+    are ZCARDs and hash fields, a page is one range of a set plus its incidents."""
+
+    @property
+    def _p(self) -> str:
+        return self.keys.index_prefix()
 
     # --- transitions ---------------------------------------------------------------------
     async def declare(self, new: NewIncident, now: float) -> tuple[str, Transition | Refused]:
@@ -34,7 +42,7 @@ class IncidentStore(RedisStore):
             "wants_channel": "1" if new.wants_channel else "",
             "dedup_key": new.dedup_key or "",
         }
-        args: list[Any] = [now, new.reporter]
+        args: list[Any] = [now, new.reporter, k.index_prefix()]
         for key, value in fields.items():
             args += [key, value]
         keys = [*self._inc3(incident_id), k.incidents_open(), k.incidents_all()]
@@ -51,7 +59,7 @@ class IncidentStore(RedisStore):
         if not incident_id:
             return None, Refused("no_open")
         keys = [*self._inc3(incident_id), self.keys.incidents_open(), dedup]
-        return incident_id, outcome_of(await self._run("refire", keys, [now, actor]))
+        return incident_id, outcome_of(await self._run("refire", keys, [now, actor, self._p]))
 
     async def investigation_update(
         self,
@@ -68,7 +76,7 @@ class IncidentStore(RedisStore):
     async def acknowledge(
         self, incident_id: str, actor: str, now: float, *, batch: str = "", of: int = 0
     ) -> Transition | Refused:
-        args: list[Any] = [now, actor] + ([batch, of] if batch else [])
+        args: list[Any] = [now, actor, self._p] + ([batch, of] if batch else [])
         return outcome_of(await self._run("acknowledge", self._inc3(incident_id), args))
 
     async def resolve(
@@ -78,7 +86,7 @@ class IncidentStore(RedisStore):
         dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
         if dedup_key:  # set once at declaration, so reading it first is safe
             keys.append(self.keys.dedup(dedup_key))
-        return outcome_of(await self._run("resolve", keys, [now, actor, note]))
+        return outcome_of(await self._run("resolve", keys, [now, actor, note, self._p]))
 
     async def snooze(
         self, incident_id: str, actor: str, until: float, now: float
@@ -94,13 +102,13 @@ class IncidentStore(RedisStore):
     async def assign(
         self, incident_id: str, actor: str, assignee: str, now: float
     ) -> Transition | Refused:
-        args = [now, actor, assignee]
+        args = [now, actor, assignee, self._p]
         return outcome_of(await self._run("assign", self._inc3(incident_id), args))
 
     async def set_severity(
         self, incident_id: str, actor: str, severity: str, now: float
     ) -> Transition | Refused:
-        args = [now, actor, severity]
+        args = [now, actor, severity, self._p]
         return outcome_of(await self._run("severity", self._inc3(incident_id), args))
 
     async def add_note(
@@ -137,9 +145,87 @@ class IncidentStore(RedisStore):
         """Several incidents in one round trip, in the order asked (missing ones left out)."""
         return await self._many(ids)
 
-    async def incidents_since(self, start: float) -> list[Incident]:
-        ids = await self.redis.zrangebyscore(self.keys.incidents_all(), start, "+inf")
-        return await self._many(list(ids))
+    def _state_key(self, state: IncidentState) -> str:
+        k = self.keys
+        return {
+            IncidentState.OPEN: k.incidents_open(),
+            IncidentState.ACKNOWLEDGED: k.incidents_acknowledged(),
+            IncidentState.RESOLVED: k.incidents_resolved(),
+            IncidentState.ALL: k.incidents_all(),
+        }[state]
+
+    async def page(
+        self, state: IncidentState, limit: int, before: int | None = None
+    ) -> tuple[list[Incident], int, int | None]:
+        """Newest first, numbers below `before` (all when None): (incidents, the list's
+        total, the number to continue below or None at the end). New incidents have higher
+        numbers, so they never shift a page already handed out."""
+        key = self._state_key(state)
+        top = f"({before}" if before is not None else "+inf"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrangebyscore(key, top, "-inf", start=0, num=limit + 1, withscores=True)
+            pipe.zcard(key)
+            rows, total = await pipe.execute()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        incidents = await self._many([member for member, _ in rows])
+        return incidents, int(total), int(rows[-1][1]) if more else None
+
+    async def open_counts(self, severities: list[str]) -> OpenCounts:
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(k.incidents_open())
+            pipe.zcard(k.incidents_acknowledged())
+            pipe.hgetall(k.incidents_open_services())
+            for sev in severities:
+                pipe.zcard(k.incidents_open_severity(sev))
+            total, acked, services, *per_sev = await pipe.execute()
+        return OpenCounts(
+            total=int(total),
+            acknowledged=int(acked),
+            by_severity={sev: int(n) for sev, n in zip(severities, per_sev, strict=True)},
+            by_service={svc: int(n) for svc, n in services.items() if int(n) > 0},
+        )
+
+    async def open_by_severity(
+        self, severities: list[str], offset: int, limit: int
+    ) -> list[Incident]:
+        """The open incidents ordered by severity (the order given), then newest first:
+        `limit` of them from `offset`, reading only the sets the window touches."""
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sev in severities:
+                pipe.zcard(k.incidents_open_severity(sev))
+            sizes = await pipe.execute()
+        ids: list[str] = []
+        for sev, size in zip(severities, sizes, strict=True):
+            if len(ids) >= limit:
+                break
+            if offset >= size:
+                offset -= size
+                continue
+            want = limit - len(ids)
+            key = k.incidents_open_severity(sev)
+            ids += await self.redis.zrevrange(key, offset, offset + want - 1)
+            offset = 0
+        return await self._many(ids)
+
+    async def assigned_open(self, user: str, limit: int) -> tuple[list[Incident], int]:
+        """The newest `limit` open incidents assigned to `user`, and how many there are."""
+        key = self.keys.incidents_open_assignee(user)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrange(key, 0, limit - 1)
+            pipe.zcard(key)
+            ids, count = await pipe.execute()
+        return await self._many(ids), int(count)
+
+    async def stats(self, buckets: list[int]) -> list[dict[str, float]]:
+        """The digest's totals of each 15-minute creation bucket, in order ({} if none)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for bucket in buckets:
+                pipe.hgetall(self.keys.stats(bucket))
+            rows = await pipe.execute()
+        return [{f: float(v) for f, v in row.items()} for row in rows]
 
     async def _many(self, ids: list[str]) -> list[Incident]:
         if not ids:
