@@ -156,7 +156,8 @@ class IncidentService:
         note = note.strip()
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
-        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now())
+        keep = self.config.retention.reopen_window_days * 86400
+        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now(), keep)
         check(incident_id, outcome, actor)
         return await self.get(incident_id)
 

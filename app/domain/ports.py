@@ -34,7 +34,9 @@ class IncidentRepository(Protocol):
     async def acknowledge(
         self, incident_id: str, actor: str, now: float, *, batch: str = ..., of: int = ...
     ) -> Outcome: ...
-    async def resolve(self, incident_id: str, actor: str, note: str, now: float) -> Outcome: ...
+    async def resolve(
+        self, incident_id: str, actor: str, note: str, now: float, keep_helpers_s: int = ...
+    ) -> Outcome: ...
     async def snooze(self, incident_id: str, actor: str, until: float, now: float) -> Outcome: ...
     async def assign(
         self, incident_id: str, actor: str, assignee: str, now: float
@@ -69,6 +71,12 @@ class DigestRepository(Protocol):
 
     async def stats(self, buckets: list[int]) -> list[dict[str, float]]: ...
     async def open_counts(self, severities: list[str]) -> OpenCounts: ...
+
+
+class RetentionRepository(Protocol):
+    """IncidentRetention: archive and remove what is past retention."""
+
+    async def retire_resolved(self, before: float, limit: int = ...) -> int: ...
 
 
 class DigestTimers(Protocol):
@@ -227,6 +235,7 @@ __all__ = [
     "MessageReader",
     "OverrideRepository",
     "RecordRepository",
+    "RetentionRepository",
     "RunbookRepository",
     "UserLookup",
 ]

@@ -34,7 +34,8 @@ class ChannelStore(RedisStore):
     ) -> Transition | Refused:
         """`esc_start`: the level escalation restarts at (0: no policy, nothing restarts)."""
         k = self.keys
-        keys = [*self._inc3(incident_id), k.incidents_open()]
+        keys = [*self._inc3(incident_id), k.incidents_open(), k.incident_messages(incident_id),
+                k.notified(incident_id), k.incident_pinned(incident_id)]
         args = [now, actor, esc_start, k.index_prefix()]
         return outcome_of(await self._run("reopen", keys, args))
 

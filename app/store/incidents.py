@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+import zlib
 from typing import Any
 
 from app.domain.listing import IncidentState, OpenCounts
@@ -11,6 +14,21 @@ from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
 from app.store.base import RedisStore
 from app.store.scripts import outcome_of
+
+REOPEN_WINDOW_S = 30 * 86400  # the default of retention.reopen_window_days
+ARCHIVE_BUCKET = 1000  # incidents per archive hash, by number: found by id with no index
+
+
+def pack(entry: dict[str, Any]) -> str:
+    """An archive entry: JSON, zlib-compressed (about a third of the size), base64 for the
+    connection's decoded strings."""
+    raw = json.dumps(entry, separators=(",", ":")).encode()
+    return base64.b64encode(zlib.compress(raw, 9)).decode()
+
+
+def unpack(blob: str) -> dict[str, Any]:
+    entry: dict[str, Any] = json.loads(zlib.decompress(base64.b64decode(blob)))
+    return entry
 
 
 class IncidentStore(RedisStore):
@@ -22,6 +40,15 @@ class IncidentStore(RedisStore):
     @property
     def _p(self) -> str:
         return self.keys.index_prefix()
+
+    def _open_helpers(self, incident_id: str) -> list[str]:
+        """The open set, then the keys that only matter while the incident is open: resolve
+        expires them after the reopen window, reopen keeps them again."""
+        k = self.keys
+        return [
+            k.incidents_open(), k.incident_messages(incident_id), k.notified(incident_id),
+            k.incident_pinned(incident_id),
+        ]
 
     # --- transitions ---------------------------------------------------------------------
     async def declare(self, new: NewIncident, now: float) -> tuple[str, Transition | Refused]:
@@ -80,13 +107,15 @@ class IncidentStore(RedisStore):
         return outcome_of(await self._run("acknowledge", self._inc3(incident_id), args))
 
     async def resolve(
-        self, incident_id: str, actor: str, note: str, now: float
+        self, incident_id: str, actor: str, note: str, now: float,
+        keep_helpers_s: int = REOPEN_WINDOW_S,
     ) -> Transition | Refused:
-        keys = [*self._inc3(incident_id), self.keys.incidents_open()]
+        keys = [*self._inc3(incident_id), *self._open_helpers(incident_id)]
         dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
         if dedup_key:  # set once at declaration, so reading it first is safe
             keys.append(self.keys.dedup(dedup_key))
-        return outcome_of(await self._run("resolve", keys, [now, actor, note, self._p]))
+        args = [now, actor, note, self._p, keep_helpers_s]
+        return outcome_of(await self._run("resolve", keys, args))
 
     async def snooze(
         self, incident_id: str, actor: str, until: float, now: float
@@ -118,12 +147,71 @@ class IncidentStore(RedisStore):
 
     # --- reads ---------------------------------------------------------------------------
     async def get(self, incident_id: str) -> Incident | None:
+        """The incident, from the archive once retention removed it."""
         raw = await self.redis.hgetall(self.keys.incident(incident_id))
+        if not raw and (archived := await self._archived(incident_id)):
+            raw = archived["incident"]
         return Incident.from_redis(raw) if raw else None
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         rows = await self.redis.lrange(self.keys.incident_timeline(incident_id), 0, -1)
+        if not rows and (archived := await self._archived(incident_id)):
+            rows = archived["timeline"]
         return [TimelineEntry.from_json(row) for row in rows]
+
+    # --- retention ---------------------------------------------------------------------
+    async def retire_resolved(self, before: float, limit: int = 100) -> int:
+        """Archives and removes up to `limit` incidents resolved before `before`, oldest
+        first; returns how many were due (fewer than `limit`: nothing more is)."""
+        k = self.keys
+        ids = await self.redis.zrangebyscore(
+            k.incidents_resolved_at(), "-inf", before, start=0, num=limit
+        )
+        for incident_id in ids:  # one that was reopened meanwhile is left alone
+            await self._retire(incident_id)
+        return len(ids)
+
+    async def _retire(self, incident_id: str) -> int:
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(k.incident(incident_id))
+            pipe.lrange(k.incident_timeline(incident_id), 0, -1)
+            pipe.zrange(k.incident_followups(incident_id), 0, -1)
+            raw, timeline, followups = await pipe.execute()
+        entry = {"incident": raw, "timeline": timeline, "followups": []}
+        if followups:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for followup_id in followups:
+                    pipe.hgetall(k.followup(followup_id))
+                entry["followups"] = await pipe.execute()
+        doomed = [
+            k.incident_messages(incident_id), k.notified(incident_id),
+            k.incident_pinned(incident_id), k.incident_runbooks(incident_id),
+            k.incident_followups(incident_id), *[k.followup(f) for f in followups],
+        ]
+        if raw.get("incident_channel"):
+            doomed.append(k.channel_incident(raw["incident_channel"]))
+        number = int(raw.get("number") or incident_id.rsplit("-", 1)[1])
+        keys = [
+            k.incident(incident_id), k.incident_timeline(incident_id),
+            k.archive(number // ARCHIVE_BUCKET), k.followups_open(), *doomed,
+        ]
+        args = [self._p, incident_id, raw.get("resolved_at", ""), pack(entry), *followups]
+        return int(await self._run("retire", keys, args))
+
+    async def _archived(self, incident_id: str) -> dict[str, Any] | None:
+        number = incident_id.rsplit("-", 1)[-1]
+        if not number.isdigit():
+            return None
+        blob = await self.redis.hget(self.keys.archive(int(number) // ARCHIVE_BUCKET), incident_id)
+        return unpack(blob) if blob else None
+
+    async def archive_size(self) -> int:
+        """How many incidents the archive holds."""
+        total = 0
+        async for key in self.redis.scan_iter(match=self.keys.archive("*"), count=1000):
+            total += int(await self.redis.hlen(key))
+        return total
 
     async def list_open(self, limit: int = 50) -> list[Incident]:
         ids = await self.redis.zrevrange(self.keys.incidents_open(), 0, limit - 1)

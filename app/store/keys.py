@@ -81,6 +81,11 @@ class Keys:
         Expires 3 days after the bucket starts."""
         return self._k("stats", str(bucket), "hash")
 
+    def archive(self, bucket: int | str) -> str:
+        """hash: incident id -> base64 zlib JSON of a removed incident (fields and timeline);
+        bucket = number // 1000, so a lookup by id needs no index."""
+        return self._k("archive", str(bucket), "hash")
+
     def migrations(self) -> str:
         """hash: migration name -> when it finished (each runs once)."""
         return self._k("migrations", "hash")

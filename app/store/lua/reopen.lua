@@ -1,4 +1,5 @@
--- Reopens a resolved incident. KEYS: incident, timeline, events, open zset
+-- Reopens a resolved incident.
+-- KEYS: incident, timeline, events, open zset, messages hash, notified string, pinned set
 -- ARGV: now, actor, escalation start level (0: no escalation policy), index prefix
 -- With a policy the incident must be acknowledged again, so it goes back to TRIGGERED and its
 -- escalation restarts; `epoch` (the reopen event's seq) makes timers armed before the resolve
@@ -21,6 +22,7 @@ end
 -- needs acknowledging again: its time to acknowledge starts over too
 if status == 'TRIGGERED' then redis.call('HDEL', KEYS[1], 'sla_ack_breached') end
 reindex(P, inc, KEYS[1])  -- back in the open set (KEYS[4]) and its kin
+for i = 5, 7 do redis.call('PERSIST', KEYS[i]) end  -- its card and DMs are updated again
 -- the resolve no longer counts towards the time to resolve; the next one will
 stats_add(P, inc, now, 'res_n', -1)
 stats_add(P, inc, now, 'res_sum', tonumber(inc.created_at) - tonumber(inc.resolved_at))
