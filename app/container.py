@@ -22,6 +22,7 @@ from app.domain.incidents import IncidentService
 from app.domain.intake import IntakeService
 from app.domain.investigations import InvestigationService
 from app.domain.oncall_service import OnCallService
+from app.domain.retention import IncidentRetention
 from app.domain.runbooks import RunbookService
 from app.domain.status import StatusService
 from app.home import HomePublisher
@@ -144,6 +145,7 @@ class Beacon:
         notifier.home = home  # incidents changed: the open Home tabs are republished
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         retention = StreamRetention(stores.outbox, clock, delivery or DeliveryThresholds())
+        kept = IncidentRetention(stores.incidents, config.retention, clock)
         beacon = cls(
             config=config,
             clock=clock,
@@ -168,6 +170,7 @@ class Beacon:
                 notifier=notifier,
                 scheduler=scheduler,
                 retention=retention,
+                incident_retention=kept if config.retention.resolved_days else None,
                 home=home,
                 digest=digest,
             ),

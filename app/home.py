@@ -2,8 +2,9 @@
 
 Changes are not published on the notifier's path: the notifier calls `changed()` (cheap,
 synchronous) and `run()`, a task of its own, republishes every recent viewer's tab in passes
-that are at most one every `min_interval_s`. A pass reads the open incidents, the on-call
-lines and the pending approvals once, and renders them per viewer.
+that are at most one every `min_interval_s`. A pass reads the open counts, the on-call
+lines and the pending approvals once; each viewer's page and assigned incidents are ranges of
+the indexes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from app.domain.oncall import on_call
 from app.ops.metrics import METRICS
-from views.home import home_view
+from views.home import MINE_MAX, PAGE_SIZE, OpenSection, home_view, pages_for
 from views.mrkdwn import date_time, escape
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from app.config import BeaconConfig
     from app.domain.approvals import Approval, ApprovalService
     from app.domain.incidents import IncidentService
+    from app.domain.listing import OpenCounts
     from app.domain.models import Incident
     from app.domain.oncall_service import OnCallService
     from app.notifier.poster import Poster
@@ -46,7 +48,7 @@ MIN_INTERVAL_S = 3.0
 class HomeSnapshot:
     """What every viewer's Home is rendered from, read once per pass."""
 
-    incidents: list[Incident]
+    counts: OpenCounts
     oncall: list[str]
     approvals: list[Approval]
     now: float
@@ -138,10 +140,11 @@ class HomePublisher:
             return 0
         snapshot = await self._snapshot()
         pages = await self.store.pages(viewers)
+        shown: dict[int, list[Incident]] = {}  # viewers on the same page share its read
         published = 0
         for user_id, page in zip(viewers, pages, strict=True):
             try:
-                await self._publish_with(user_id, snapshot, page, background=True)
+                await self._publish_with(user_id, snapshot, page, background=True, shown=shown)
                 published += 1
             except SlackApiError as exc:  # one viewer's error does not hold the others back
                 log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))
@@ -162,13 +165,26 @@ class HomePublisher:
         await self._publish_with(user_id, await self._snapshot(), page)
 
     async def _publish_with(
-        self, user_id: str, snapshot: HomeSnapshot, page: int, *, background: bool = False
+        self, user_id: str, snapshot: HomeSnapshot, page: int, *, background: bool = False,
+        shown: dict[int, list[Incident]] | None = None,
     ) -> None:
         view = home_view(
-            snapshot.incidents, self.config, user_id=user_id, now=snapshot.now,
-            oncall=snapshot.oncall, approvals=snapshot.approvals, page=page,
+            await self._open_section(user_id, snapshot, page, {} if shown is None else shown),
+            self.config, user_id=user_id, now=snapshot.now, oncall=snapshot.oncall,
+            approvals=snapshot.approvals,
         )
         await self._send(user_id, view, background=background)
+
+    async def _open_section(
+        self, user_id: str, snapshot: HomeSnapshot, page: int, shown: dict[int, list[Incident]]
+    ) -> OpenSection:
+        """One viewer's part: their page of "All open" and what is assigned to them, each a
+        range of an index, so the cost does not grow with the number of incidents."""
+        page = min(max(page, 0), pages_for(snapshot.counts.total) - 1)
+        if page not in shown:
+            shown[page] = await self.incidents.open_by_severity(page * PAGE_SIZE, PAGE_SIZE)
+        mine, mine_total = await self.incidents.assigned_open(user_id, MINE_MAX)
+        return OpenSection(snapshot.counts, shown[page], page, mine, mine_total)
 
     async def _send(self, user_id: str, view: dict[str, Any], *, background: bool) -> None:
         """Republishing goes through the notifier's poster like every Slack write (paced,
@@ -182,7 +198,7 @@ class HomePublisher:
     # --- data shared by every viewer ------------------------------------------------------
     async def _snapshot(self) -> HomeSnapshot:
         return HomeSnapshot(
-            incidents=await self.incidents.list_open(),
+            counts=await self.incidents.open_counts(),
             oncall=await self._oncall_lines(),
             approvals=await self._approvals(),
             now=self.clock.now(),

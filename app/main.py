@@ -128,6 +128,8 @@ class Runtime:
         # The notifier's group exists before anything is declared, so /healthz counts every
         # event as undelivered until the notifier reads it, even if it never got to start.
         await self.beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
+        # Indexes and totals for incidents stored before they existed: once, before serving.
+        await self.beacon.stores.migrations.run_pending(self.clock.now())
         self.beacon.workers.start()
         if s.beacon_mode is Mode.SOCKET:
             self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)

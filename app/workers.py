@@ -1,5 +1,5 @@
-"""The background tasks of one process: the notifier, the scheduler, outbox retention and App
-Home republishing; started together, stopped together."""
+"""The background tasks of one process: the notifier, the scheduler, outbox and incident
+retention and App Home republishing; started together, stopped together."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.domain.digest import DigestService
+    from app.domain.retention import IncidentRetention
     from app.home import HomePublisher
     from app.notifier import Notifier
     from app.notifier.retention import StreamRetention
@@ -26,12 +27,14 @@ class Workers:
         notifier: Notifier,
         scheduler: Scheduler,
         retention: StreamRetention | None = None,
+        incident_retention: IncidentRetention | None = None,
         home: HomePublisher | None = None,
         digest: DigestService | None = None,
     ) -> None:
         self.notifier = notifier
         self.scheduler = scheduler
         self.retention = retention
+        self.incident_retention = incident_retention
         self.home = home
         self.digest = digest
         self._tasks: list[asyncio.Task] = []
@@ -55,6 +58,9 @@ class Workers:
             self._tasks.append(
                 asyncio.create_task(self.retention.run(self._stop), name="beacon-retention")
             )
+        if self.incident_retention is not None:  # only when beacon.yml sets resolved_days
+            task = self.incident_retention.run(self._stop)
+            self._tasks.append(asyncio.create_task(task, name="beacon-incident-retention"))
         if self.home is not None:  # App Home republishing, off the notifier's path
             self._tasks.append(
                 asyncio.create_task(self.home.run(self._stop), name="beacon-home")

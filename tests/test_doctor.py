@@ -77,6 +77,7 @@ async def test_a_healthy_install_passes_every_check(emu, durable_redis, config_p
         "✓ posted a test card to #incidents",
     ):
         assert expected in text, text
+    assert "Redis memory" in text and "in a year" in text, text
     posted = emu.messages(emu.channel_by_name("incidents").id)
     assert "Beacon doctor: test message" in posted[-1].all_text()
     # the real card of a sample incident marked TEST, with no buttons that could act
@@ -236,3 +237,16 @@ async def test_config_check_with_a_bad_file(tmp_path):
     code, _out, err = await run_cli("config", "check", env={"BEACON_CONFIG": str(path)})
     assert code == 2
     assert f"beacon: {path}: channels.#x.min_severity: use one of P1, P2, P3, P4" in err
+
+
+def test_memory_projection_per_incident_and_a_year():
+    from app.ops.doctor import memory_check
+    from app.store.connect import MemoryFacts
+
+    facts = MemoryFacts(used_bytes=20_000_000, incidents=10_000, archived=0, declared_per_day=200)
+    unbounded = memory_check(facts, None)
+    assert unbounded.ok is None and "≈ 2.0 KB each" in unbounded.line()
+    assert "≈ 166 MB in a year" in unbounded.line() and "no retention" in unbounded.line()
+    bounded = memory_check(facts, 30)
+    assert bounded.ok and "retention keeps 30 days" in bounded.line()
+    assert "≈ 72 MB in a year" in bounded.line()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from app.config import SEVERITY_ORDER, BeaconConfig
 from app.domain.approvals import Approval
+from app.domain.listing import OpenCounts
 from app.domain.models import Incident, Status
 from views.approvals import approval_blocks
 from views.blocks import Block, actions, button, context, divider, header, section
@@ -30,21 +32,40 @@ def _act_button(incident: Incident) -> dict[str, Any] | None:
     return button(label, action, ref)
 
 
+@dataclass(frozen=True)
+class OpenSection:
+    """What Home shows of the open incidents, read from the indexes for one viewer."""
+
+    counts: OpenCounts
+    shown: list[Incident]  # this page of "All open", by severity then newest
+    page: int
+    mine: list[Incident]  # the newest assigned to the viewer, at most MINE_MAX
+    mine_total: int
+
+    @property
+    def pages(self) -> int:
+        return pages_for(self.counts.total)
+
+
+def pages_for(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
 def home_view(
-    incidents: list[Incident], config: BeaconConfig, *, user_id: str, now: float,
-    oncall: list[str] | None = None, approvals: list[Approval] | None = None, page: int = 0,
+    open_: OpenSection, config: BeaconConfig, *, user_id: str, now: float,
+    oncall: list[str] | None = None, approvals: list[Approval] | None = None,
 ) -> dict[str, Any]:
-    mine = [i for i in incidents if i.assignee == user_id]
+    mine, counts, page = open_.mine, open_.counts, open_.page
     blocks: list[Block] = [
         header("Beacon — incidents"),
         context("Declare with `/incident` or the ⚡ *Declare incident* shortcut."),
-        section(f"*Assigned to you ({len(mine)})*"),
+        section(f"*Assigned to you ({open_.mine_total})*"),
     ]
     blocks += [
         section(incident_line(i, config), accessory=_act_button(i)) for i in mine[:MINE_MAX]
     ]
-    if len(mine) > MINE_MAX:
-        blocks.append(context(f"…and {len(mine) - MINE_MAX} more assigned to you"))
+    if open_.mine_total > MINE_MAX:
+        blocks.append(context(f"…and {open_.mine_total - MINE_MAX} more assigned to you"))
     if not mine:
         blocks.append(context("Nothing assigned to you."))
     if oncall:
@@ -59,22 +80,18 @@ def home_view(
             buttons = [b for b in card if b.get("block_id") == BlockId.APPROVAL_ACTIONS]
             if buttons:  # same buttons as the card; block ids left to Slack (unique per view)
                 blocks.append(actions(buttons[0]["elements"]))
-    counts = {sev: sum(1 for i in incidents if i.severity == sev) for sev in SEVERITY_ORDER}
-    summary = " · ".join(f"{sev}: {n}" for sev, n in counts.items())
-    blocks += [divider(), section(f"*All open incidents ({len(incidents)})*  {summary}")]
-    ordered = sorted(incidents, key=lambda i: (SEVERITY_ORDER.index(i.severity), -i.created_at))
-    pages = max(1, -(-len(ordered) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = ordered[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    blocks += [section(incident_line(i, config), accessory=_act_button(i)) for i in shown]
-    if not incidents:
+    summary = " · ".join(f"{sev}: {counts.by_severity.get(sev, 0)}" for sev in SEVERITY_ORDER)
+    blocks += [divider(), section(f"*All open incidents ({counts.total})*  {summary}")]
+    blocks += [section(incident_line(i, config), accessory=_act_button(i)) for i in open_.shown]
+    if not counts.total:
         blocks.append(context("No open incidents. 🎉"))
+    pages = open_.pages
     if pages > 1:
         nav = []
         if page > 0:
             nav.append(button("← Previous", ActionId.HOME_PAGE, str(page - 1)))
         if page < pages - 1:
-            nav.append(button("Next →", ActionId.HOME_NEXT, str(page + 1)))
+            nav.append(button(f"Next {PAGE_SIZE} →", ActionId.HOME_NEXT, str(page + 1)))
         blocks.append(context(f"Page {page + 1} of {pages}"))
         blocks.append(actions(nav, block_id=BlockId.HOME_PAGES))
     return {"type": "home", "blocks": blocks}

@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
 class ActionId(StrEnum):
     HOME_PAGE = "home-page"
     HOME_NEXT = "home-next"
+    LIST_NEXT = "incident-list-next"  # the next page of `/incident list`
     ACK = "incident-ack"
     RESOLVE = "incident-resolve"
     SNOOZE = "incident-snooze"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import URGENCY_COLOUR, BeaconConfig
+from app.domain.listing import IncidentPage
 from app.domain.models import Event, EventType, Incident, Status, is_api_actor
 from views import templates
 from views.blocks import (
@@ -205,18 +206,33 @@ def incident_line(incident: Incident, config: BeaconConfig) -> str:
     )
 
 
+LIST_PAGE = 25  # incidents per `/incident list` message
+
+
 def list_blocks(
-    incidents: list[Incident], config: BeaconConfig
+    page: IncidentPage, config: BeaconConfig, *, offset: int = 0
 ) -> tuple[str, list[dict[str, Any]]]:
-    if not incidents:
+    """One page of `/incident list`, newest first; `offset`: how many earlier pages showed."""
+    if not page.incidents:
         return "No open incidents. 🎉", []
-    shown = incidents[:45]
-    blocks: list[Block] = [section(f"*Open incidents ({len(incidents)})*")]
-    blocks += [section(incident_line(i, config)) for i in shown]
-    if len(incidents) > len(shown):
-        more = len(incidents) - len(shown)
-        blocks.append(context(f"…and {more} more"))
-    return f"{len(incidents)} open incidents", blocks
+    first, last = offset + 1, offset + len(page.incidents)
+    blocks: list[Block] = [section(f"*Open incidents ({page.total})*")]
+    blocks += [section(incident_line(i, config)) for i in page.incidents]
+    blocks.append(context(f"Showing {first}–{last} of {page.total}"))
+    if page.next_cursor:
+        value = list_next_value(last, page.next_cursor)
+        blocks.append(actions([button(f"Next {LIST_PAGE} →", ActionId.LIST_NEXT, value)]))
+    return f"{page.total} open incidents", blocks
+
+
+def list_next_value(shown: int, cursor: str) -> str:
+    """The Next button's value: how many were shown before, and where the list goes on."""
+    return f"{shown}:{cursor}"
+
+
+def parse_list_next(value: str) -> tuple[int, str]:
+    shown, _, cursor = value.partition(":")
+    return (int(shown) if shown.isdigit() else 0), cursor
 
 
 def show_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list[dict[str, Any]]:

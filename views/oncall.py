@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from app.config import BeaconConfig, EventKind
 from app.domain.oncall_service import (
     AddedOverride,
@@ -97,9 +95,10 @@ def status_text(report: StatusReport, config: BeaconConfig) -> str:
         redis_state = "✓ reachable"
     else:
         redis_state = f"✗ unreachable ({escape(report.database_error)})"
-    counts = Counter(i.severity for i in report.open_incidents)
-    per_sev = " · ".join(f"{sev}: {counts.get(sev, 0)}" for sev in config.severities)
-    lines = ["*Beacon status*", f"• Open incidents: {len(report.open_incidents)} ({per_sev})"]
+    counts = report.open_counts
+    by_sev = counts.by_severity
+    per_sev = " · ".join(f"{sev}: {by_sev.get(sev, 0)}" for sev in config.severities)
+    lines = ["*Beacon status*", f"• Open incidents: {counts.total} ({per_sev})"]
     for now in report.on_call:
         person = f"<@{now.user_id}>" if now.user else "nobody"
         lines.append(f"• On call ({escape(now.schedule)}): {person}{_until(now)}")

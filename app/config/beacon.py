@@ -15,6 +15,7 @@ from app.config.digest import DigestConfig
 from app.config.incident_channels import IncidentChannelsConfig
 from app.config.investigations import InvestigationsConfig
 from app.config.oncall import EscalationPolicy, Schedule
+from app.config.retention import RetentionConfig
 from app.config.roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
 from app.config.routing import (
     DEFAULT_SEVERITIES,
@@ -38,6 +39,7 @@ class BeaconConfig(Strict):
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
     default_escalation_policy: str | None = None
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     investigations: InvestigationsConfig = Field(default_factory=InvestigationsConfig)
     incident_channels: IncidentChannelsConfig = Field(default_factory=IncidentChannelsConfig)

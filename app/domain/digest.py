@@ -1,14 +1,14 @@
-"""The daily digest's numbers, from incidents: pure, so they can be checked on known data."""
+"""The daily digest's numbers, from the per-quarter-hour totals the transition scripts keep
+(never from the incidents themselves): pure, so they can be checked on known data."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from app.domain.models import Incident
+from app.domain.listing import STATS_BUCKET_S
 from app.domain.timers import digest_timer
 
 if TYPE_CHECKING:
@@ -43,41 +43,56 @@ class Digest:
         return self.today.incidents == 0 and not self.open_now
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def window(incidents: list[Incident]) -> Window:
-    acks = [i.acknowledged_at - i.created_at for i in incidents if i.acknowledged_at]
-    fixes = [i.resolved_at - i.created_at for i in incidents if i.resolved_at]
+def window(buckets: list[dict[str, float]]) -> Window:
+    """A window's numbers from its buckets' totals (kept by the transition scripts:
+    declared, alerts, sev:<s>, svc:<s>, ack_n, ack_sum, res_n, res_sum)."""
+    total: dict[str, float] = dict.fromkeys(("declared", "alerts", "ack_n", "res_n"), 0.0)
+    total |= {"ack_sum": 0.0, "res_sum": 0.0}
+    for bucket in buckets:
+        for name, value in bucket.items():
+            total[name] = total.get(name, 0.0) + value
+    by_severity = {f[4:]: int(n) for f, n in total.items() if f.startswith("sev:") and n > 0}
+    by_service = {
+        (f[4:] or "(none)"): int(n) for f, n in total.items() if f.startswith("svc:") and n > 0
+    }
     return Window(
-        incidents=len(incidents),
-        alerts=sum(max(1, i.fired_count) for i in incidents),
-        by_severity=dict(sorted(Counter(i.severity for i in incidents).items())),
-        by_service=dict(Counter(i.service or "(none)" for i in incidents).most_common()),
-        mtta_s=_mean(acks),
-        mttr_s=_mean(fixes),
+        incidents=int(total["declared"]),
+        alerts=int(total["alerts"]),
+        by_severity=dict(sorted(by_severity.items())),
+        by_service=dict(sorted(by_service.items(), key=lambda kv: (-kv[1], kv[0]))),
+        mtta_s=total["ack_sum"] / total["ack_n"] if total["ack_n"] > 0 else None,
+        mttr_s=total["res_sum"] / total["res_n"] if total["res_n"] > 0 else None,
+    )
+
+
+def window_buckets(now: float) -> tuple[float, list[int], list[int]]:
+    """(end, today's buckets, the day before's): the 24 h up to the last quarter hour."""
+    end = int(now // STATS_BUCKET_S)
+    per_day = 86400 // STATS_BUCKET_S
+    return (
+        end * STATS_BUCKET_S,
+        list(range(end - per_day, end)),
+        list(range(end - 2 * per_day, end - per_day)),
     )
 
 
 def compute(
     *,
     now: float,
-    last_48h: list[Incident],
-    open_now: list[Incident],
+    totals: dict[int, dict[str, float]],
+    open_now: dict[str, int],
     accuracy: float | None = None,
     votes: int = 0,
 ) -> Digest:
-    """Today = the 24 h before `now`; yesterday = the 24 h before that."""
-    start = now - 86400
-    today = [i for i in last_48h if start <= i.created_at < now]
-    before = [i for i in last_48h if start - 86400 <= i.created_at < start]
+    """Today = the 24 h before `now` (rounded down to a quarter hour); yesterday = the 24 h
+    before that. `totals`: bucket -> its totals; missing buckets had nothing."""
+    end, today, before = window_buckets(now)
     return Digest(
-        start=start,
-        end=now,
-        today=window(today),
-        yesterday=window(before),
-        open_now=dict(sorted(Counter(i.severity for i in open_now).items())),
+        start=end - 86400,
+        end=end,
+        today=window([totals.get(b, {}) for b in today]),
+        yesterday=window([totals.get(b, {}) for b in before]),
+        open_now={sev: n for sev, n in sorted(open_now.items()) if n > 0},
         accuracy=accuracy,
         votes=votes,
     )
@@ -102,13 +117,17 @@ class DigestService:
 
     async def build(self) -> Digest:
         now = self.clock.now()
-        recent = await self.store.incidents_since(now - 2 * 86400)
-        open_now = await self.store.list_open(1000)
+        _, today, before = window_buckets(now)
+        buckets = before + today
+        totals = dict(zip(buckets, await self.store.stats(buckets), strict=True))
+        counts = await self.store.open_counts(list(self.config.severities))
         accuracy, votes = None, 0
         if self.investigations is not None:
             stats = await self.investigations.stats()
             accuracy, votes = stats.get("accuracy_ratio"), int(stats.get("total") or 0)
-        return compute(now=now, last_48h=recent, open_now=open_now, accuracy=accuracy, votes=votes)
+        return compute(
+            now=now, totals=totals, open_now=counts.by_severity, accuracy=accuracy, votes=votes
+        )
 
     def next_due(self, after: float) -> tuple[str, float]:
         """(digest id, due) of the first digest time strictly after `after`."""

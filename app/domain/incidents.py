@@ -7,6 +7,14 @@ import uuid
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidFields, InvalidInput
+from app.domain.listing import (
+    IncidentPage,
+    IncidentState,
+    OpenCounts,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from app.domain.models import (
     NOTE_MAX,
     TITLE_MAX,
@@ -102,8 +110,30 @@ class IncidentService:
         return await self.store.timeline(incident_id)
 
     async def list_open(self, limit: int = 1000) -> list[Incident]:
-        """Open incidents, newest first (views page or cut them to Slack's limits)."""
+        """The newest `limit` open incidents (for a count, use `open_counts`)."""
         return await self.store.list_open(limit)
+
+    async def open_counts(self) -> OpenCounts:
+        """Exact at any size: the indexes' counts, no incident read."""
+        return await self.store.open_counts(list(self.config.severities))
+
+    async def page(
+        self, state: IncidentState, limit: int, cursor: str | None = None
+    ) -> IncidentPage:
+        """One page of a list, newest first; `cursor` is the previous page's next_cursor.
+        Incidents declared meanwhile never shift later pages (they sort before them)."""
+        before = decode_cursor(state, cursor) if cursor else None
+        incidents, total, last = await self.store.page(state, check_limit(limit), before)
+        next_cursor = encode_cursor(state, last) if last is not None else None
+        return IncidentPage(incidents, total, next_cursor)
+
+    async def open_by_severity(self, offset: int, limit: int) -> list[Incident]:
+        """Open incidents by severity (most severe first), then newest first."""
+        severities = list(self.config.severities)
+        return await self.store.open_by_severity(severities, offset, limit)
+
+    async def assigned_open(self, user: str, limit: int) -> tuple[list[Incident], int]:
+        return await self.store.assigned_open(user, limit)
 
     async def acknowledge(self, incident_id: str, actor: str) -> Incident:
         outcome = await self.store.acknowledge(incident_id, actor, self.clock.now())
@@ -131,7 +161,8 @@ class IncidentService:
         note = note.strip()
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
-        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now())
+        keep = self.config.retention.reopen_window_days * 86400
+        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now(), keep)
         check(incident_id, outcome, actor)
         return await self.get(incident_id)
 

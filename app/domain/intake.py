@@ -7,7 +7,8 @@ from enum import StrEnum
 
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService
-from app.domain.models import NOTE_MAX, Incident, NewIncident, Status
+from app.domain.listing import IncidentPage, IncidentState
+from app.domain.models import NOTE_MAX, Incident, NewIncident
 from app.domain.ports import IntakeRepository
 from app.domain.results import Refused, Transition
 
@@ -95,16 +96,15 @@ class IntakeService:
         return await self.incidents.add_note(incident_id, actor, text)
 
     async def list(self, status: StatusFilter, limit: int) -> list[Incident]:
-        if status is StatusFilter.OPEN:
-            return await self.store.list_open(limit)
-        if status is StatusFilter.ALL:
-            return await self.store.list_recent(limit)
-        if status is StatusFilter.ACKNOWLEDGED:
-            return [i for i in await self.store.list_open(1000) if i.status is Status.ACKNOWLEDGED][
-                :limit
-            ]
-        recent = await self.store.list_recent(1000)
-        return [i for i in recent if i.status is Status.RESOLVED][:limit]
+        """The first page of a list (the API's answer until it pages with `page`)."""
+        return (await self.page(status, limit)).incidents
+
+    async def page(
+        self, status: StatusFilter, limit: int, cursor: str | None = None
+    ) -> IncidentPage:
+        """One page of incidents with this status, newest first, from the indexes; the
+        answer's next_cursor continues it (opaque, Slack-style)."""
+        return await self.incidents.page(IncidentState(status.value), limit, cursor)
 
     async def open_for_dedup(self, dedup_key: str) -> str | None:
         return await self.store.open_for_dedup(dedup_key)

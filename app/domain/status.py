@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from app.domain.incidents import IncidentService
-from app.domain.models import Incident
+from app.domain.listing import OpenCounts
 from app.domain.oncall_service import OnCallService, ScheduleNow
 from app.domain.ports import HealthRepository
 
@@ -22,7 +22,7 @@ ConnectionCheck = Callable[[], Callable[[], Awaitable[bool]] | None]
 @dataclass(frozen=True)
 class StatusReport:
     database_error: str | None  # None when the database answers
-    open_incidents: list[Incident]  # empty when the database does not answer
+    open_counts: OpenCounts  # zeros when the database does not answer
     on_call: list[ScheduleNow]
     slack_connected: bool | None  # None: HTTP mode, no connection of Beacon's own
 
@@ -42,7 +42,10 @@ class StatusService:
 
     async def report(self) -> StatusReport:
         database_error = await self.health.ping_error()
-        open_now = await self.incidents.list_open() if database_error is None else []
+        if database_error is None:
+            open_now = await self.incidents.open_counts()
+        else:
+            open_now = OpenCounts(total=0, acknowledged=0)
         on_call = [
             await self.oncall.now(name, with_next=False) for name in self.oncall.config.schedules
         ]

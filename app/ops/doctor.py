@@ -24,7 +24,8 @@ from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
 from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
-from app.store.connect import ServerProbe
+from app.store.connect import MemoryFacts, ServerProbe
+from app.store.keys import Keys
 from views import doctor as doctor_views
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -304,7 +305,31 @@ async def check_people(client: AsyncWebClient, config_path: Path) -> list[Check]
     return out
 
 
-async def check_redis(settings: Settings) -> list[Check]:
+ARCHIVE_ENTRY_BYTES = 600  # bench/scale.py: an archived incident's compressed entry
+
+
+def memory_check(facts: MemoryFacts, resolved_days: int | None) -> Check:
+    """Redis memory per incident and where a year at the recent rate takes it."""
+    per = facts.used_bytes / max(1, facts.incidents)
+    rate = facts.declared_per_day
+    kept_days = min(365, resolved_days) if resolved_days else 365
+    year = facts.used_bytes + rate * (kept_days * per + (365 - kept_days) * ARCHIVE_ENTRY_BYTES)
+    bound = (
+        f"retention keeps {resolved_days} days, then archives"
+        if resolved_days
+        else "no retention: nothing is ever removed (set retention.resolved_days to bound it)"
+    )
+    return Check(
+        None if resolved_days is None else True,
+        f"Redis memory {facts.used_bytes / 1e6:.1f} MB for {facts.incidents} incidents "
+        f"(≈ {per / 1024:.1f} KB each with Redis's own overhead; {facts.archived} archived); "
+        f"at {rate:.0f} incidents/day ≈ {year / 1e6:.0f} MB in a year ({bound})",
+    )
+
+
+async def check_redis(
+    settings: Settings, beacon_config: BeaconConfig | None = None
+) -> list[Check]:
     if not settings.redis_url and not settings.redis_sentinels:
         if shutil.which("redis-server") is None:
             return [
@@ -335,6 +360,9 @@ async def check_redis(settings: Settings) -> list[Check]:
             )
         else:
             out.append(Check(True, f"Redis reachable, version {version}"))
+        facts = await server.memory(Keys(settings.redis_prefix), SystemClock().now())
+        days = beacon_config.retention.resolved_days if beacon_config is not None else None
+        out.append(memory_check(facts, days))
         try:
             config = await server.durability()
         except Exception as exc:  # managed Redis often disables CONFIG
@@ -424,7 +452,7 @@ async def diagnose(settings: Settings, *, send_to: str | None = None) -> list[Ch
                 checks.append(await send_test_message(client, send_to, config))
     else:
         checks.append(Check(False, "Slack checks skipped: fix SLACK_BOT_TOKEN first"))
-    checks += await check_redis(settings)
+    checks += await check_redis(settings, config)
     return checks
 
 

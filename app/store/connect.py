@@ -8,6 +8,7 @@ well under Slack's 3 s ack window: when Redis is really gone, the clicker hears 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -17,6 +18,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 
 from app.settings import Settings, StartupError
+from app.store.keys import Keys
 
 log = logging.getLogger("beacon.redis")
 
@@ -171,5 +173,26 @@ class ServerProbe:
                   **await self.redis.config_get("maxmemory-policy")}
         return {str(k): str(v) for k, v in config.items()}
 
+    async def memory(self, keys: Keys, now: float) -> MemoryFacts:
+        """Redis memory against what it holds: incidents now, archived, declared lately."""
+        used = int((await self.redis.info("memory"))["used_memory"])
+        incidents = int(await self.redis.zcard(keys.incidents_all()))
+        archived = 0
+        async for key in self.redis.scan_iter(match=keys.archive("*"), count=1000):
+            archived += int(await self.redis.hlen(key))
+        last = int(now // 900)  # the digest's quarter-hour totals (lua/_prelude.lua)
+        declared = 0.0
+        for bucket in range(last - 2 * 96, last):
+            declared += float(await self.redis.hget(keys.stats(bucket), "declared") or 0)
+        return MemoryFacts(used, incidents, archived, declared / 2)
+
     async def close(self) -> None:
         await self.redis.aclose()
+
+
+@dataclass(frozen=True)
+class MemoryFacts:
+    used_bytes: int
+    incidents: int  # in Redis in full
+    archived: int
+    declared_per_day: float  # over the last two days

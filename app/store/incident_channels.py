@@ -33,8 +33,11 @@ class ChannelStore(RedisStore):
         self, incident_id: str, actor: str, now: float, esc_start: int = 0
     ) -> Transition | Refused:
         """`esc_start`: the level escalation restarts at (0: no policy, nothing restarts)."""
-        keys = [*self._inc3(incident_id), self.keys.incidents_open()]
-        return outcome_of(await self._run("reopen", keys, [now, actor, esc_start]))
+        k = self.keys
+        keys = [*self._inc3(incident_id), k.incidents_open(), k.incident_messages(incident_id),
+                k.notified(incident_id), k.incident_pinned(incident_id)]
+        args = [now, actor, esc_start, k.index_prefix()]
+        return outcome_of(await self._run("reopen", keys, args))
 
     async def channel_archive(
         self, incident_id: str, timer_id: str, stage: str, resolved_at: str, now: float

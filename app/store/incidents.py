@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+import zlib
 from typing import Any
 
+from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
 from app.store.base import RedisStore
 from app.store.scripts import outcome_of
 
+REOPEN_WINDOW_S = 30 * 86400  # the default of retention.reopen_window_days
+ARCHIVE_BUCKET = 1000  # incidents per archive hash, by number: found by id with no index
+
+
+def pack(entry: dict[str, Any]) -> str:
+    """An archive entry: JSON, zlib-compressed (about a third of the size), base64 for the
+    connection's decoded strings."""
+    raw = json.dumps(entry, separators=(",", ":")).encode()
+    return base64.b64encode(zlib.compress(raw, 9)).decode()
+
+
+def unpack(blob: str) -> dict[str, Any]:
+    entry: dict[str, Any] = json.loads(zlib.decompress(base64.b64decode(blob)))
+    return entry
+
 
 class IncidentStore(RedisStore):
-    """Implements the domain's IncidentRepository, IntakeRepository and DigestRepository."""
+    """Implements the domain's IncidentRepository, IntakeRepository and DigestRepository.
+
+    Reads answer from the indexes the transition scripts keep (lua/_prelude.lua): counts
+    are ZCARDs and hash fields, a page is one range of a set plus its incidents."""
+
+    @property
+    def _p(self) -> str:
+        return self.keys.index_prefix()
+
+    def _open_helpers(self, incident_id: str) -> list[str]:
+        """The open set, then the keys that only matter while the incident is open: resolve
+        expires them after the reopen window, reopen keeps them again."""
+        k = self.keys
+        return [
+            k.incidents_open(), k.incident_messages(incident_id), k.notified(incident_id),
+            k.incident_pinned(incident_id),
+        ]
 
     # --- transitions ---------------------------------------------------------------------
     async def declare(self, new: NewIncident, now: float) -> tuple[str, Transition | Refused]:
@@ -34,7 +69,7 @@ class IncidentStore(RedisStore):
             "wants_channel": "1" if new.wants_channel else "",
             "dedup_key": new.dedup_key or "",
         }
-        args: list[Any] = [now, new.reporter]
+        args: list[Any] = [now, new.reporter, k.index_prefix()]
         for key, value in fields.items():
             args += [key, value]
         keys = [*self._inc3(incident_id), k.incidents_open(), k.incidents_all()]
@@ -51,7 +86,7 @@ class IncidentStore(RedisStore):
         if not incident_id:
             return None, Refused("no_open")
         keys = [*self._inc3(incident_id), self.keys.incidents_open(), dedup]
-        return incident_id, outcome_of(await self._run("refire", keys, [now, actor]))
+        return incident_id, outcome_of(await self._run("refire", keys, [now, actor, self._p]))
 
     async def investigation_update(
         self,
@@ -68,17 +103,19 @@ class IncidentStore(RedisStore):
     async def acknowledge(
         self, incident_id: str, actor: str, now: float, *, batch: str = "", of: int = 0
     ) -> Transition | Refused:
-        args: list[Any] = [now, actor] + ([batch, of] if batch else [])
+        args: list[Any] = [now, actor, self._p] + ([batch, of] if batch else [])
         return outcome_of(await self._run("acknowledge", self._inc3(incident_id), args))
 
     async def resolve(
-        self, incident_id: str, actor: str, note: str, now: float
+        self, incident_id: str, actor: str, note: str, now: float,
+        keep_helpers_s: int = REOPEN_WINDOW_S,
     ) -> Transition | Refused:
-        keys = [*self._inc3(incident_id), self.keys.incidents_open()]
+        keys = [*self._inc3(incident_id), *self._open_helpers(incident_id)]
         dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
         if dedup_key:  # set once at declaration, so reading it first is safe
             keys.append(self.keys.dedup(dedup_key))
-        return outcome_of(await self._run("resolve", keys, [now, actor, note]))
+        args = [now, actor, note, self._p, keep_helpers_s]
+        return outcome_of(await self._run("resolve", keys, args))
 
     async def snooze(
         self, incident_id: str, actor: str, until: float, now: float
@@ -94,13 +131,13 @@ class IncidentStore(RedisStore):
     async def assign(
         self, incident_id: str, actor: str, assignee: str, now: float
     ) -> Transition | Refused:
-        args = [now, actor, assignee]
+        args = [now, actor, assignee, self._p]
         return outcome_of(await self._run("assign", self._inc3(incident_id), args))
 
     async def set_severity(
         self, incident_id: str, actor: str, severity: str, now: float
     ) -> Transition | Refused:
-        args = [now, actor, severity]
+        args = [now, actor, severity, self._p]
         return outcome_of(await self._run("severity", self._inc3(incident_id), args))
 
     async def add_note(
@@ -110,12 +147,71 @@ class IncidentStore(RedisStore):
 
     # --- reads ---------------------------------------------------------------------------
     async def get(self, incident_id: str) -> Incident | None:
+        """The incident, from the archive once retention removed it."""
         raw = await self.redis.hgetall(self.keys.incident(incident_id))
+        if not raw and (archived := await self._archived(incident_id)):
+            raw = archived["incident"]
         return Incident.from_redis(raw) if raw else None
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         rows = await self.redis.lrange(self.keys.incident_timeline(incident_id), 0, -1)
+        if not rows and (archived := await self._archived(incident_id)):
+            rows = archived["timeline"]
         return [TimelineEntry.from_json(row) for row in rows]
+
+    # --- retention ---------------------------------------------------------------------
+    async def retire_resolved(self, before: float, limit: int = 100) -> int:
+        """Archives and removes up to `limit` incidents resolved before `before`, oldest
+        first; returns how many were due (fewer than `limit`: nothing more is)."""
+        k = self.keys
+        ids = await self.redis.zrangebyscore(
+            k.incidents_resolved_at(), "-inf", before, start=0, num=limit
+        )
+        for incident_id in ids:  # one that was reopened meanwhile is left alone
+            await self._retire(incident_id)
+        return len(ids)
+
+    async def _retire(self, incident_id: str) -> int:
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(k.incident(incident_id))
+            pipe.lrange(k.incident_timeline(incident_id), 0, -1)
+            pipe.zrange(k.incident_followups(incident_id), 0, -1)
+            raw, timeline, followups = await pipe.execute()
+        entry = {"incident": raw, "timeline": timeline, "followups": []}
+        if followups:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for followup_id in followups:
+                    pipe.hgetall(k.followup(followup_id))
+                entry["followups"] = await pipe.execute()
+        doomed = [
+            k.incident_messages(incident_id), k.notified(incident_id),
+            k.incident_pinned(incident_id), k.incident_runbooks(incident_id),
+            k.incident_followups(incident_id), *[k.followup(f) for f in followups],
+        ]
+        if raw.get("incident_channel"):
+            doomed.append(k.channel_incident(raw["incident_channel"]))
+        number = int(raw.get("number") or incident_id.rsplit("-", 1)[1])
+        keys = [
+            k.incident(incident_id), k.incident_timeline(incident_id),
+            k.archive(number // ARCHIVE_BUCKET), k.followups_open(), *doomed,
+        ]
+        args = [self._p, incident_id, raw.get("resolved_at", ""), pack(entry), *followups]
+        return int(await self._run("retire", keys, args))
+
+    async def _archived(self, incident_id: str) -> dict[str, Any] | None:
+        number = incident_id.rsplit("-", 1)[-1]
+        if not number.isdigit():
+            return None
+        blob = await self.redis.hget(self.keys.archive(int(number) // ARCHIVE_BUCKET), incident_id)
+        return unpack(blob) if blob else None
+
+    async def archive_size(self) -> int:
+        """How many incidents the archive holds."""
+        total = 0
+        async for key in self.redis.scan_iter(match=self.keys.archive("*"), count=1000):
+            total += int(await self.redis.hlen(key))
+        return total
 
     async def list_open(self, limit: int = 50) -> list[Incident]:
         ids = await self.redis.zrevrange(self.keys.incidents_open(), 0, limit - 1)
@@ -137,9 +233,87 @@ class IncidentStore(RedisStore):
         """Several incidents in one round trip, in the order asked (missing ones left out)."""
         return await self._many(ids)
 
-    async def incidents_since(self, start: float) -> list[Incident]:
-        ids = await self.redis.zrangebyscore(self.keys.incidents_all(), start, "+inf")
-        return await self._many(list(ids))
+    def _state_key(self, state: IncidentState) -> str:
+        k = self.keys
+        return {
+            IncidentState.OPEN: k.incidents_open(),
+            IncidentState.ACKNOWLEDGED: k.incidents_acknowledged(),
+            IncidentState.RESOLVED: k.incidents_resolved(),
+            IncidentState.ALL: k.incidents_all(),
+        }[state]
+
+    async def page(
+        self, state: IncidentState, limit: int, before: int | None = None
+    ) -> tuple[list[Incident], int, int | None]:
+        """Newest first, numbers below `before` (all when None): (incidents, the list's
+        total, the number to continue below or None at the end). New incidents have higher
+        numbers, so they never shift a page already handed out."""
+        key = self._state_key(state)
+        top = f"({before}" if before is not None else "+inf"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrangebyscore(key, top, "-inf", start=0, num=limit + 1, withscores=True)
+            pipe.zcard(key)
+            rows, total = await pipe.execute()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        incidents = await self._many([member for member, _ in rows])
+        return incidents, int(total), int(rows[-1][1]) if more else None
+
+    async def open_counts(self, severities: list[str]) -> OpenCounts:
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(k.incidents_open())
+            pipe.zcard(k.incidents_acknowledged())
+            pipe.hgetall(k.incidents_open_services())
+            for sev in severities:
+                pipe.zcard(k.incidents_open_severity(sev))
+            total, acked, services, *per_sev = await pipe.execute()
+        return OpenCounts(
+            total=int(total),
+            acknowledged=int(acked),
+            by_severity={sev: int(n) for sev, n in zip(severities, per_sev, strict=True)},
+            by_service={svc: int(n) for svc, n in services.items() if int(n) > 0},
+        )
+
+    async def open_by_severity(
+        self, severities: list[str], offset: int, limit: int
+    ) -> list[Incident]:
+        """The open incidents ordered by severity (the order given), then newest first:
+        `limit` of them from `offset`, reading only the sets the window touches."""
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sev in severities:
+                pipe.zcard(k.incidents_open_severity(sev))
+            sizes = await pipe.execute()
+        ids: list[str] = []
+        for sev, size in zip(severities, sizes, strict=True):
+            if len(ids) >= limit:
+                break
+            if offset >= size:
+                offset -= size
+                continue
+            want = limit - len(ids)
+            key = k.incidents_open_severity(sev)
+            ids += await self.redis.zrevrange(key, offset, offset + want - 1)
+            offset = 0
+        return await self._many(ids)
+
+    async def assigned_open(self, user: str, limit: int) -> tuple[list[Incident], int]:
+        """The newest `limit` open incidents assigned to `user`, and how many there are."""
+        key = self.keys.incidents_open_assignee(user)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrange(key, 0, limit - 1)
+            pipe.zcard(key)
+            ids, count = await pipe.execute()
+        return await self._many(ids), int(count)
+
+    async def stats(self, buckets: list[int]) -> list[dict[str, float]]:
+        """The digest's totals of each 15-minute creation bucket, in order ({} if none)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for bucket in buckets:
+                pipe.hgetall(self.keys.stats(bucket))
+            rows = await pipe.execute()
+        return [{f: float(v) for f, v in row.items()} for row in rows]
 
     async def _many(self, ids: list[str]) -> list[Incident]:
         if not ids:

@@ -37,13 +37,58 @@ class Keys:
         """hash: run id -> JSON state of one runbook run on the incident."""
         return self._k("incident", incident_id, "runbooks", "hash")
 
+    # Indexes and counters kept by the transition scripts (lua/_prelude.lua builds the same
+    # names from index_prefix()). Sets are scored by the incident's number, newest highest.
+    def index_prefix(self) -> str:
+        """what the Lua index helpers put before 'incidents:…' and 'stats:…'."""
+        return self._k("")
+
     def incidents_open(self) -> str:
-        """zset of open incident ids scored by creation time."""
+        """zset of open incident ids scored by number."""
         return self._k("incidents", "open", "zset")
 
     def incidents_all(self) -> str:
-        """zset of every incident id scored by creation time."""
+        """zset of every incident id scored by number."""
         return self._k("incidents", "all", "zset")
+
+    def incidents_acknowledged(self) -> str:
+        """zset of open, acknowledged incident ids scored by number."""
+        return self._k("incidents", "acknowledged", "zset")
+
+    def incidents_resolved(self) -> str:
+        """zset of resolved incident ids scored by number."""
+        return self._k("incidents", "resolved", "zset")
+
+    def incidents_resolved_at(self) -> str:
+        """zset of resolved incident ids scored by when they were resolved (retention)."""
+        return self._k("incidents", "resolved_at", "zset")
+
+    def incidents_open_severity(self, severity: str) -> str:
+        """zset of open incident ids of one severity, scored by number."""
+        return self._k("incidents", "open", "severity", severity, "zset")
+
+    def incidents_open_assignee(self, user: str) -> str:
+        """zset of open incident ids assigned to one person, scored by number."""
+        return self._k("incidents", "open", "assignee", user, "zset")
+
+    def incidents_open_services(self) -> str:
+        """hash: service ('' for none) -> open incidents of it."""
+        return self._k("incidents", "open", "services", "hash")
+
+    def stats(self, bucket: int | str) -> str:
+        """hash of the digest's totals for incidents created in one 15-minute bucket
+        (created_at // 900): declared, alerts, sev:<s>, svc:<s>, ack_n/_sum, res_n/_sum.
+        Expires 3 days after the bucket starts."""
+        return self._k("stats", str(bucket), "hash")
+
+    def archive(self, bucket: int | str) -> str:
+        """hash: incident id -> base64 zlib JSON of a removed incident (fields and timeline);
+        bucket = number // 1000, so a lookup by id needs no index."""
+        return self._k("archive", str(bucket), "hash")
+
+    def migrations(self) -> str:
+        """hash: migration name -> when it finished (each runs once)."""
+        return self._k("migrations", "hash")
 
     # follow-ups (F-<n>), the channel -> incident index, messages pinned to the record
     def followup_seq(self) -> str:

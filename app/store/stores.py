@@ -15,6 +15,7 @@ from app.store.incidents import IncidentStore
 from app.store.keys import Keys
 from app.store.leases import LeaseStore
 from app.store.messages import MessageStore
+from app.store.migrations import Migrations
 from app.store.oncall import OnCallStore
 from app.store.outbox import OutboxStore
 from app.store.rollups import RollupStore
@@ -46,6 +47,7 @@ class Stores:
         self.rollups = RollupStore(redis, keys, scripts)
         self.idempotency = IdempotencyStore(redis, keys, scripts)
         self.home = HomeStore(redis, keys, scripts)
+        self.migrations = Migrations(redis, keys, scripts)
 
     async def ping(self) -> None:
         """Raises (a StoreError, OSError or TimeoutError) when Redis does not answer."""

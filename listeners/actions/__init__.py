@@ -5,6 +5,7 @@ from listeners.actions.approve import handle_approve
 from listeners.actions.deny import handle_deny_click
 from listeners.actions.feedback import handle_feedback
 from listeners.actions.home_page import handle_home_page
+from listeners.actions.list_page import handle_list_next
 from listeners.actions.open_link import handle_open_link
 from listeners.actions.resolve import handle_resolve_click
 from listeners.actions.retro import handle_retro_click
@@ -19,6 +20,7 @@ from views.ids import ActionId
 def register(app: AsyncApp) -> None:
     app.action(ActionId.HOME_PAGE)(handle_home_page)
     app.action(ActionId.HOME_NEXT)(handle_home_page)
+    app.action(ActionId.LIST_NEXT)(handle_list_next)
     app.action(ActionId.ACK)(handle_acknowledge)
     app.action(ActionId.RESOLVE)(handle_resolve_click)
     app.action(ActionId.SNOOZE)(handle_snooze_choice)

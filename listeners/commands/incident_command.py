@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
+from app.domain.listing import IncidentState
 from app.domain.models import NewIncident
 from listeners.commands import incident_record, incident_updates, oncall
 from listeners.commands import runbooks as runbooks_cmd
@@ -108,8 +109,8 @@ async def _create(beacon, parsed, user, command, client) -> Reply:
 
 
 async def _list(beacon, parsed, user, command, client) -> Reply:
-    incidents = await beacon.incidents.list_open()
-    return card.list_blocks(incidents, beacon.config)
+    page = await beacon.incidents.page(IncidentState.OPEN, card.LIST_PAGE)
+    return card.list_blocks(page, beacon.config)
 
 
 async def _show(beacon, parsed, user, command, client) -> Reply:

@@ -48,14 +48,14 @@ async def test_burst_of_changes_is_published_in_few_passes(world: World):
     home = home_of(world)
     await open_homes(world)
     reads = 0
-    list_open = beacon.incidents.list_open
+    open_counts = beacon.incidents.open_counts
 
-    async def counting_list_open(*args, **kwargs):
+    async def counting_open_counts(*args, **kwargs):
         nonlocal reads
         reads += 1
-        return await list_open(*args, **kwargs)
+        return await open_counts(*args, **kwargs)
 
-    beacon.incidents.list_open = counting_list_open  # type: ignore[method-assign]
+    beacon.incidents.open_counts = counting_open_counts  # type: ignore[method-assign]
     before = {u: publishes(world, u) for u in VIEWERS}
     passes = home.passes
 
@@ -77,7 +77,7 @@ async def test_burst_of_changes_is_published_in_few_passes(world: World):
     assert 1 <= ran <= 3, ran  # the clock moved past one debounce: a leading and a trailing pass
     for user_id in VIEWERS:
         assert publishes(world, user_id) - before[user_id] <= ran, user_id  # not one per change
-    assert reads <= ran  # the open list is read once per pass, not once per viewer
+    assert reads <= ran  # the open counts are read once per pass, not once per viewer
 
 
 async def test_changes_during_the_debounce_wait_for_it(world: World):

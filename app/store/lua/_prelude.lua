@@ -28,3 +28,77 @@ end
 local function refuse(code, ...)
   return {'err', code, ...}
 end
+
+-- Indexes and counters, changed by the same script that changes the incident, so a read never
+-- has to load incidents to count or filter them. P is Keys.index_prefix(); the names built
+-- here are Keys' methods of the same shape (tests/test_indexes.py checks they agree). Sets
+-- are scored by the incident's number: a page cursor stays put while new incidents arrive.
+local function ix(P, ...) return P .. table.concat({...}, ':') end
+
+-- Takes the incident out of every index its state `inc` put it in. The per-service count
+-- follows membership of the open set, so dropping twice (a redelivery) counts once.
+local function index_drop(P, inc)
+  local id = inc.id
+  redis.call('ZREM', ix(P, 'incidents', 'resolved', 'zset'), id)
+  redis.call('ZREM', ix(P, 'incidents', 'resolved_at', 'zset'), id)
+  redis.call('ZREM', ix(P, 'incidents', 'acknowledged', 'zset'), id)
+  redis.call('ZREM', ix(P, 'incidents', 'open', 'severity', inc.severity or '', 'zset'), id)
+  if inc.assignee and inc.assignee ~= '' then
+    redis.call('ZREM', ix(P, 'incidents', 'open', 'assignee', inc.assignee, 'zset'), id)
+  end
+  if redis.call('ZREM', ix(P, 'incidents', 'open', 'zset'), id) == 1 then
+    local services = ix(P, 'incidents', 'open', 'services', 'hash')
+    if redis.call('HINCRBY', services, inc.service or '', -1) <= 0 then
+      redis.call('HDEL', services, inc.service or '')
+    end
+  end
+end
+
+-- Puts the incident in the indexes its state `inc` belongs to (after index_drop).
+local function index_put(P, inc)
+  local id, n = inc.id, tonumber(inc.number)
+  redis.call('ZADD', ix(P, 'incidents', 'all', 'zset'), n, id)
+  if inc.status == 'RESOLVED' then
+    redis.call('ZADD', ix(P, 'incidents', 'resolved', 'zset'), n, id)
+    redis.call('ZADD', ix(P, 'incidents', 'resolved_at', 'zset'), inc.resolved_at, id)
+    return
+  end
+  if redis.call('ZADD', ix(P, 'incidents', 'open', 'zset'), n, id) == 1 then
+    redis.call('HINCRBY', ix(P, 'incidents', 'open', 'services', 'hash'), inc.service or '', 1)
+  end
+  redis.call('ZADD', ix(P, 'incidents', 'open', 'severity', inc.severity, 'zset'), n, id)
+  if inc.assignee and inc.assignee ~= '' then
+    redis.call('ZADD', ix(P, 'incidents', 'open', 'assignee', inc.assignee, 'zset'), n, id)
+  end
+  if inc.status == 'ACKNOWLEDGED' then
+    redis.call('ZADD', ix(P, 'incidents', 'acknowledged', 'zset'), n, id)
+  end
+end
+
+-- Re-indexes after a change: `before` is the state the script loaded, the hash is the after.
+local function reindex(P, before, inc_key)
+  index_drop(P, before)
+  index_put(P, load_incident(inc_key))
+end
+
+-- The digest's totals, per 15 minutes of the incidents' creation (a rolling 24 h window ends
+-- on a quarter hour in every time zone): declared, alerts, sev:<s>, svc:<s>, ack_n, ack_sum,
+-- res_n, res_sum. A bucket lives 3 days (the digest reads two); one too old is not written.
+local STATS_BUCKET_S, STATS_TTL_S = 900, 3 * 86400
+local function stats_add(P, inc, now, field, by)
+  local bucket = math.floor(tonumber(inc.created_at) / STATS_BUCKET_S)
+  local ttl = math.floor(bucket * STATS_BUCKET_S + STATS_TTL_S - tonumber(now))
+  if ttl <= 0 then return end
+  local key = ix(P, 'stats', string.format('%d', bucket), 'hash')
+  if string.sub(field, -4) ~= '_sum' then
+    redis.call('HINCRBY', key, field, by)
+  else
+    redis.call('HINCRBYFLOAT', key, field, by)
+  end
+  redis.call('EXPIRE', key, ttl)
+end
+
+local function svc_field(inc)
+  if inc.service and inc.service ~= '' then return 'svc:' .. inc.service end
+  return 'svc:'
+end

@@ -1,5 +1,5 @@
--- KEYS: incident, timeline, events   ARGV: now, actor, [bulk batch id, batch size]
-local now, actor = ARGV[1], ARGV[2]
+-- KEYS: incident, timeline, events   ARGV: now, actor, index prefix, [bulk batch id, size]
+local now, actor, P = ARGV[1], ARGV[2], ARGV[3]
 local inc = load_incident(KEYS[1])
 if not inc then return refuse('not_found') end
 if inc.status == 'RESOLVED' then return refuse('resolved', inc.resolved_by, inc.resolved_at) end
@@ -11,10 +11,18 @@ redis.call('HSET', KEYS[1], 'status', 'ACKNOWLEDGED', 'acknowledged_by', actor,
 if not inc.assignee or inc.assignee == '' then
   redis.call('HSET', KEYS[1], 'assignee', actor)
 end
-local data = {since_trigger = tonumber(now) - tonumber(inc.created_at)}
-if ARGV[3] and ARGV[3] ~= '' then  -- one of many acknowledged at once (a storm rollup)
-  data.bulk = ARGV[3]
-  data.of = tonumber(ARGV[4])
+reindex(P, inc, KEYS[1])
+local created = tonumber(inc.created_at)
+if inc.acknowledged_at and inc.acknowledged_at ~= '' then  -- again, after a reopen
+  stats_add(P, inc, now, 'ack_sum', created - tonumber(inc.acknowledged_at))
+else
+  stats_add(P, inc, now, 'ack_n', 1)
+end
+stats_add(P, inc, now, 'ack_sum', tonumber(now) - created)
+local data = {since_trigger = tonumber(now) - created}
+if ARGV[4] and ARGV[4] ~= '' then  -- one of many acknowledged at once (a storm rollup)
+  data.bulk = ARGV[4]
+  data.of = tonumber(ARGV[5])
 end
 local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.acknowledged', actor, now, data)
 return {'ok', ev}

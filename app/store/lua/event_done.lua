@@ -2,7 +2,8 @@
 -- release the incident's lease, in one step.
 -- KEYS: notified string, events stream, lock   ARGV: seq, group, stream id, owner
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+-- KEEPTTL: a resolved incident's mark expires with its other helper keys (resolve.lua)
 redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
 if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 return 1
