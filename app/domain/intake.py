@@ -24,11 +24,7 @@ class InvestigationStage(StrEnum):
     ACTION_EXECUTED = "action_executed"
 
 
-class StatusFilter(StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
-    ALL = "all"
+StatusFilter = IncidentState  # the API's ?status= names the list it reads
 
 
 class IntakeService:
@@ -104,7 +100,7 @@ class IntakeService:
     ) -> IncidentPage:
         """One page of incidents with this status, newest first, from the indexes; the
         answer's next_cursor continues it (opaque, Slack-style)."""
-        return await self.incidents.page(IncidentState(status.value), limit, cursor)
+        return await self.incidents.page(status, limit, cursor)
 
     async def open_for_dedup(self, dedup_key: str) -> str | None:
         return await self.store.open_for_dedup(dedup_key)

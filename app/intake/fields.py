@@ -42,6 +42,7 @@ _TEXT_BAD = re.compile(f"[{_TEXT_CONTROL}]")
 USER_ID_PATTERN = "^[UW][A-Z0-9]{2,20}$"
 GROUP_ID_PATTERN = "^S[A-Z0-9]{2,20}$"
 INCIDENT_ID_PATTERN = "^([Ii][Nn][Cc]-)?[0-9]{1,9}$"
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{0,200}$"  # a next_cursor (url-safe base64); "": the first page
 APPROVAL_ID_PATTERN = "^([Aa][Pp][Rr]-)?[0-9]{1,9}$"
 INVESTIGATION_ID_PATTERN = "^([Ii][Nn][Vv]-)?[0-9]{1,9}$"
 # A channel name as Slack allows it (lower case, digits, - and _; up to 80), with or without

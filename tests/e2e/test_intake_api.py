@@ -42,7 +42,8 @@ async def test_tokens_missing_wrong_and_good(api):
         "error": "That API token is not one of BEACON_API_TOKEN's; check it.",
         "status": 403,
     }
-    assert (await client.get("/incidents", token=BOT)) == (200, {"incidents": []})
+    assert (await client.get("/incidents", token=BOT)) == (
+        200, {"incidents": [], "total": 0, "response_metadata": {"next_cursor": ""}})
     # the document and the health check need no token
     status, doc = await client.get("/openapi.json", token=None)
     assert status == 200 and doc["openapi"] == "3.1.0"
@@ -77,7 +78,8 @@ async def test_bad_bodies_name_the_field_and_change_nothing(api):
     big = b'{"title": "' + b"x" * (300 * 1024) + b'"}'
     status, answer = await client.post("/incidents", data=big)
     assert status == 413 and "256 KiB" in answer["error"]
-    assert (await client.get("/incidents?status=all"))[1] == {"incidents": []}
+    assert (await client.get("/incidents?status=all"))[1] == {
+        "incidents": [], "total": 0, "response_metadata": {"next_cursor": ""}}
     assert top_level_cards(world, "incidents") == []
 
 
@@ -349,3 +351,30 @@ async def test_api_port_without_token_stops_start_up(config_path):
     message = str(err.value)
     assert "\n" not in message and "BEACON_API_TOKEN is not set" in message
     await runtime.stop()
+
+
+async def test_the_list_pages_through_everything_while_incidents_arrive(api):
+    _, client = api
+    first = [(await declare(client, f"Disk {n}"))["id"] for n in range(23)]
+    seen: list[str] = []
+    cursor = ""
+    pages = 0
+    while True:
+        status, body = await client.get("/incidents?limit=5" + (f"&cursor={cursor}" * bool(cursor)))
+        assert status == 200, body
+        seen += [i["id"] for i in body["incidents"]]
+        pages += 1
+        if pages == 2:  # new ones arrive meanwhile: they are above the cursor, not in between
+            await declare(client, "Arrived while paging")
+        cursor = body["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(first))  # newest first, each once, none missing
+    assert pages == 5 and body["total"] == 24
+    # A cursor belongs to its list, and a made-up one is refused in plain words.
+    _, one = await client.get("/incidents?limit=5")
+    status, body = await client.get(
+        f"/incidents?status=resolved&cursor={one['response_metadata']['next_cursor']}")
+    assert status == 422 and body["field"] == "cursor"
+    status, body = await client.get("/incidents?cursor=not%20a%20cursor")
+    assert status == 422 and body["field"] == "cursor"

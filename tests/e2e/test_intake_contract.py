@@ -193,7 +193,7 @@ async def test_a_fault_of_beacons_is_a_json_500_with_its_traceback_logged(api, m
     async def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(world.runtime.beacon.intake, "list", broken)
+    monkeypatch.setattr(world.runtime.beacon.intake, "page", broken)
     status, body = await client.get("/incidents")
     assert (status, body["status"]) == (500, 500) and "its log has the details" in body["error"]
     logged = [r for r in caplog.records if r.exc_info and "GET /api/v1/incidents" in r.getMessage()]

@@ -18,7 +18,14 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
 
-from app.intake.fields import CHANNEL_PATTERN, EMAIL_PATTERN, GROUP_ID_PATTERN, full_match
+from app.domain.listing import IncidentState, encode_cursor
+from app.intake.fields import (
+    CHANNEL_PATTERN,
+    CURSOR_PATTERN,
+    EMAIL_PATTERN,
+    GROUP_ID_PATTERN,
+    full_match,
+)
 from app.intake.routes.approvals import WAIT_MAX_S
 from tests.e2e.intake import CI, api, api_settings
 
@@ -34,6 +41,7 @@ KNOWN = {
     "approver_group": (GROUP_ID_PATTERN, GROUP),
 }
 WAIT_S = 0.05  # ?wait= long-polls in real seconds
+STATES = {s.value for s in IncidentState}
 
 
 def existing(context: HookContext, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
@@ -44,6 +52,11 @@ def existing(context: HookContext, case: schemathesis.Case, kwargs: dict[str, An
             given = case.body.get(field)
             if isinstance(given, str) and full_match(pattern, given):
                 case.body[field] = known
+    # A list's cursor is opaque, valid only as that list gave it out: a drawn one that fits
+    # the pattern is swapped for a real cursor of the list asked for (one below 1,000,000).
+    cursor, status = (case.query or {}).get("cursor"), (case.query or {}).get("status", "open")
+    if cursor and full_match(CURSOR_PATTERN, str(cursor)) and status in STATES:
+        case.query["cursor"] = encode_cursor(IncidentState(status), 1_000_000)
     wait: Any = (case.query or {}).get("wait")
     with contextlib.suppress(TypeError, ValueError):  # drawn as a number or as its text
         if 0 <= float(wait) <= WAIT_MAX_S:

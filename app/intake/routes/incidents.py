@@ -21,6 +21,7 @@ from app.domain.intake import (
 from app.domain.models import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX, NewIncident
 from app.intake import idempotency
 from app.intake.fields import (
+    CURSOR_PATTERN,
     INCIDENT_ID_PATTERN,
     USER_ID_PATTERN,
     Assignee,
@@ -92,8 +93,15 @@ class IncidentCreated(BaseModel):
     incident: IncidentOut
 
 
+class ResponseMetadata(BaseModel):
+    # Slack's convention: pass it back as `cursor` for the next page; "" on the last page.
+    next_cursor: str
+
+
 class IncidentList(BaseModel):
     incidents: list[IncidentOut]
+    total: int  # how many the whole list holds now, not only this page
+    response_metadata: ResponseMetadata
 
 
 def _intake(request: web.Request) -> IntakeService:
@@ -150,8 +158,16 @@ async def list_incidents(request: web.Request) -> web.Response:
     except ValueError:
         raise ApiError(422, "status: use open, acknowledged, resolved or all.", "status") from None
     limit = int_param(request.query.get("limit"), "limit", 50, 1, LIST_LIMIT_MAX)
-    found = await _intake(request).list(status, limit)
-    return web.json_response({"incidents": [incident_json(i) for i in found]})
+    cursor = request.query.get("cursor") or None
+    if cursor is not None and not full_match(CURSOR_PATTERN, cursor):
+        raise ApiError(422, "cursor: pass back a response_metadata.next_cursor as it was.",
+                       "cursor")
+    page = await _intake(request).page(status, limit, cursor)
+    return web.json_response({
+        "incidents": [incident_json(i) for i in page.incidents],
+        "total": page.total,
+        "response_metadata": {"next_cursor": page.next_cursor or ""},
+    })
 
 
 async def get_incident(request: web.Request) -> web.Response:
@@ -288,6 +304,14 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "maximum": LIST_LIMIT_MAX,
                         "default": 50,
                     },
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "description": "The previous page's response_metadata.next_cursor, as it "
+                    "was (empty or absent: the first page); a cursor of another status's list "
+                    "is refused (422).",
+                    "schema": {"type": "string", "pattern": CURSOR_PATTERN},
                 },
             ],
             "responses": {
