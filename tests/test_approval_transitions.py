@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
@@ -23,7 +24,12 @@ from app.domain.approvals import (
 )
 from app.domain.errors import AlreadyDone, InvalidInput
 from app.domain.incidents import IncidentService
-from app.domain.investigations import InvestigationService, NewInvestigation, Rating
+from app.domain.investigations import (
+    STATS_DAYS_MAX,
+    InvestigationService,
+    NewInvestigation,
+    Rating,
+)
 from app.domain.refusals import RefusalCode
 from app.domain.timers import approval_callback_id, approval_expire_id
 from app.scheduler import Scheduler, TimerWork
@@ -259,6 +265,21 @@ async def test_concurrent_vote_changes_keep_counts_exact(investigations):
     final = await investigations.get(inv.id)
     assert sum(final.votes.values()) == 1
     assert (await investigations.stats())["total"] == 1
+
+
+async def test_feedback_days_expire_after_every_day_stats_can_read(
+    investigations, stores, redis, clock
+):
+    inv = await investigations.post(NewInvestigation(alert_summary="x", root_cause="y"), "api")
+    await investigations.vote(inv.id, "UALICE", Rating.ACCURATE)
+    day = stores.keys.feedback_day(datetime.fromtimestamp(clock.now(), UTC).date().isoformat())
+    assert STATS_DAYS_MAX * 86400 < await redis.ttl(day) <= 120 * 86400
+    await redis.delete(day)  # as if it had expired: a changed vote must not bring it back
+    await clock.advance(86400)
+    await investigations.vote(inv.id, "UALICE", Rating.NEEDS_IMPROVEMENT)
+    assert not await redis.exists(day)
+    days = [k async for k in redis.scan_iter(match=stores.keys.feedback_day("*"))]
+    assert len(days) == 1 and await redis.ttl(days[0]) > STATS_DAYS_MAX * 86400
 
 
 # --- views ---------------------------------------------------------------------------------
