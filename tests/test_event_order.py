@@ -66,3 +66,21 @@ async def test_a_finish_rides_with_the_next_begin_and_survives_lost_scripts(redi
     assert await redis.zscore(Keys("t").timers(), timer["id"]) == 400.0
     pending = await redis.xpending_range(Keys("t").events(), GROUP, "-", "+", 10)
     assert [p["message_id"] for p in pending] == [second.stream_id]
+
+
+async def test_a_digest_mark_expires_and_others_keep_theirs(redis: Redis) -> None:
+    """The digest's id has one event, so its mark may expire; an approval's may not (a later
+    event of it would wait forever), and an incident's keeps the TTL resolve.lua gave it."""
+    outbox = Stores(redis, Keys("t")).outbox
+    await outbox.run_calls([outbox.finish_call("DIGEST-2026-01-02", 1, GROUP, "0-1", "a",
+                                               ttl=7 * 86400)])
+    await outbox.run_calls([outbox.finish_call("APR-1", 1, GROUP, "0-2", "a")])
+    await outbox.mark_notified("DIGEST-2026-01-03", 1, ttl=60)
+    keys = Keys("t")
+    assert 0 < await redis.ttl(keys.notified("DIGEST-2026-01-02")) <= 7 * 86400
+    assert 0 < await redis.ttl(keys.notified("DIGEST-2026-01-03")) <= 60
+    assert await redis.ttl(keys.notified("APR-1")) == -1
+    await redis.expire(keys.notified("APR-1"), 100)
+    await outbox.run_calls([outbox.finish_call("APR-1", 2, GROUP, "0-3", "a")])
+    assert 0 < await redis.ttl(keys.notified("APR-1")) <= 100  # KEEPTTL
+    assert await outbox.notified_seq("APR-1") == 2

@@ -49,6 +49,9 @@ GROUP = "notifier"
 MAX_QUEUED = 5_000  # events held in lanes before the consumer stops reading more
 PENDING_EVERY_S = 1.0  # deferred events (waiting on another instance) are looked at again
 IDENTITY_TTL_MS = 3_000
+# The digest's "notified" mark: each DIGEST-<day> has exactly one event, so after a week
+# (its hash and timeline go after 8 days, digest_due.lua) nothing can wait on it.
+DIGEST_MARK_TTL_S = 7 * 86400
 BUG_ATTEMPTS = 3  # an error that is neither Slack's nor Redis's: tried this often, then set aside
 
 __all__ = ["GROUP", "METADATA_TYPE", "Notifier"]
@@ -204,6 +207,13 @@ class Notifier:
     async def _take_pending(self) -> None:
         await self.dispatch_many(
             await self.outbox.pending_mine(GROUP, self.consumer, 1000), redelivered=True)
+
+    @staticmethod
+    def _mark_ttl(event: Event) -> int:
+        """Seconds the event's "notified" mark lives: only the digest's expires (one event per
+        id); an approval's or investigation's goes when it is removed (retention), an
+        incident's as resolve.lua says."""
+        return DIGEST_MARK_TTL_S if event.type is EventType.DIGEST_DUE else 0
 
     @staticmethod
     def _fixed_lane(event: Event) -> str | None:
@@ -414,7 +424,8 @@ class Notifier:
         count_refusal("internal_error")
         try:
             await self.report_failure(event, "internal_error")
-            await self.outbox.mark_notified(event.incident_id, event.seq)
+            await self.outbox.mark_notified(
+                event.incident_id, event.seq, ttl=self._mark_ttl(event))
             await self.outbox.ack_event(GROUP, event.stream_id)
         except Exception:
             log.exception("could not set aside %s; it stays pending", event.event_id)
@@ -483,7 +494,8 @@ class Notifier:
             await self._release(lock)
             raise
         calls = [*later, self.outbox.finish_call(
-            event.incident_id, event.seq, GROUP, event.stream_id, self.consumer)]
+            event.incident_id, event.seq, GROUP, event.stream_id, self.consumer,
+            ttl=self._mark_ttl(event))]
         if sides and detach:
             finisher = asyncio.create_task(
                 self._finish(event, sides, calls, renew, lock, done=True),

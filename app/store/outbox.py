@@ -193,12 +193,14 @@ class OutboxStore(RedisStore):
         return str(verdict), Incident.from_redis(raw) if raw else None
 
     def finish_call(
-        self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
+        self, incident_id: str, seq: int, group: str, stream_id: str, owner: str,
+        *, ttl: int = 0,
     ) -> Call:
-        """Raise the incident's mark, acknowledge the entry, release the lease (event_done)."""
+        """Raise the incident's mark, acknowledge the entry, release the lease (event_done).
+        `ttl` > 0: the mark expires then (only for ids that have exactly one event)."""
         keys = [self.keys.notified(incident_id), self.keys.events(),
                 self.keys.lock(f"incident:{incident_id}")]
-        return Call("event_done", keys, [seq, group, stream_id, owner])
+        return Call("event_done", keys, [seq, group, stream_id, owner, ttl or ""])
 
     async def finish_event(
         self, incident_id: str, seq: int, group: str, stream_id: str, owner: str
@@ -211,8 +213,8 @@ class OutboxStore(RedisStore):
         elif calls:
             await self.scripts.run_many(calls)
 
-    async def mark_notified(self, incident_id: str, seq: int) -> None:
-        await self._run("mark_notified", [self.keys.notified(incident_id)], [seq])
+    async def mark_notified(self, incident_id: str, seq: int, *, ttl: int = 0) -> None:
+        await self._run("mark_notified", [self.keys.notified(incident_id)], [seq, ttl or ""])
 
     async def notified_seq(self, incident_id: str) -> int:
         return int(await self.redis.get(self.keys.notified(incident_id)) or 0)

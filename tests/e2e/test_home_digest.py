@@ -80,6 +80,9 @@ async def test_daily_digest_posts_once_a_day_and_on_demand(world: World):
     await world.clock.advance(600)
     await world.settle()
     assert len(digests()) == 1
+    stores = beacon.stores  # the digest's "notified" mark expires (one event per digest id)
+    marks = [k async for k in world.redis.scan_iter(match=stores.keys.notified("DIGEST-*"))]
+    assert len(marks) == 1 and 0 < await world.redis.ttl(marks[0]) <= 7 * DAY
     await world.clock.advance(DAY)
     await world.emu.wait_for(lambda: len(digests()) == 2, timeout=10)
     await world.alice.slash_command("/incident", "digest", channel=channel)
