@@ -145,7 +145,8 @@ class Beacon:
         notifier.home = home  # incidents changed: the open Home tabs are republished
         # The outbox stream is trimmed only below what every consumer group has acknowledged.
         retention = StreamRetention(stores.outbox, clock, delivery or DeliveryThresholds())
-        kept = IncidentRetention(stores.incidents, config.retention, clock)
+        kept = IncidentRetention(stores.incidents, config.retention, clock,
+                                 (stores.approvals, stores.investigations))
         beacon = cls(
             config=config,
             clock=clock,

@@ -88,3 +88,81 @@ async def test_no_retention_configured_keeps_everything(
     await clock.advance(5000 * DAY)
     assert await IncidentRetention(stores.incidents, config.retention, clock).sweep() == 0
     assert (await service.get(incident.id)).status is Status.RESOLVED
+
+
+async def test_retention_removes_old_decided_approvals_and_investigations_whole(
+    stores: Stores, kept_config: BeaconConfig, clock: FakeClock, redis: Redis
+):
+    k, approvals, results = stores.keys, stores.approvals, stores.investigations
+
+    async def request(callback: str = "") -> str:
+        approval_id, _ = await approvals.create(
+            requested_by="UA", approvers=["UB", "UC"], expires_at=clock.now() + 3600,
+            fields={"operation": "restart", "risk": "low", "callback_url": callback},
+            now=clock.now())
+        return approval_id
+
+    decided, expired, pending = await request("https://cb.example/x"), await request(), \
+        await request()
+    await approvals.decide(decided, actor="UB", decision="APPROVED", reason="", allow_self=False,
+                           now=clock.now())  # arms its callback timer
+    await approvals.record_message(decided, "card", "C1", "1.0")
+    await stores.outbox.mark_notified(decided, 2)
+    inv_old, _ = await results.create(actor="api", fields={"root_cause": "x"}, now=clock.now())
+    await results.vote(inv_old, actor="UA", rating="accurate", today="2026-01-01", now=clock.now())
+    await results.record_message(inv_old, "card", "C1", "2.0")
+    await stores.outbox.mark_notified(inv_old, 2)
+    await clock.advance(2 * 3600)
+    await approvals.expire(expired, clock.now())
+    await clock.advance(10 * DAY)
+    # recent ones stay; a pending approval stays whatever its age
+    pending_keys = await keys_of(redis, pending)
+    await approvals.expire(pending, clock.now() - 11 * DAY)  # fired early: refused, kept
+    recent = await request()
+    await approvals.decide(recent, actor="UC", decision="DENIED", reason="no", allow_self=False,
+                           now=clock.now())
+    inv_new, _ = await results.create(actor="api", fields={"root_cause": "y"}, now=clock.now())
+    before = {key: await redis.dump(key) for key in
+              [*await keys_of(redis, recent), *await keys_of(redis, inv_new),
+               k.feedback_totals(), k.feedback_day("2026-01-01"), k.approval_seq()]}
+
+    retention = IncidentRetention(stores.incidents, kept_config.retention, clock,
+                                  (approvals, results))
+    assert await retention.sweep() == 3
+    assert await retention.sweep() == 0
+    for gone in (decided, expired, inv_old):
+        assert await keys_of(redis, gone) == set(), gone
+    timers = await redis.zrange(k.timers(), 0, -1)
+    assert not [t for t in timers if t.endswith((decided, expired))]
+    assert await keys_of(redis, pending) == pending_keys
+    assert await redis.zrange(k.approvals_pending(), 0, -1) == [pending]
+    assert await redis.zrange(k.approvals_decided(), 0, -1) == [recent]
+    assert await redis.zrange(k.investigations_created(), 0, -1) == [inv_new]
+    for key, dump in before.items():  # byte for byte what it was
+        assert await redis.dump(key) == dump, key
+
+
+async def test_migration_indexes_existing_approvals_and_investigations_once(
+    stores: Stores, clock: FakeClock, redis: Redis
+):
+    k, approvals = stores.keys, stores.approvals
+    ids = []
+    for _ in range(3):
+        approval_id, _ = await approvals.create(
+            requested_by="UA", approvers=["UB"], expires_at=clock.now() + 60,
+            fields={"operation": "x"}, now=clock.now())
+        ids.append(approval_id)
+    await approvals.decide(ids[0], actor="UB", decision="APPROVED", reason="",
+                           allow_self=False, now=clock.now() + 1)
+    await approvals.expire(ids[1], clock.now() + 60)
+    inv, _ = await stores.investigations.create(actor="api", fields={}, now=clock.now() + 5)
+    await redis.delete(k.approvals_decided(), k.investigations_created())  # an older Beacon
+
+    assert "retention-index-v1" in await stores.migrations.run_pending(clock.now())
+    decided = await redis.zrange(k.approvals_decided(), 0, -1, withscores=True)
+    assert decided == [(ids[0], clock.now() + 1), (ids[1], clock.now() + 60)]  # not pending
+    created = await redis.zrange(k.investigations_created(), 0, -1, withscores=True)
+    assert created == [(inv, clock.now() + 5)]
+    assert await stores.migrations.run_pending(clock.now()) == []  # once
+    assert await stores.migrations.index_kept(clock.now()) == 3  # forced again: the same
+    assert await redis.zrange(k.approvals_decided(), 0, -1, withscores=True) == decided

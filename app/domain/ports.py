@@ -79,6 +79,12 @@ class RetentionRepository(Protocol):
     async def retire_resolved(self, before: float, limit: int = ...) -> int: ...
 
 
+class AgedRepository(Protocol):
+    """IncidentRetention: approvals and investigation results, removed once old enough."""
+
+    async def remove_before(self, before: float, limit: int = ...) -> int: ...
+
+
 class DigestTimers(Protocol):
     """DigestService: the next digest's timer, and announcing a day's digest once."""
 
@@ -223,6 +229,7 @@ class HealthRepository(Protocol):
 
 
 __all__ = [
+    "AgedRepository",
     "ApprovalRepository",
     "DigestRepository",
     "DigestTimers",

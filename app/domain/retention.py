@@ -1,14 +1,17 @@
 """Incident retention: resolved incidents older than `retention.resolved_days` are archived
-and their keys removed, a batch at a time, so memory has a bound the operator sets."""
+and their keys removed, a batch at a time, so memory has a bound the operator sets. Decided or
+expired approvals and investigation results older than that go too (not archived: nothing
+reads them after the fact but their cards, which stay in Slack)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from app.clock import Clock
 from app.config.retention import RetentionConfig
-from app.domain.ports import RetentionRepository
+from app.domain.ports import AgedRepository, RetentionRepository
 
 log = logging.getLogger("beacon.retention")
 
@@ -16,13 +19,18 @@ BATCH = 100  # incidents per store call: each is one short Lua script
 
 
 class IncidentRetention:
-    def __init__(self, store: RetentionRepository, config: RetentionConfig, clock: Clock) -> None:
+    def __init__(
+        self, store: RetentionRepository, config: RetentionConfig, clock: Clock,
+        aged: Sequence[AgedRepository] = (),
+    ) -> None:
         self.store = store
+        self.aged = aged  # approvals (by decision or expiry time), investigations (by posting)
         self.config = config
         self.clock = clock
 
     async def sweep(self) -> int:
-        """Everything due now; returns how many incidents were archived and removed."""
+        """Everything due now; returns how many incidents, approvals and investigation results
+        were removed (the incidents archived first)."""
         days = self.config.resolved_days
         if days is None:
             return 0
@@ -34,6 +42,15 @@ class IncidentRetention:
                 break
         if total:
             log.info("archived and removed %d incidents resolved over %d days ago", total, days)
+        for store in self.aged:
+            removed = 0
+            while (due := await store.remove_before(before, BATCH)) > 0:
+                removed += due
+                if due < BATCH:
+                    break
+            if removed:
+                log.info("removed %d %s over %d days old", removed, type(store).__name__, days)
+            total += removed
         return total
 
     async def run(self, stop: asyncio.Event) -> None:

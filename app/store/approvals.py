@@ -64,6 +64,7 @@ class ApprovalStore(RedisStore):
             k.timer(expire),
             k.timer(callback),
             k.approvals_pending(),
+            k.approvals_decided(),
         ]
         args = [now, actor, decision, reason, "1" if allow_self else "", expire, callback]
         return outcome_of(await self._run("approval_decide", keys, args))
@@ -77,6 +78,7 @@ class ApprovalStore(RedisStore):
             k.timer(expire),
             k.timer(callback),
             k.approvals_pending(),
+            k.approvals_decided(),
         ]
         return outcome_of(await self._run("approval_expire", keys, [now, expire, callback]))
 
@@ -88,6 +90,23 @@ class ApprovalStore(RedisStore):
         await self._run(
             "approval_callback_result", keys, [outcome, timer, next_due, attempt, detail]
         )
+
+    async def remove_before(self, before: float, limit: int = 100) -> int:
+        """Removes up to `limit` approvals decided or expired before `before`, oldest first,
+        each with all its keys (approval_remove.lua); returns how many were due."""
+        k = self.keys
+        ids = await self.redis.zrangebyscore(
+            k.approvals_decided(), "-inf", f"({before}", start=0, num=limit)
+        for approval_id in ids:
+            expire, callback = approval_expire_id(approval_id), approval_callback_id(approval_id)
+            keys = [
+                k.approval(approval_id), k.approval_timeline(approval_id),
+                k.approval_approvers(approval_id), k.approval_messages(approval_id),
+                k.notified(approval_id), k.timer(expire), k.timer(callback), k.timers(),
+                k.approvals_pending(), k.approvals_decided(),
+            ]
+            await self._run("approval_remove", keys, [approval_id, before, expire, callback])
+        return len(ids)
 
     # --- reads ---------------------------------------------------------------------------
     async def get(self, approval_id: str) -> tuple[dict[str, str], list[str]] | None:
@@ -123,7 +142,7 @@ class InvestigationStore(RedisStore):
     async def set_delivery_error(self, investigation_id: str, error: str) -> None:
         """Why Slack would not show a saved result, kept on it so the intake API's GET says so."""
         key = self.keys.investigation(investigation_id)
-        if await self.redis.exists(key):  # never a stray hash; results are not deleted
+        if await self.redis.exists(key):  # never a stray hash (or one retention removed)
             await self.redis.hset(key, "delivery_error", error)
 
     async def create(
@@ -134,7 +153,8 @@ class InvestigationStore(RedisStore):
         args: list[Any] = [now, actor]
         for key, value in {"id": investigation_id, "number": str(number), **fields}.items():
             args += [key, value]
-        outcome = await self._run("investigation_create", self._core(investigation_id), args)
+        keys = [*self._core(investigation_id), self.keys.investigations_created()]
+        outcome = await self._run("investigation_create", keys, args)
         return investigation_id, outcome_of(outcome)
 
     async def vote(
@@ -157,6 +177,22 @@ class InvestigationStore(RedisStore):
             if not (isinstance(outcome, Refused) and outcome.code == "stale"):
                 return outcome
         return outcome
+
+    async def remove_before(self, before: float, limit: int = 100) -> int:
+        """Removes up to `limit` results posted before `before`, oldest first, each with all
+        its keys (investigation_remove.lua); returns how many were due."""
+        k = self.keys
+        ids = await self.redis.zrangebyscore(
+            k.investigations_created(), "-inf", f"({before}", start=0, num=limit)
+        for investigation_id in ids:
+            keys = [
+                k.investigation(investigation_id), k.investigation_timeline(investigation_id),
+                k.investigation_votes(investigation_id),
+                k.investigation_messages(investigation_id), k.notified(investigation_id),
+                k.investigations_created(),
+            ]
+            await self._run("investigation_remove", keys, [investigation_id, before])
+        return len(ids)
 
     async def get(self, investigation_id: str) -> dict[str, str] | None:
         raw = await self.redis.hgetall(self.keys.investigation(investigation_id))

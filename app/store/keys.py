@@ -210,6 +210,10 @@ class Keys:
         """zset of pending approval ids scored by expiry time."""
         return self._k("approvals", "pending", "zset")
 
+    def approvals_decided(self) -> str:
+        """zset of decided or expired approval ids scored by when (retention)."""
+        return self._k("approvals", "decided", "zset")
+
     # investigation results and feedback on them
     def investigation_seq(self) -> str:
         """string counter behind INV-<n>."""
@@ -218,6 +222,10 @@ class Keys:
     def investigation(self, investigation_id: str) -> str:
         """hash of one investigation result (lists as JSON) and its vote counts."""
         return self._k("investigation", investigation_id, "hash")
+
+    def investigations_created(self) -> str:
+        """zset of investigation ids scored by when they were posted (retention)."""
+        return self._k("investigations", "created", "zset")
 
     def investigation_timeline(self, investigation_id: str) -> str:
         return self._k("investigation", investigation_id, "timeline", "list")

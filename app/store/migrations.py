@@ -10,6 +10,7 @@ from app.store.base import RedisStore
 log = logging.getLogger("beacon.store")
 
 INDEXES = "indexes-v1"
+KEPT = "retention-index-v1"  # approvals by decision time, investigations by posting time
 BATCH = 500  # incidents per reindex script call: short enough not to hold Redis up
 
 
@@ -18,7 +19,8 @@ class Migrations(RedisStore):
         """Every migration not yet done here; returns the names of those run."""
         ran: list[str] = []
         k = self.keys
-        if await self.redis.hexists(k.migrations(), INDEXES):
+        done = await self.redis.hmget(k.migrations(), [INDEXES, KEPT])
+        if all(done):
             return ran
         # Instances starting together: one builds, the others serve meanwhile (their reads
         # are short of what the builder has not reached yet, for seconds at most).
@@ -26,12 +28,35 @@ class Migrations(RedisStore):
             log.info("another instance is building the incident indexes")
             return ran
         try:
-            count = await self.build_indexes(now)
+            if not done[0]:
+                count = await self.build_indexes(now)
+                log.info("built the incident indexes and digest totals for %d incidents", count)
+                ran.append(INDEXES)
+            if not done[1]:
+                count = await self.index_kept(now)
+                log.info("indexed %d approvals and investigations for retention", count)
+                ran.append(KEPT)
         finally:
             await self.redis.delete(k.lock("migrations"))
-        log.info("built the incident indexes and digest totals for %d incidents", count)
-        ran.append(INDEXES)
         return ran
+
+    async def index_kept(self, now: float) -> int:
+        """Fills the retention indexes of approvals (decided or expired) and investigations
+        from their hashes, APR-1/INV-1 up to their counters; safe to run again (ZADD)."""
+        k = self.keys
+        done = 0
+        for prefix, seq, key_of, index, field in (
+            ("APR", k.approval_seq(), k.approval, k.approvals_decided(), "decided_at"),
+            ("INV", k.investigation_seq(), k.investigation, k.investigations_created(),
+             "created_at"),
+        ):
+            last = int(await self.redis.get(seq) or 0)
+            for start in range(1, last + 1, BATCH):
+                numbers = range(start, min(last, start + BATCH - 1) + 1)
+                keys = [key_of(f"{prefix}-{n}") for n in numbers]
+                done += int(await self._run("reindex_kept", [index, *keys], [field]))
+        await self.redis.hset(k.migrations(), KEPT, str(now))
+        return done
 
     async def build_indexes(self, now: float) -> int:
         """Clears the indexes and totals, then builds them from every incident hash with the

@@ -1,6 +1,6 @@
 -- Exactly one decision: the first approver's click wins, every later one is refused.
 -- KEYS: approval hash, timeline, events, approvers set, timers zset, expire timer hash,
---       callback timer hash, pending zset
+--       callback timer hash, pending zset, decided zset (retention)
 -- ARGV: now, actor, decision (APPROVED|DENIED), reason, allow_self ('1' or ''),
 --       expire_timer_id, callback_timer_id
 local now, actor, decision, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -22,6 +22,7 @@ if reason ~= '' then redis.call('HSET', KEYS[1], 'reason', reason) end
 redis.call('ZREM', KEYS[5], expire_timer)
 redis.call('DEL', KEYS[6])
 redis.call('ZREM', KEYS[8], apr.id)
+redis.call('ZADD', KEYS[9], now, apr.id)
 if apr.callback_url and apr.callback_url ~= '' then
   redis.call('HSET', KEYS[7], 'kind', 'approval_callback', 'approval_id', apr.id,
     'attempt', 1, 'due', now)

@@ -1,6 +1,6 @@
 -- Fired by the scheduler's approval_expire timer: a request nobody decided in time.
 -- KEYS: approval hash, timeline, events, timers zset, expire timer hash, callback timer hash,
---       pending zset
+--       pending zset, decided zset (retention)
 -- ARGV: now, expire_timer_id, callback_timer_id
 local now, timer_id, callback_timer = ARGV[1], ARGV[2], ARGV[3]
 local apr = load_incident(KEYS[1])
@@ -19,6 +19,7 @@ redis.call('HSET', KEYS[1], 'status', 'EXPIRED', 'decided_at', now)
 redis.call('ZREM', KEYS[4], timer_id)
 redis.call('DEL', KEYS[5])
 redis.call('ZREM', KEYS[7], apr.id)
+redis.call('ZADD', KEYS[8], now, apr.id)
 if apr.callback_url and apr.callback_url ~= '' then
   redis.call('HSET', KEYS[6], 'kind', 'approval_callback', 'approval_id', apr.id,
     'attempt', 1, 'due', now)
