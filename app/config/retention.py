@@ -9,7 +9,8 @@ from app.config.base import Strict
 
 class RetentionConfig(Strict):
     """`resolved_days`: resolved incidents older than this are archived (one compressed entry
-    each, still shown by `/incident show` and the API) and their keys removed; unset keeps
+    each, still shown by `/incident show` and the API) and their keys removed; approvals decided
+    or expired, and investigation results posted, longer ago are removed too; unset keeps
     everything. `reopen_window_days`: how long after a resolve the keys that only matter while
     an incident is open (its message refs, the notifier's marker, pinned messages) are kept, so
     a reopen still updates its card; a reopen keeps them again."""
