@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from app.clock import FakeClock
 from app.config import BeaconConfig
 from app.config.retention import RetentionConfig
+from app.domain.errors import IncidentNotFound
 from app.domain.incident_record import IncidentRecord
 from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
@@ -166,3 +167,27 @@ async def test_migration_indexes_existing_approvals_and_investigations_once(
     assert await stores.migrations.run_pending(clock.now()) == []  # once
     assert await stores.migrations.index_kept(clock.now()) == 3  # forced again: the same
     assert await redis.zrange(k.approvals_decided(), 0, -1, withscores=True) == decided
+
+
+async def test_archive_days_drops_old_archive_entries_and_nothing_else(
+    stores: Stores, config: BeaconConfig, clock: FakeClock, redis: Redis
+):
+    retention = RetentionConfig(resolved_days=5, archive_days=30)
+    kept = config.model_copy(update={"retention": retention})
+    service = IncidentService(stores.incidents, kept, clock)
+    old = (await service.declare(NewIncident(title="old", severity="P3", reporter="UA"))).id
+    await service.resolve(old, "UA", "")
+    await clock.advance(20 * DAY)
+    young = (await service.declare(NewIncident(title="young", severity="P3", reporter="UA"))).id
+    await service.resolve(young, "UA", "")
+    await clock.advance(9 * DAY)
+    sweeper = IncidentRetention(stores.incidents, retention, clock)
+    assert await sweeper.sweep() == 2  # both archived; neither archive entry is 30 days old
+
+    await clock.advance(5 * DAY)  # old: resolved 34 days ago; young: 14
+    assert await sweeper.sweep() == 1
+    with pytest.raises(IncidentNotFound):
+        await service.get(old)
+    assert (await service.get(young)).title == "young"  # still read from the archive
+    assert await redis.zrange(stores.keys.incidents_archived_at(), 0, -1) == [young]
+    assert await stores.incidents.archive_size() == 1

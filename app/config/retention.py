@@ -16,5 +16,7 @@ class RetentionConfig(Strict):
     a reopen still updates its card; a reopen keeps them again."""
 
     resolved_days: int | None = Field(default=None, ge=1)
+    # Archive entries are dropped this long after their incident was resolved; unset keeps them.
+    archive_days: int | None = Field(default=None, ge=1)
     reopen_window_days: int = Field(default=30, ge=1)
     interval_minutes: int = Field(default=60, ge=1)  # how often the clean-up runs

@@ -77,6 +77,7 @@ class RetentionRepository(Protocol):
     """IncidentRetention: archive and remove what is past retention."""
 
     async def retire_resolved(self, before: float, limit: int = ...) -> int: ...
+    async def drop_archived(self, before: float, limit: int = ...) -> int: ...
 
 
 class AgedRepository(Protocol):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from app.clock import Clock
 from app.config.retention import RetentionConfig
@@ -29,25 +29,24 @@ class IncidentRetention:
         self.clock = clock
 
     async def sweep(self) -> int:
-        """Everything due now; returns how many incidents, approvals and investigation results
-        were removed (the incidents archived first)."""
+        """Everything due now; returns how many incidents, archive entries, approvals and
+        investigation results were removed (the incidents archived first)."""
         days = self.config.resolved_days
         if days is None:
-            return 0
+            return 0  # archive_days alone does nothing: only retention archives
         before = self.clock.now() - days * 86400
-        total = 0
-        while (due := await self.store.retire_resolved(before, BATCH)) > 0:
-            total += due
-            if due < BATCH:
-                break
+        total = await _in_batches(self.store.retire_resolved, before)
         if total:
             log.info("archived and removed %d incidents resolved over %d days ago", total, days)
+        if self.config.archive_days is not None:
+            cutoff = self.clock.now() - self.config.archive_days * 86400
+            dropped = await _in_batches(self.store.drop_archived, cutoff)
+            if dropped:
+                log.info("dropped %d archived incidents resolved over %d days ago", dropped,
+                         self.config.archive_days)
+            total += dropped
         for store in self.aged:
-            removed = 0
-            while (due := await store.remove_before(before, BATCH)) > 0:
-                removed += due
-                if due < BATCH:
-                    break
+            removed = await _in_batches(store.remove_before, before)
             if removed:
                 log.info("removed %d %s over %d days old", removed, type(store).__name__, days)
             total += removed
@@ -63,3 +62,13 @@ class IncidentRetention:
             except Exception:
                 log.exception("incident retention sweep failed; retried at the next one")
             await self.clock.sleep(self.config.interval_minutes * 60)
+
+
+async def _in_batches(step: Callable[[float, int], Awaitable[int]], before: float) -> int:
+    """Call `step(before, BATCH)` until it finds fewer than a batch due; the total removed."""
+    total = 0
+    while (due := await step(before, BATCH)) > 0:
+        total += due
+        if due < BATCH:
+            break
+    return total

@@ -171,6 +171,16 @@ class IncidentStore(RedisStore):
             await self._retire(incident_id)
         return len(ids)
 
+    async def drop_archived(self, before: float, limit: int = 100) -> int:
+        """Drops up to `limit` archive entries of incidents resolved before `before`, oldest
+        first; returns how many (fewer than `limit`: nothing more is due)."""
+        ids = await self.redis.zrangebyscore(
+            self.keys.incidents_archived_at(), "-inf", before, start=0, num=limit)
+        if ids:
+            buckets = [self.keys.archive(int(i.rsplit("-", 1)[1]) // ARCHIVE_BUCKET) for i in ids]
+            await self._run("archive_drop", [self.keys.incidents_archived_at(), *buckets], ids)
+        return len(ids)
+
     async def _retire(self, incident_id: str) -> int:
         k = self.keys
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -63,6 +63,10 @@ class Keys:
         """zset of resolved incident ids scored by when they were resolved (retention)."""
         return self._k("incidents", "resolved_at", "zset")
 
+    def incidents_archived_at(self) -> str:
+        """zset of archived incident ids scored by when they were resolved (archive_days)."""
+        return self._k("incidents", "archived_at", "zset")
+
     def incidents_open_severity(self, severity: str) -> str:
         """zset of open incident ids of one severity, scored by number."""
         return self._k("incidents", "open", "severity", severity, "zset")

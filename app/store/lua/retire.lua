@@ -12,6 +12,7 @@ if not inc then
 end
 if inc.status ~= 'RESOLVED' or inc.resolved_at ~= resolved_at then return 0 end
 redis.call('HSET', KEYS[3], id, entry)
+redis.call('ZADD', ix(P, 'incidents', 'archived_at', 'zset'), tonumber(resolved_at), id)
 index_drop(P, inc)
 redis.call('ZREM', ix(P, 'incidents', 'all', 'zset'), id)
 for i = 5, #ARGV do redis.call('ZREM', KEYS[4], ARGV[i]) end
