@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
+from app.domain.models import NewIncident
 from tests.e2e.conftest import World
 from views.ids import CallbackId
 
@@ -291,3 +293,24 @@ async def test_attribution_falls_back_to_via_slack(world: World):
     reply = await world.reply("incidents", card, "Acknowledged by")
     assert "<@UCAROL> (via Slack)" in reply.text
     assert await world.redis.get(world.runtime.beacon.stores.keys.user_profile("UCAROL"))
+
+
+def listed(text: str) -> list[str]:
+    """Incident ids as list lines show them: bold, or linked to the card once it is posted."""
+    return re.findall(r"[*|](INC-\d+)[*>]", text)
+
+
+async def test_incident_list_says_the_total_and_pages_with_next(world: World):
+    incidents = world.runtime.beacon.incidents
+    for n in range(27):  # through the domain: the cards are not what this test is about
+        await incidents.declare(NewIncident(title=f"Disk {n}", severity="P3", reporter="UALICE"))
+    ch = world.channel("incidents")
+    await world.alice.slash_command("/incident", "list", channel=ch)
+    first = await world.alice.wait_ephemeral("Open incidents (27)", ch)
+    assert "Showing 1–25 of 27" in first.all_text()
+    assert listed(first.all_text()) == [f"INC-{n}" for n in range(27, 2, -1)]  # newest first
+    await world.alice.click(first, "Next 25 →")
+    second = await world.alice.wait_ephemeral("Showing 26–27 of 27", ch)
+    assert listed(second.all_text()) == ["INC-2", "INC-1"] and second.buttons() == []
+    # The Next click replaced the first page (response_url, replace_original).
+    assert not any("Showing 1–25" in m.all_text() for m in world.alice.ephemerals(ch))
