@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from slack_emulator import DEFAULT_SCOPES, SlackEmulator
 
@@ -221,6 +221,33 @@ async def send_burst(
 
 
 # --- apps in their own process ---------------------------------------------------------------
+class Periodic:
+    """Calls `tick()` at start, every `every_s` until stop, and once more at stop."""
+
+    every_s = 0.01
+    _task: asyncio.Task[None] | None = None
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+    async def _run(self) -> None:
+        while True:
+            self.tick()
+            await asyncio.sleep(self.every_s)
+
+    def start(self) -> Self:
+        self.tick()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.tick()
+
+
 class AppProcess:
     """`python -m bench.app_proc ...` in a child process: the app, as Slack would see it."""
 

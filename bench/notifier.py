@@ -46,6 +46,7 @@ from bench.common import (
     RESULTS,
     ROOT,
     AppProcess,
+    Periodic,
     RedisServer,
     cpu_seconds,
     source_state,
@@ -79,7 +80,7 @@ VARIANTS = {"4 channels": SPREAD, "1 channel": SPREAD[:1]}
 
 
 # --- measuring -------------------------------------------------------------------------------
-class CpuSampler:
+class CpuSampler(Periodic):
     """(time.time(), CPU seconds) of some processes every 10 ms, to read CPU over any window."""
 
     def __init__(self, pids: dict[str, int]) -> None:
@@ -88,9 +89,8 @@ class CpuSampler:
         self.cpu: dict[str, list[float]] = {name: [] for name in pids}
         self.cpu["emulator"] = []
         self.cpu["app_system"] = []  # of "app": kernel time (socket calls, mostly)
-        self._task: asyncio.Task[None] | None = None
 
-    def sample(self) -> None:
+    def tick(self) -> None:
         values = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         system = system_seconds(self.pids["app"])
         if any(v != v for v in (*values.values(), system)):  # NaN: a process is gone
@@ -100,25 +100,6 @@ class CpuSampler:
             self.cpu[name].append(value)
         self.cpu["app_system"].append(system)
         self.cpu["emulator"].append(time.process_time())
-
-    async def _run(self) -> None:
-        while True:
-            self.sample()
-            await asyncio.sleep(0.01)
-
-    def start(self) -> CpuSampler:
-        self.sample()
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        self.sample()
 
     def at(self, name: str, t: float) -> float:
         """CPU seconds of `name` at wall time t, interpolated between samples."""
@@ -286,43 +267,49 @@ def summarise(
     return row
 
 
+async def preload(redis_url: str, n: int, variant: str) -> int:
+    """The backlog: n incidents declared with Beacon's own transition before Beacon starts.
+    Returns the outbox stream's length."""
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        store = IncidentStore(client, Keys("beacon"))
+        for item in spec_for(n, VARIANTS[variant]):
+            new = NewIncident(title=item["title"], severity=item["severity"],
+                              reporter="UALICE", service=item["service"])
+            await store.declare(new, time.time())
+        return int(await client.xlen(Keys("beacon").events()))
+    finally:
+        await client.aclose()
+
+
+def beacon_app(emu: SlackEmulator, label: str, redis_url: str, config: Path,
+               **opts: Any) -> AppProcess:
+    """Beacon in its own process with pacing and storms off: every card goes out at once."""
+    return AppProcess(
+        "beacon",
+        emu,
+        label,
+        settings={"beacon_posts_per_second": "0", "beacon_storm_threshold": "0"},
+        redis_url=redis_url,
+        config=str(config),
+        **opts,
+    )
+
+
 async def beacon_side(variant: str, run: int, n: int) -> dict[str, Any]:
     emu, config, channels = await setup(variant)
     redis = RedisServer().start()
-    spec = spec_for(n, VARIANTS[variant])
     app: AppProcess | None = None
     sampler: CpuSampler | None = None
     try:
-        client = Redis.from_url(redis.url, decode_responses=True)
-        try:
-            store = IncidentStore(client, Keys("beacon"))
-            t0 = time.perf_counter()
-            for item in spec:
-                await store.declare(
-                    NewIncident(
-                        title=item["title"],
-                        severity=item["severity"],
-                        reporter="UALICE",
-                        service=item["service"],
-                    ),
-                    time.time(),
-                )
-            declare_s = time.perf_counter() - t0
-            backlog = await client.xlen(Keys("beacon").events())
-        finally:
-            await client.aclose()
+        t0 = time.perf_counter()
+        backlog = await preload(redis.url, n, variant)
+        declare_s = time.perf_counter() - t0
         await redis_commands(redis.url, reset=True)
         watch = CardWatch(emu, channels)
         load0 = loadavg()
         spawned = time.time()
-        app = AppProcess(
-            "beacon",
-            emu,
-            f"{NAME}.beacon.{run}.{variant.replace(' ', '')}",
-            settings={"beacon_posts_per_second": "0", "beacon_storm_threshold": "0"},
-            redis_url=redis.url,
-            config=str(config),
-        )
+        app = beacon_app(emu, f"{NAME}.beacon.{run}.{variant.replace(' ', '')}", redis.url, config)
         # Sample from the spawn: the notifier starts before the socket is connected.
         start_task = asyncio.create_task(app.start())
         while app.proc is None:  # noqa: ASYNC110 - the spawn is synchronous inside start()

@@ -17,18 +17,12 @@ import json
 import shutil
 import signal
 import subprocess
-import time
 from collections import Counter
 from itertools import pairwise
 from typing import Any
 
-from redis.asyncio import Redis
-
-from app.domain.models import NewIncident
-from app.store.incidents import IncidentStore
-from app.store.keys import Keys
-from bench.common import RESULTS, AppProcess, RedisServer, cpu_seconds, table
-from bench.notifier import NAME, TIME_LIMIT_S, VARIANTS, CardWatch, setup, spec_for
+from bench.common import RESULTS, RedisServer, cpu_seconds, table
+from bench.notifier import NAME, TIME_LIMIT_S, CardWatch, beacon_app, preload, setup
 from bench.profile_ack import OWNERS, load_stacks
 
 # Parts of the notifier, inclusive: a sample counts for every part on its stack.
@@ -121,26 +115,9 @@ async def backlog_run(n: int, **opts: str) -> tuple[int, float, bool]:
     redis = RedisServer().start()
     app = None
     try:
-        client = Redis.from_url(redis.url, decode_responses=True)
-        store = IncidentStore(client, Keys("beacon"))
-        for item in spec_for(n, VARIANTS[variant]):
-            await store.declare(
-                NewIncident(
-                    title=item["title"], severity="P3", reporter="UALICE", service=item["service"]
-                ),
-                time.time(),
-            )
-        await client.aclose()
+        await preload(redis.url, n, variant)
         watch = CardWatch(emu, channels)
-        app = AppProcess(
-            "beacon",
-            emu,
-            f"{NAME}.count",
-            settings={"beacon_posts_per_second": "0", "beacon_storm_threshold": "0"},
-            redis_url=redis.url,
-            config=str(config),
-            **opts,
-        )
+        app = beacon_app(emu, f"{NAME}.count", redis.url, config, **opts)
         await app.start()
         cpu0 = cpu_seconds(app.pid)
         complete = await watch.wait(n, TIME_LIMIT_S, app.proc)
@@ -195,25 +172,9 @@ async def main_async(args: argparse.Namespace) -> None:
     out = RESULTS / "profile_notifier.txt"
     app = None
     try:
-        client = Redis.from_url(redis.url, decode_responses=True)
-        store = IncidentStore(client, Keys("beacon"))
-        for item in spec_for(args.n, VARIANTS[variant]):
-            await store.declare(
-                NewIncident(
-                    title=item["title"], severity="P3", reporter="UALICE", service=item["service"]
-                ),
-                time.time(),
-            )
-        await client.aclose()
+        await preload(redis.url, args.n, variant)
         watch = CardWatch(emu, channels)
-        app = AppProcess(
-            "beacon",
-            emu,
-            f"{NAME}.profile",
-            settings={"beacon_posts_per_second": "0", "beacon_storm_threshold": "0"},
-            redis_url=redis.url,
-            config=str(config),
-        )
+        app = beacon_app(emu, f"{NAME}.profile", redis.url, config)
         await app.start()
         for _ in range(3000):  # the first card follows within seconds; 30 s at most
             if watch.scan() or watch.first_post is not None:

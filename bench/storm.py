@@ -37,7 +37,9 @@ from typing import Any
 import aiohttp
 
 from bench.common import (
+    ROOT,
     AppProcess,
+    Periodic,
     RedisServer,
     cpu_seconds,
     free_port,
@@ -50,19 +52,8 @@ from bench.common import (
 from slack_emulator import SlackEmulator
 
 NAME = "storm"
-STORM_CONFIG = """\
-default_channel: "#incidents"
-services:
-  payments: {name: Payments, channel: "#payments-oncall"}
-channels:
-  "#payments-oncall": {min_severity: P4}
-escalation_policies:
-  standard:
-    levels:
-      - {targets: [{user: UBOB}], delay_minutes: 5}
-      - {targets: [{user: UCAROL}], delay_minutes: 10}
-default_escalation_policy: standard
-"""
+# The delivery tests' config (tests/e2e/test_delivery.py): one file, so both measure the same.
+STORM_CONFIG = (ROOT / "tests" / "e2e" / "delivery.yml").read_text()
 TOKEN = "s3cret-bench"
 STORM_N = 200
 STORM_RATE = 20  # per second: 200 in 10 s
@@ -78,17 +69,18 @@ OLD_STORM_S = 199
 OLD_LANES_S = 41
 
 
-class Visible:
+class Visible(Periodic):
     """When each incident id first shows in some channels (cards, rollups, their edits)."""
+
+    every_s = POLL_S
 
     def __init__(self, emu: SlackEmulator, channels: list[str]) -> None:
         self.emu = emu
         self.channels = channels
         self.seen: dict[str, float] = {}
         self._parsed: dict[tuple[str, str], str | None] = {}  # message -> edit it was read at
-        self._task: asyncio.Task[None] | None = None
 
-    def poll(self) -> None:
+    def tick(self) -> None:
         now = time.perf_counter()
         for channel in self.channels:
             for msg in self.emu.messages(channel):
@@ -101,24 +93,6 @@ class Visible:
                 self._parsed[key] = version
                 for incident_id in ID.findall(msg.all_text()):
                     self.seen.setdefault(incident_id, now)
-
-    async def _run(self) -> None:
-        while True:
-            self.poll()
-            await asyncio.sleep(POLL_S)
-
-    def start(self) -> Visible:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        self.poll()
 
     async def wait(self, ids: Callable[[], list[str]], until: float) -> bool:
         while time.perf_counter() < until:  # bounded by `until`

@@ -19,19 +19,7 @@ from tests.e2e.conftest import World
 from tests.e2e.intake import Api, api_world
 from tests.redis_proc import RedisProcess
 
-STORM_CONFIG = """\
-default_channel: "#incidents"
-services:
-  payments: {name: Payments, channel: "#payments-oncall"}
-channels:
-  "#payments-oncall": {min_severity: P4}
-escalation_policies:
-  standard:
-    levels:
-      - {targets: [{user: UBOB}], delay_minutes: 5}
-      - {targets: [{user: UCAROL}], delay_minutes: 10}
-default_escalation_policy: standard
-"""
+STORM_CONFIG = (Path(__file__).parent / "delivery.yml").read_text()  # bench/storm.py too
 
 
 @pytest.fixture
