@@ -68,8 +68,10 @@ async def test_refire_refuses_without_an_open_incident(store, clock):
 
 async def test_declare_refuses_a_dedup_key_that_is_open(store, intake, clock):
     await intake.declare_or_refire(alert())
-    _, outcome = await store.declare(alert(), clock.now())
+    incident_id, outcome = await store.declare(alert(), clock.now())
     assert outcome.code == "duplicate" and outcome.details == ("INC-1",)
+    assert incident_id == "INC-1"  # the open one; no number was taken for the refusal
+    assert await store.redis.get(store.keys.incident_seq()) == "1"
 
 
 async def test_concurrent_alerts_with_one_dedup_key_declare_once(intake, store):
@@ -78,6 +80,22 @@ async def test_concurrent_alerts_with_one_dedup_key_declare_once(intake, store):
     assert {incident.id for incident, _ in results} == {"INC-1"}
     assert (await intake.incidents.get("INC-1")).fired_count == 10
     assert (await types(store)).count(EventType.TRIGGERED) == 1
+
+
+async def test_racing_first_alerts_burn_no_incident_numbers(intake, store, clock):
+    """20 first requests with one new dedup key at once: one incident, and the next incident
+    takes the next number (the number is taken inside declare.lua, after the dedup check)."""
+    await asyncio.gather(*(store.redis.ping() for _ in range(40)))  # open connections: a race
+    declared = await asyncio.gather(*(store.declare(alert(), clock.now()) for _ in range(20)))
+    assert sorted(incident_id for incident_id, _ in declared) == ["INC-1"] * 20
+    assert [type(outcome).__name__ for _, outcome in declared].count("Refused") == 19
+    results = await asyncio.gather(*(intake.declare_or_refire(alert("b", "b")) for _ in range(20)))
+    assert sum(created for _, created in results) == 1
+    assert {incident.id for incident, _ in results} == {"INC-2"}
+    more = await asyncio.gather(*(intake.declare_or_refire(alert(dedup_key=f"k{n}"))
+                                  for n in range(5)))
+    assert sorted(incident.id for incident, _ in more) == [f"INC-{n}" for n in range(3, 8)]
+    assert await store.redis.get(store.keys.incident_seq()) == "7"
 
 
 async def test_investigation_update_appends_its_event(intake, store):

@@ -31,6 +31,31 @@ def unpack(blob: str) -> dict[str, Any]:
     return entry
 
 
+def flat_fields(new: NewIncident) -> list[str]:
+    """A new incident's fields as field/value pairs for the declaring scripts."""
+    fields = {
+        "title": new.title,
+        "description": new.description,
+        "service": new.service or "",
+        "severity": new.severity,
+        "assignee": new.assignee or "",
+        "source_channel": new.source_channel or "",
+        "source_ts": new.source_ts or "",
+        "source_permalink": new.source_permalink or "",
+        "wants_channel": "1" if new.wants_channel else "",
+        "dedup_key": new.dedup_key or "",
+    }
+    return [part for pair in fields.items() for part in pair]
+
+
+def created(raw: list[Any]) -> tuple[str, Transition | Refused]:
+    """A declaring script's answer {'ok', event id, incident id} or a refusal naming an id."""
+    outcome = outcome_of(raw)
+    if isinstance(outcome, Transition):
+        return str(raw[2]), outcome
+    return (str(outcome.details[0]) if outcome.details else ""), outcome
+
+
 class IncidentStore(RedisStore):
     """Implements the domain's IncidentRepository, IntakeRepository and DigestRepository.
 
@@ -52,30 +77,15 @@ class IncidentStore(RedisStore):
 
     # --- transitions ---------------------------------------------------------------------
     async def declare(self, new: NewIncident, now: float) -> tuple[str, Transition | Refused]:
-        number = int(await self.redis.incr(self.keys.incident_seq()))
-        incident_id = f"INC-{number}"
+        """Declares `new`: (its id, the outcome). The number is taken inside declare.lua after
+        the dedup check, so a refused declaration burns none; a duplicate answers the open
+        incident's id."""
         k = self.keys
-        fields = {
-            "id": incident_id,
-            "number": number,
-            "title": new.title,
-            "description": new.description,
-            "service": new.service or "",
-            "severity": new.severity,
-            "assignee": new.assignee or "",
-            "source_channel": new.source_channel or "",
-            "source_ts": new.source_ts or "",
-            "source_permalink": new.source_permalink or "",
-            "wants_channel": "1" if new.wants_channel else "",
-            "dedup_key": new.dedup_key or "",
-        }
-        args: list[Any] = [now, new.reporter, k.index_prefix()]
-        for key, value in fields.items():
-            args += [key, value]
-        keys = [*self._inc3(incident_id), k.incidents_open(), k.incidents_all()]
+        args: list[Any] = [now, new.reporter, k.index_prefix(), *flat_fields(new)]
+        keys = [k.events(), k.incidents_open()]
         if new.dedup_key:
             keys.append(k.dedup(new.dedup_key))
-        return incident_id, outcome_of(await self._run("declare", keys, args))
+        return created(await self._run("declare", keys, args))
 
     async def refire(
         self, dedup_key: str, actor: str, now: float

@@ -102,3 +102,31 @@ local function svc_field(inc)
   if inc.service and inc.service ~= '' then return 'svc:' .. inc.service end
   return 'svc:'
 end
+
+-- Declares a new incident, numbered in the same script that decided to create it: a refused
+-- or deduplicated declaration takes no number, so numbers stay contiguous under races. The
+-- keys are Keys.incident_seq / incident / incident_timeline, built from P like the indexes.
+-- `fields`: field/value pairs ('' values left out); `alerts`: firings it starts with.
+-- Returns the incident's state (nil and the id when that id is somehow taken already).
+local function create_incident(P, now, actor, fields, alerts)
+  local number = redis.call('INCR', ix(P, 'incident', 'seq', 'counter'))
+  local id = 'INC-' .. number
+  local key = ix(P, 'incident', id, 'hash')
+  if redis.call('EXISTS', key) == 1 then return nil, id end
+  local set = {}
+  for i = 1, #fields, 2 do
+    if fields[i + 1] ~= '' then
+      table.insert(set, fields[i]); table.insert(set, fields[i + 1])
+    end
+  end
+  redis.call('HSET', key, 'id', id, 'number', number, 'status', 'TRIGGERED', 'created_at', now,
+    'reporter', actor, 'seq', 0, unpack(set))
+  if alerts > 1 then redis.call('HSET', key, 'fired_count', alerts) end
+  local inc = load_incident(key)
+  index_put(P, inc)
+  stats_add(P, inc, now, 'declared', 1)
+  stats_add(P, inc, now, 'alerts', alerts)
+  stats_add(P, inc, now, 'sev:' .. inc.severity, 1)
+  stats_add(P, inc, now, svc_field(inc), 1)
+  return inc, key, ix(P, 'incident', id, 'timeline', 'list')
+end
