@@ -54,6 +54,8 @@ class BlockId(StrEnum):
     FIELDS = "incident-fields"
     CONTEXT = "incident-context"
     ACTIONS = "incident-actions"
+    ALERTS = "incident-alerts"
+    ALERTS_SEEN = "incident-alerts-seen"
     TITLE = "title"
     DESCRIPTION = "description"
     SERVICE = "service"

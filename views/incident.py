@@ -7,7 +7,7 @@ from typing import Any
 from app.config import URGENCY_COLOUR, BeaconConfig
 from app.domain.listing import IncidentPage
 from app.domain.models import Event, EventType, Incident, Status, is_api_actor
-from views import templates
+from views import alerts, templates
 from views.blocks import (
     Block,
     actions,
@@ -102,6 +102,7 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
             ],
         ),
     ]
+    blocks += alerts.alert_blocks(incident)
     footer = f"Reported by {user(incident.reporter)}"
     if incident.source_permalink:
         footer += f" · from <{incident.source_permalink}|this message>"
@@ -174,6 +175,8 @@ def thread_text(event: Event, incident: Incident, *, actor_email: str | None) ->
             return f"🔁 The alert fired again (×{int(data.get('count', 2))})."
         case EventType.INVESTIGATION:
             return investigation_text(data, who)
+        case EventType.ALERTS_CHANGED:
+            return alerts.alerts_changed_text(data)
     return None
 
 

@@ -100,6 +100,7 @@ _TIMELINE_WORDS = {
     EventType.ESCALATED: "escalated",
     EventType.SLA_BREACHED: "SLA breached",
     EventType.REFIRED: "alert fired again",
+    EventType.ALERTS_CHANGED: "alerts changed",
     EventType.INVESTIGATION: "investigation update",
     EventType.STATUS_UPDATE: "status update",
     EventType.REOPENED: "reopened",
@@ -118,6 +119,7 @@ _QUIET = {
     EventType.CHANNEL_ARCHIVED,
     EventType.TIMELINE_REQUESTED,
     EventType.ROLES_UNCLAIMED,
+    EventType.ALERTS_SEEN,  # Alertmanager repeating itself
 }
 
 

@@ -24,8 +24,12 @@ class AlertmanagerConfig(Strict):
     )
     default_severity: str = "P3"
     service_label: str = "service"
-    # A resolved alert resolves its incident, or only says so in the thread.
+    # A resolved alert (or group) resolves its incident, or only says so in the thread.
     on_resolved: Literal["resolve", "annotate"] = "resolve"
+    # One incident per Alertmanager group (its groupKey is the dedup key), or per alert.
+    incident_per: Literal["group", "alert"] = "group"
+    # Alerts handled per webhook; the rest are counted and said, never declared.
+    max_alerts: int = Field(default=100, ge=1, le=1000, strict=True)
 
     @field_validator("severity_map")
     @classmethod

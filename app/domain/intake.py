@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.domain.alerts import AlertNotification, AlertsOutcome
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService
 from app.domain.listing import IncidentPage, IncidentState
@@ -58,6 +59,32 @@ class IntakeService:
             if outcome.code != "duplicate":
                 raise AlreadyDone(f"{incident_id} could not be declared ({outcome.code}).")
         raise AlreadyDone("The alert kept changing while Beacon recorded it; send it again.")
+
+    async def alerts(
+        self, note: AlertNotification, *, annotate: bool, done_text: str, done_note: str
+    ) -> AlertsOutcome:
+        """Declare or update the incident behind an Alertmanager group (or alert) in one
+        transition; when the sender says it is all resolved, resolve it with `done_note`
+        (or, with `annotate`, add `done_text` to its thread)."""
+        errors = self.incidents.validate_new(note.new)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise InvalidInput(message, field=field)
+        applied = await self.store.alerts(note, self.clock.now())
+        incident_id = applied.incident_id
+        if incident_id is None:
+            return AlertsOutcome(applied, "no_open_incident")
+        if not note.closing:
+            return AlertsOutcome(applied, "declared" if applied.created else "updated")
+        actor = note.new.reporter
+        if annotate:
+            await self.incidents.add_note(incident_id, actor, done_text)
+            return AlertsOutcome(applied, "annotated")
+        try:
+            await self.incidents.resolve(incident_id, actor, done_note)
+        except AlreadyDone:  # a person resolved it meanwhile
+            return AlertsOutcome(applied, "updated")
+        return AlertsOutcome(applied, "resolved")
 
     async def investigation_update(
         self,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.domain.alert_list import AlertListing
+
 
 class Status(StrEnum):
     TRIGGERED = "TRIGGERED"
@@ -27,6 +29,10 @@ class EventType(StrEnum):
     ESCALATED = "incident.escalated"  # moved to the next escalation level
     SLA_BREACHED = "incident.sla_breached"  # missed time to acknowledge / resolve
     REFIRED = "incident.refired"  # an alert with the same dedup key fired again while open
+    # Alertmanager: the alert list changed (joined, re-fired, resolved), said once in the
+    # thread; or a repeat notification only seen (the card's "last notified", quietly)
+    ALERTS_CHANGED = "incident.alerts_changed"
+    ALERTS_SEEN = "incident.alerts_seen"
     INVESTIGATION = "incident.investigation"  # an investigator's progress (intake API)
     STATUS_UPDATE = "incident.status_update"  # /incident update
     UPDATE_REMINDER = "incident.update_reminder"  # no update for a while
@@ -104,6 +110,7 @@ class Incident:
     seq: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # role name -> holder
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
+    alerts: AlertListing | None = None  # an Alertmanager incident's alerts
 
     @property
     def is_open(self) -> bool:
@@ -149,6 +156,7 @@ class Incident:
             seq=int(raw.get("seq", "0")),
             roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
             epoch=raw.get("epoch", ""),
+            alerts=AlertListing.from_redis(raw),
         )
 
 

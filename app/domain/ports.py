@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from app.domain.alerts import AlertNotification, AlertsApplied
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import FollowUp, Incident, NewIncident, TimelineEntry
 from app.domain.results import Outcome
@@ -64,6 +65,7 @@ class IntakeRepository(Protocol):
         now: float,
     ) -> Outcome: ...
     async def open_for_dedup(self, dedup_key: str) -> str | None: ...
+    async def alerts(self, note: AlertNotification, now: float) -> AlertsApplied: ...
 
 
 class DigestRepository(Protocol):

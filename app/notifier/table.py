@@ -86,6 +86,8 @@ EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
     EventType.ESCALATED: (via(Pager, "on_escalated"), runbooks, refresh),
     EventType.NOTE_ADDED: (reply, refresh),
     EventType.REFIRED: (reply, refresh),
+    EventType.ALERTS_CHANGED: (reply, refresh),  # no page: the incident already paged
+    EventType.ALERTS_SEEN: (refresh,),  # a repeat: the card's "last notified", quietly
     EventType.INVESTIGATION: (reply, refresh),
     EventType.SLA_BREACHED: (via(Pager, "on_sla_breached"), refresh),
     EventType.STATUS_UPDATE: (via(IncidentChannels, "status_update"), refresh),

@@ -6,8 +6,11 @@ import base64
 import json
 import uuid
 import zlib
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
+from app.domain.alert_list import CARD_ALERTS
+from app.domain.alerts import AlertAction, AlertNotification, AlertsApplied
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
@@ -97,6 +100,31 @@ class IncidentStore(RedisStore):
             return None, Refused("no_open")
         keys = [*self._inc3(incident_id), self.keys.incidents_open(), dedup]
         return incident_id, outcome_of(await self._run("refire", keys, [now, actor, self._p]))
+
+    async def alerts(self, note: AlertNotification, now: float) -> AlertsApplied:
+        """Apply one Alertmanager notification (alerts.lua): declare or update the incident
+        open for its dedup key, or nothing when none is open and nothing fires."""
+        k = self.keys
+        fields = flat_fields(replace(note.new, dedup_key=note.dedup_key))
+        alerts = [
+            {"f": a.fingerprint, "s": "firing" if a.firing else "resolved", "a": a.starts,
+             "t": a.starts_at, "e": a.ends_at, "n": a.name}
+            for a in note.alerts
+        ]
+        args: list[Any] = [
+            now, note.new.reporter, k.index_prefix(), CARD_ALERTS, note.not_shown,
+            note.truncated, 1 if note.closing else 0, len(fields), *fields, json.dumps(alerts),
+        ]
+        keys = [k.events(), k.incidents_open(), k.dedup(note.dedup_key)]
+        raw = await self._run("alerts", keys, args)
+        if raw[0] != "ok":
+            if raw[1] == "no_open":
+                none: AlertAction = "no_open_incident"
+                return AlertsApplied(None, False, (none,) * len(note.alerts))
+            raise RuntimeError(f"alerts.lua refused: {raw[1:]}")
+        _, _, incident_id, created, firing, resolved, *actions = raw
+        done = cast(tuple[AlertAction, ...], tuple(actions))
+        return AlertsApplied(str(incident_id), created == 1, done, int(firing), int(resolved))
 
     async def investigation_update(
         self,
@@ -206,6 +234,8 @@ class IncidentStore(RedisStore):
                 entry["followups"] = await pipe.execute()
         doomed = [
             k.incident_messages(incident_id), k.notified(incident_id),
+            k.incident_alerts(incident_id), k.incident_alerts_firing(incident_id),
+            k.incident_alerts_resolved(incident_id),
             k.incident_pinned(incident_id), k.incident_runbooks(incident_id),
             k.incident_followups(incident_id), *[k.followup(f) for f in followups],
         ]

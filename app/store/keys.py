@@ -37,6 +37,20 @@ class Keys:
         """hash: run id -> JSON state of one runbook run on the incident."""
         return self._k("incident", incident_id, "runbooks", "hash")
 
+    # An Alertmanager incident's alerts (alerts.lua builds these names from index_prefix(),
+    # since a new incident's id is taken inside the script).
+    def incident_alerts(self, incident_id: str) -> str:
+        """hash: fingerprint -> JSON of the alert as last notified (name, status, startsAt…)."""
+        return self._k("incident", incident_id, "alerts", "hash")
+
+    def incident_alerts_firing(self, incident_id: str) -> str:
+        """zset of the fingerprints firing now, scored by arrival (the card lists them first)."""
+        return self._k("incident", incident_id, "alerts", "firing", "zset")
+
+    def incident_alerts_resolved(self, incident_id: str) -> str:
+        """zset of the fingerprints resolved, scored by when (latest listed first)."""
+        return self._k("incident", incident_id, "alerts", "resolved", "zset")
+
     # Indexes and counters kept by the transition scripts (lua/_prelude.lua builds the same
     # names from index_prefix()). Sets are scored by the incident's number, newest highest.
     def index_prefix(self) -> str:

@@ -262,42 +262,185 @@ DISK = ("f1", {"alertname": "DiskFull", "severity": "warning", "instance": "db1"
 ERRORS = ("f2", {"alertname": "HighErrors", "severity": "critical", "service": "payments"})
 
 
-async def test_alertmanager_firing_refiring_then_resolved(api):
+def thread_texts(world: World, card) -> list[str]:
+    return [m.all_text() for m in world.emu.thread(card.channel, card.ts)[1:]]
+
+
+def pages(world: World, user: str) -> list[str]:
+    return [m.text for m in world.emu.dms(user) if "You are paged" in m.text]
+
+
+PAGING = """\
+default_channel: "#incidents"
+services:
+  payments: {name: Payments, channel: "#payments-oncall", escalation_policy: standard}
+channels:
+  "#payments-oncall": {min_severity: P4}
+schedules:
+  primary:
+    timezone: UTC
+    layers:
+      - {name: all, users: [UBOB], rotation: 7d, handoff: "09:00", start: 2027-01-04}
+escalation_policies:
+  standard:
+    levels:
+      - {targets: [{schedule: primary}], delay_minutes: 5}
+"""
+DB = [(f"f{n}", {"alertname": "DiskFull", "severity": "warning", "service": "payments",
+                 "instance": f"db{n}"}) for n in range(1, 4)]
+
+
+def group_payload(status: str, *alerts: tuple[str, str, dict], starts: str = START_ISO) -> dict:
+    payload = am_payload(status, *alerts)
+    payload["groupKey"] = '{}:{alertname="DiskFull"}'
+    payload["commonLabels"] = {"alertname": "DiskFull", "severity": "warning",
+                               "service": "payments"}
+    payload["commonAnnotations"] = {"summary": "Disks filling up"}
+    for alert in payload["alerts"]:
+        alert["startsAt"] = starts
+    return payload
+
+
+async def test_alertmanager_group_is_one_incident_repeats_are_quiet(
+    emu, redis, redis_server, tmp_path, clock
+):
+    path = tmp_path / "paging.yml"
+    path.write_text(PAGING)
+    async with api_world(emu, redis, redis_server.url, path, clock) as (world, client):
+        firing = group_payload("firing", *[(fp, "firing", labels) for fp, labels in DB])
+        status, body = await client.post("/alertmanager", firing)
+        assert status == 200, body
+        assert body["incidents"] == [{
+            "incident_id": "INC-1", "dedup_key": 'am:group:{}:{alertname="DiskFull"}',
+            "action": "declared", "firing": 3, "resolved": 0}]
+        assert [r["action"] for r in body["results"]] == ["declared"] * 3
+        card = await world.card("payments-oncall")
+        assert "3 firing · 0 resolved" in card.all_text() and "instance=db2" in card.all_text()
+        incident = (await client.get("/incidents/INC-1"))[1]
+        assert (incident["title"], incident["service"]) == ("Disks filling up", "payments")
+        await world.settle()
+        assert len(pages(world, "UBOB")) == 1  # one page for the group, not one per alert
+        replies = thread_texts(world, card)
+        # Alertmanager's repeat_interval: the same group, the same startsAt
+        await clock.advance(60)  # (hours, in life: SLA timers would fire meanwhile)
+        status, body = await client.post("/alertmanager", firing)
+        assert [r["action"] for r in body["results"]] == ["repeat"] * 3
+        assert body["incidents"][0]["action"] == "updated"
+        await world.settle()
+        assert thread_texts(world, card) == replies and len(pages(world, "UBOB")) == 1
+        assert "last notified" in world.fresh(card).all_text()
+        assert (await client.get("/incidents"))[1]["total"] == 1
+        # one alert resolves: the list says so, and the thread once
+        partial = group_payload("firing", (DB[0][0], "resolved", DB[0][1]),
+                                *[(fp, "firing", labels) for fp, labels in DB[1:]])
+        status, body = await client.post("/alertmanager", partial)
+        assert [r["action"] for r in body["results"]] == ["resolved", "repeat", "repeat"]
+        await world.reply("payments-oncall", card, "1 alert resolved: instance=db1 · 2 still")
+        await client.post("/alertmanager", partial)
+        await world.settle()
+        assert "2 firing · 1 resolved" in world.fresh(card).all_text()
+        assert sum("resolved: instance=db1" in t for t in thread_texts(world, card)) == 1
+        # the group resolved: the incident resolves
+        done = group_payload("resolved", *[(fp, "resolved", labels) for fp, labels in DB])
+        status, body = await client.post("/alertmanager", done)
+        assert body["incidents"][0]["action"] == "resolved"
+        await world.reply("payments-oncall", card, "Resolved by *ci* (API)")
+        assert "0 firing · 3 resolved" in world.fresh(card).all_text()
+        assert (await client.get("/incidents/INC-1"))[1]["status"] == "resolved"
+
+
+async def test_alertmanager_refire_with_a_new_starts_at_says_so_once(api):
     world, client = api
-    firing = am_payload("firing", (DISK[0], "firing", DISK[1]), (ERRORS[0], "firing", ERRORS[1]))
-    status, body = await client.post("/alertmanager", firing)
-    assert status == 200
-    assert [(r["fingerprint"], r["action"], r["incident_id"]) for r in body["results"]] == [
-        ("f1", "declared", "INC-1"),
-        ("f2", "declared", "INC-2"),
-    ]
-    disk = (await client.get("/incidents/INC-1"))[1]
-    errors = (await client.get("/incidents/INC-2"))[1]
-    assert (disk["severity"], disk["service"], disk["title"]) == ("P3", None, "DiskFull on db1")
-    assert "http://prometheus.local:9090/graph" in disk["description"]
-    assert (errors["severity"], errors["service"]) == ("P1", "payments")
-    assert disk["dedup_key"] == "am:f1"
-    disk_card = await world.card("incidents", "INC-1")
-    await world.card("payments-oncall", "INC-2")
-    # Alertmanager repeats the group while it fires: counted, no new incident
-    status, body = await client.post("/alertmanager", firing)
-    assert [r["action"] for r in body["results"]] == ["refired", "refired"]
-    await world.reply("incidents", disk_card, "fired again (×2)")
-    resolved = am_payload("resolved", (DISK[0], "resolved", DISK[1]))
-    status, body = await client.post("/alertmanager", resolved)
-    assert body["results"] == [
-        {"fingerprint": "f1", "status": "resolved", "action": "resolved", "incident_id": "INC-1"}
-    ]
-    disk = (await client.get("/incidents/INC-1"))[1]
-    assert disk["status"] == "resolved" and disk["resolution_note"] == "resolved by Alertmanager"
-    await world.reply("incidents", disk_card, "Resolved by *ci* (API)")
-    status, body = await client.post("/alertmanager", resolved)
-    assert body["results"][0]["action"] == "no_open_incident"
-    assert (await client.get("/incidents/INC-2"))[1]["status"] == "triggered"
-    status, body = await client.post("/alertmanager", {**firing, "version": "3"})
-    assert status == 422 and body["field"] == "version"
-    status, body = await client.post("/alertmanager", {**firing, "alerts": [{"labels": {}}]})
-    assert status == 422 and body["field"] == "alerts.0.status"
+    firing = group_payload("firing", *[(fp, "firing", labels) for fp, labels in DB[:2]])
+    await client.post("/alertmanager", firing)
+    card = await world.card("payments-oncall")
+    await client.post("/alertmanager", group_payload(
+        "firing", (DB[0][0], "resolved", DB[0][1]), (DB[1][0], "firing", DB[1][1])))
+    again = group_payload("firing", *[(fp, "firing", labels) for fp, labels in DB],
+                          starts="2027-01-15T09:00:00Z")
+    again["alerts"][1]["startsAt"] = START_ISO  # db2 kept firing all along
+    _, body = await client.post("/alertmanager", again)
+    assert [r["action"] for r in body["results"]] == ["refired", "repeat", "joined"]
+    await world.reply("payments-oncall", card, "1 alert joined: instance=db3")
+    await world.reply("payments-oncall", card, "1 alert fired again: instance=db1")
+    _, body = await client.post("/alertmanager", again)
+    assert [r["action"] for r in body["results"]] == ["repeat"] * 3
+    await world.settle()
+    assert sum("fired again" in t for t in thread_texts(world, card)) == 1
+    assert (await client.get("/incidents/INC-1"))[1]["fired_count"] == 4
+
+
+def many_alerts(n: int) -> list[dict]:
+    return [{"status": "firing", "labels": {"alertname": "Pod", "i": str(i)}} for i in range(n)]
+
+
+async def test_alertmanager_3000_alerts_are_capped_and_counted(api):
+    world, client = api
+    payload = {"groupKey": "{}:{alertname=\"Pod\"}", "status": "firing", "truncatedAlerts": 100,
+               "commonLabels": {"alertname": "Pod"}, "alerts": many_alerts(3000)}
+    status, body = await client.post("/alertmanager", payload)
+    assert status == 200, body
+    assert (body["not_shown"], body["truncated_alerts"]) == (2900, 100)
+    assert len(body["results"]) == 100 and len(body["incidents"]) == 1
+    assert body["incidents"][0]["firing"] == 100
+    card = await world.card("incidents")
+    assert "100 firing · 0 resolved" in card.all_text() and "+90 more" in card.all_text()
+    await world.reply("incidents", card, "… and 3,000 more alerts not shown (2,900 over "
+                      "alertmanager.max_alerts, 100 truncated by Alertmanager)")
+    assert (await client.get("/incidents"))[1]["total"] == 1
+
+
+async def test_alertmanager_incident_per_alert(emu, redis, redis_server, tmp_path, clock):
+    from tests.conftest import TEST_CONFIG
+
+    path = tmp_path / "per-alert.yml"
+    path.write_text(TEST_CONFIG + "alertmanager: {incident_per: alert, max_alerts: 5}\n")
+    async with api_world(emu, redis, redis_server.url, path, clock) as (world, client):
+        firing = am_payload("firing", (DISK[0], "firing", DISK[1]),
+                            (ERRORS[0], "firing", ERRORS[1]))
+        status, body = await client.post("/alertmanager", firing)
+        assert status == 200
+        assert [(r["fingerprint"], r["action"], r["incident_id"]) for r in body["results"]] == [
+            ("f1", "declared", "INC-1"),
+            ("f2", "declared", "INC-2"),
+        ]
+        disk = (await client.get("/incidents/INC-1"))[1]
+        errors = (await client.get("/incidents/INC-2"))[1]
+        assert (disk["severity"], disk["service"], disk["title"]) == ("P3", None, "DiskFull on db1")
+        assert "http://prometheus.local:9090/graph" in disk["description"]
+        assert (errors["severity"], errors["service"]) == ("P1", "payments")
+        assert disk["dedup_key"] == "am:f1"
+        disk_card = await world.card("incidents", "INC-1")
+        await world.card("payments-oncall", "INC-2")
+        # Alertmanager repeats the group while it fires: nothing new, no reply
+        status, body = await client.post("/alertmanager", firing)
+        assert [r["action"] for r in body["results"]] == ["repeat", "repeat"]
+        refired = copy.deepcopy(firing)
+        refired["alerts"][0]["startsAt"] = "2027-01-15T09:00:00Z"
+        status, body = await client.post("/alertmanager", refired)
+        assert [r["action"] for r in body["results"]] == ["refired", "repeat"]
+        await world.reply("incidents", disk_card, "1 alert fired again: DiskFull on db1")
+        resolved = am_payload("resolved", (DISK[0], "resolved", DISK[1]))
+        status, body = await client.post("/alertmanager", resolved)
+        assert body["results"] == [
+            {"fingerprint": "f1", "status": "resolved", "action": "resolved",
+             "incident_id": "INC-1"}
+        ]
+        disk = (await client.get("/incidents/INC-1"))[1]
+        assert disk["status"] == "resolved"
+        assert disk["resolution_note"] == "resolved by Alertmanager"
+        await world.reply("incidents", disk_card, "Resolved by *ci* (API)")
+        status, body = await client.post("/alertmanager", resolved)
+        assert body["results"][0]["action"] == "no_open_incident"
+        assert (await client.get("/incidents/INC-2"))[1]["status"] == "triggered"
+        # 3,000 alerts: max_alerts incidents, the rest counted
+        status, body = await client.post("/alertmanager", {"alerts": many_alerts(3000)})
+        assert status == 200 and (body["not_shown"], len(body["incidents"])) == (2995, 5)
+        assert (await client.get("/incidents?status=all"))[1]["total"] == 7
+        status, body = await client.post("/alertmanager", {**firing, "version": "3"})
+        assert status == 422 and body["field"] == "version"
+        status, body = await client.post("/alertmanager", {**firing, "alerts": [{"labels": {}}]})
+        assert status == 422 and body["field"] == "alerts.0.status"
 
 
 async def test_alertmanager_annotates_when_configured(emu, redis, redis_server, tmp_path, clock):
@@ -312,10 +455,11 @@ async def test_alertmanager_annotates_when_configured(emu, redis, redis_server, 
         card = await world.card("incidents")
         resolved = am_payload("resolved", (DISK[0], "resolved", DISK[1]))
         status, body = await client.post("/alertmanager", resolved)
-        assert status == 200 and body["results"][0]["action"] == "annotated"
+        assert status == 200 and body["incidents"][0]["action"] == "annotated"
+        assert body["results"][0]["action"] == "resolved"
         incident = (await client.get("/incidents/INC-1"))[1]
         assert incident["status"] == "triggered" and incident["severity"] == "P2"
-        await world.reply("incidents", card, "Alertmanager says this alert is resolved")
+        await world.reply("incidents", card, "Alertmanager says every alert of this group is")
 
 
 # --- channel messages -----------------------------------------------------------------------------

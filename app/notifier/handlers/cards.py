@@ -33,6 +33,7 @@ EVENT_KIND = {
     EventType.ASSIGNED: EventKind.UPDATED,
     EventType.SEVERITY_CHANGED: EventKind.UPDATED,
     EventType.REFIRED: EventKind.TRIGGERED,
+    EventType.ALERTS_CHANGED: EventKind.TRIGGERED,
     EventType.INVESTIGATION: EventKind.UPDATED,
 }
 # Roles of the DMs that show an incident: re-rendered with the card on every change.
@@ -239,6 +240,7 @@ class Cards:
 STATE_EVENTS = frozenset({
     EventType.ACKNOWLEDGED, EventType.RESOLVED, EventType.REOPENED, EventType.ASSIGNED,
     EventType.SEVERITY_CHANGED, EventType.SNOOZED, EventType.UNSNOOZED, EventType.ESCALATED,
+    EventType.ALERTS_CHANGED, EventType.ALERTS_SEEN,  # the card's alert list
 })
 
 
