@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+from app.config.retention import RetentionConfig
 from app.domain.alert_list import CARD_ALERTS
 from app.domain.alerts import AlertNotification, SeenAlert
+from app.domain.incidents import IncidentService
 from app.domain.intake import IntakeService
 from app.domain.models import EventType, NewIncident, Status
+from app.domain.retention import IncidentRetention
 from app.notifier.table import EVENT_HANDLERS
 from app.store.incidents import IncidentStore
 from tests.test_intake_transitions import intake, store
@@ -141,3 +144,14 @@ def test_a_repeat_neither_replies_nor_pages():
     changed_row = {getattr(h, "__qualname__", "") for h in EVENT_HANDLERS[EventType.ALERTS_CHANGED]}
     assert seen_row == {"Cards.refresh"}
     assert not any("Pager" in name for name in changed_row)
+
+
+async def test_retention_removes_the_alert_list_with_the_incident(store, config, clock):
+    kept = config.model_copy(update={"retention": RetentionConfig(resolved_days=5)})
+    intake = IntakeService(IncidentService(store, kept, clock), store)
+    await apply(intake, group(seen(1), seen(2)))
+    await apply(intake, group(seen(1, False), seen(2, False), closing=True))
+    assert await store.redis.exists(store.keys.incident_alerts_resolved("INC-1"))
+    await clock.advance(10 * 86400)
+    assert await IncidentRetention(store, kept.retention, clock).sweep() == 1
+    assert [k async for k in store.redis.scan_iter(match="*:INC-1:*")] == []

@@ -42,7 +42,9 @@ class IncidentOut(BaseModel):
     resolution_note: str | None
     snoozed_until: str | None
     dedup_key: str | None
-    fired_count: int = Field(description="How many times the alert behind it fired while open")
+    fired_count: int = Field(
+        description="How many times the alerts behind it fired while open (an Alertmanager "
+        "repeat with the same startsAt does not count)")
     channel: str | None = Field(description="Slack channel id of the card (null until posted)")
     permalink: str | None = Field(description="The card's Slack permalink (null until posted)")
     timeline: list[TimelineEntryOut] | None = Field(

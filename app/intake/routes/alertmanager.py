@@ -319,10 +319,15 @@ OPENAPI_SCHEMAS: dict[str, Any] = model_schemas(AlertmanagerWebhook, Alertmanage
 OPENAPI_PATHS: dict[str, Any] = {
     f"{API_PREFIX}/alertmanager": {
         "post": {
-            "summary": "Alertmanager webhook (version 4): declare, refire, resolve by fingerprint",
+            "summary": "Alertmanager webhook (version 4): one incident per group (or alert)",
             "description": "Point an Alertmanager webhook receiver here with "
-            "`http_config.authorization.credentials` set to a Beacon API token. Severity and "
-            "service come from labels per the `alertmanager:` section of beacon.yml.",
+            "`http_config.authorization.credentials` set to a Beacon API token. With "
+            "`alertmanager.incident_per: group` (the default) the groupKey is the dedup key and "
+            "the incident lists the group's alerts; with `alert`, one incident per fingerprint. "
+            "A repeat (same startsAt) only updates the card; a new alert or startsAt is said "
+            "once in the thread; status resolved resolves (or annotates). At most "
+            "`alertmanager.max_alerts` alerts are handled, the rest counted (`not_shown`). "
+            "Severity and service come from labels per the `alertmanager:` section.",
             "operationId": "alertmanagerWebhook",
             "requestBody": {
                 "required": True,
