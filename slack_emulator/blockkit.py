@@ -412,7 +412,7 @@ def _check_context(block: dict[str, Any], pointer: str) -> Errors:
         if isinstance(el, dict) and el.get("type") == "image":
             errors += _check_image_element(el, f"{pointer}/elements/{i}")
         else:
-            errors += check_text(el, f"{pointer}/elements/{i}")
+            errors += check_text(el, f"{pointer}/elements/{i}", 3000)
     return errors
 
 

@@ -368,6 +368,11 @@ RULES: dict[str, tuple[list[Any], list[Any], str]] = {
         [actions(button(confirm=dialog(title=pt("Sure?"))))],
         f"must be one of: plain_text [json-pointer:{E0}/confirm/title/type]",
     ),
+    "context text over 3000": (
+        [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x" * 3001}]}],
+        [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x" * 3000}]}],
+        f"must be less than 3001 characters [json-pointer:{E0}/text]",
+    ),
     "emoji on a mrkdwn text": (
         [{"type": "section", "text": {"type": "mrkdwn", "text": "hi", "emoji": True}}],
         [{"type": "section", "text": {"type": "plain_text", "text": "hi", "emoji": True}}],
