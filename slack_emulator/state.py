@@ -98,7 +98,7 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.tickets: set[str] = set()  # from apps.connections.open, redeemed by Socket Mode
-        # Declared slash commands -> should_escape; none declared: any command, not escaped.
+        # Declared slash commands -> should_escape; none declared: any command, mentions as typed.
         self.commands: dict[str, bool] = {}
 
         self._ephemerals: dict[tuple[str, str], list[Message]] = {}
