@@ -120,7 +120,10 @@ class Sandbox:
         self.port = port
         self.base = settings or Settings()
         self.emu = SlackEmulator(
-            scopes=manifest_scopes(), team_name="Beacon Sandbox", team_domain="beacon-sandbox"
+            scopes=manifest_scopes(),
+            team_name="Beacon Sandbox",
+            team_domain="beacon-sandbox",
+            slash_commands=manifest()["features"]["slash_commands"],  # typed @bob is escaped
         )
         self.runtime: Bot | None = None
         self.runner: web.AppRunner | None = None

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import blockkit
+from .escaping import escape_command_text
 from .models import Ack, Message, User, View, find_buttons, iter_elements
 from .socketmode import SocketMode
 from .state import Workspace
@@ -155,9 +155,17 @@ class SlackUser:
     async def slash_command(
         self, command: str, text: str = "", channel: str | None = None
     ) -> CommandResult:
-        cid = channel or self.workspace.dm_channel(self.id).id
-        if cid not in self.workspace.channels:
+        """Type `/command text` in a conversation; Slack rewrites the text as the command's
+        `should_escape` says (escaping.py) and the app gets it over Socket Mode."""
+        ws = self.workspace
+        cid = channel or ws.dm_channel(self.id).id
+        if cid not in ws.channels:
             raise DriverError(f"unknown channel {cid}")
+        if ws.commands and command not in ws.commands:
+            raise DriverError(f"{command} is not a valid command; the app has {list(ws.commands)}")
+        sent = escape_command_text(
+            text, ws.users.values(), ws.channels.values(), ws.commands.get(command, False)
+        )
         ch = self._channel_obj(cid)
         payload = {
             "token": "verification-token",
@@ -168,7 +176,7 @@ class SlackUser:
             "user_id": self.id,
             "user_name": self.name,
             "command": command,
-            "text": text,
+            "text": sent,
             "api_app_id": self.workspace.app_id,
             "is_enterprise_install": "false",
             "response_url": self.workspace.new_response_url(self.id, cid, None),
@@ -177,6 +185,8 @@ class SlackUser:
         ack = await self.socket.deliver("slash_commands", payload)
         if ack is None:
             raise DriverError(f"no ack for {command} within {self.socket.ack_timeout}s")
+        if ack.errors:
+            raise DriverError(f"{command}: Slack refused the ack's body: {ack.errors}")
         body = ack.payload or {}
         return CommandResult(ack, body.get("text"), payload)
 
@@ -458,15 +468,15 @@ class SlackUser:
         action = body.get("response_action")
         result = SubmitResult(ack, action, view, payload=payload)
         stack = self.workspace.view_stacks.setdefault(self.id, [])
+        if ack.errors:
+            # Slack keeps the modal as it was and shows the user an error.
+            raise DriverError(f"response_action {action} refused by Slack: {ack.errors}")
         if action == "errors":
             result.errors = dict(body.get("errors") or {})
             labels = {b.get("block_id"): _label(b.get("label")) for b in view.blocks}
             result.errors_by_label = {labels.get(k) or k: v for k, v in result.errors.items()}
         elif action in ("update", "push"):
             new = body.get("view")
-            errors = blockkit.validate_view(new)
-            if errors:
-                raise DriverError(f"response_action {action} with invalid view: {errors}")
             assert isinstance(new, dict)
             if action == "update":
                 self.workspace.replace_view(view, new)

@@ -362,3 +362,5 @@ class Ack:
     received_at: float
     latency_s: float
     connection: int = 0  # which Socket Mode connection acked it
+    # Slack's schema errors for the ack's body (blocks, a view); a refused body is not shown
+    errors: list[str] = field(default_factory=list)

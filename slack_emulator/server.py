@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from aiohttp import web
@@ -89,6 +89,7 @@ class SlackEmulator:
         team_name: str = "Beacon Test",
         rate_limits: bool = False,
         now: Callable[[], float] | None = None,
+        slash_commands: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         self.host = host
         self.port = port
@@ -105,6 +106,8 @@ class SlackEmulator:
             trigger_ttl=trigger_ttl,
             origin=f"http://{host}:{port}",
         )
+        for entry in slash_commands:  # the manifest's features.slash_commands
+            self.workspace.declare_command(entry["command"], entry.get("should_escape", False))
         self.gateway = Gateway(self.workspace)
         self.socket = SocketMode(
             self.workspace,
@@ -237,6 +240,7 @@ class SlackEmulator:
     add_user = _on("workspace", Workspace.add_user)
     add_channel = _on("workspace", Workspace.add_channel)
     add_usergroup = _on("workspace", Workspace.add_usergroup)
+    declare_command = _on("workspace", Workspace.declare_command)
     channel_by_name = _on("workspace", Workspace.channel_by_name)
     dm_channel = _on("workspace", Workspace.dm_channel)
     find_user = _on("workspace", Workspace.find_user)

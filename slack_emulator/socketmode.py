@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import blockkit
 from .models import Ack
 from .state import EmulatorError, Workspace
 
@@ -146,9 +147,13 @@ class SocketMode:
             now,
             now - sent.sent_at if sent else 0.0,
             conn_id,
+            blockkit.validate_ack(payload),
         )
         self.acks.append(ack)
-        if env.get("type") == "slash_commands" and ack.payload:
+        if ack.errors:
+            # Slack shows nothing of a body its schema refuses (the user sees a failure).
+            log.warning("ack %s refused: %s", eid, "; ".join(ack.errors))
+        elif env.get("type") == "slash_commands" and ack.payload:
             self._show_command_ack(env["payload"], ack.payload)
         if sent and not sent.acked.done():
             sent.acked.set_result(ack)

@@ -98,6 +98,8 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.tickets: set[str] = set()  # from apps.connections.open, redeemed by Socket Mode
+        # Declared slash commands -> should_escape; none declared: any command, mentions as typed.
+        self.commands: dict[str, bool] = {}
 
         self._ephemerals: dict[tuple[str, str], list[Message]] = {}
         self._dms: dict[str, str] = {}
@@ -163,6 +165,10 @@ class Workspace:
         gid = group_id or self.new_id("S")
         self.usergroups[gid] = list(members)
         return gid
+
+    def declare_command(self, command: str, should_escape: bool = False) -> None:
+        """A slash command of the app, as its manifest's `features.slash_commands` lists it."""
+        self.commands[command] = bool(should_escape)
 
     def channel_by_name(self, name: str) -> Channel:
         for ch in self.channels.values():

@@ -65,6 +65,12 @@ class Call:
         return value
 
 
+def schema_error(error: str, errors: list[str]) -> ApiError:
+    """Slack's answer to a payload its schema refuses: the code, each problem with its place."""
+    body = blockkit.error_body(error, errors)
+    return ApiError(error, errors=body["errors"], response_metadata=body["response_metadata"])
+
+
 def as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.lower() in ("1", "true", "yes")
@@ -132,19 +138,16 @@ def _message_content(call: Call) -> dict[str, Any]:
         ]
     metadata = call.json("metadata", "invalid_metadata_format")
     if metadata is not None:
-        if not isinstance(metadata, dict) or not metadata.get("event_type"):
-            raise ApiError("invalid_metadata_format")
+        errors = blockkit.validate_metadata(metadata)
+        if errors:
+            raise schema_error("invalid_metadata_format", errors)
         out["metadata"] = {
             "event_type": metadata["event_type"],
-            "event_payload": metadata.get("event_payload") or {},
+            "event_payload": metadata["event_payload"],
         }
     errors = blockkit.validate_message(out.get("blocks"), out.get("attachments"))
     if errors:
-        raise ApiError(
-            "invalid_blocks",
-            errors=errors,
-            response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
-        )
+        raise schema_error("invalid_blocks", errors)
     return out
 
 
@@ -291,11 +294,7 @@ def _view_arg(call: Call, types: tuple[str, ...]) -> dict[str, Any]:
     if not errors and view.get("type") not in types:
         errors = [f"must be one of: {', '.join(types)} [json-pointer:/view/type]"]
     if errors:
-        raise ApiError(
-            "invalid_arguments",
-            errors=errors,
-            response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
-        )
+        raise schema_error("invalid_arguments", errors)
     return view
 
 

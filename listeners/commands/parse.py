@@ -70,7 +70,8 @@ def user_id_from(token: str) -> str | None:
 
 
 def parse(text: str) -> ParsedCommand:
-    text = (text or "").strip()
+    # Slack sends `&`, `<`, `>` typed as text as entities; views escape user text themselves.
+    text = (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
     if not text:
         return ParsedCommand(name="")
     head, _, rest = text.partition(" ")

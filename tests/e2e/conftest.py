@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -94,9 +95,15 @@ def manifest_scopes() -> list[str]:
     return manifest["oauth_config"]["scopes"]["bot"]
 
 
+def manifest_commands() -> list[dict[str, Any]]:
+    """Slash commands as manifest.yml declares them (Slack escapes /incident's text)."""
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    return manifest["features"]["slash_commands"]
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator(scopes=manifest_scopes())
+    emulator = SlackEmulator(scopes=manifest_scopes(), slash_commands=manifest_commands())
     await emulator.start()
     emulator.add_user("UALICE", "alice", "Alice Example", "alice@example.com")
     emulator.add_user("UBOB", "bob", "Bob Example", "bob@example.com")
