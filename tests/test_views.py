@@ -69,12 +69,18 @@ def buttons(blocks) -> list[str]:
     ]
 
 
-def test_escape_blocks_mentions_broadcasts_and_links():
-    hostile = "<!channel> <!here> <@U123> <https://evil.example|click> @here & @channel"
+def test_escape_blocks_broadcasts_and_links():
+    hostile = "<!channel> <!here> <!subteam^S1> <https://evil.example|click> @here & @channel"
     out = escape(hostile)
     assert "<" not in out and ">" not in out
     assert "&lt;!channel&gt;" in out and "&amp;" in out
     assert "@here" not in out and "@channel" not in out
+
+
+def test_escape_keeps_people_and_channels_as_slack_sends_them():
+    out = escape("ask <@UALICE|alice> in <#C0123|ops> & <@UBOB> <@UX|<!here>>")
+    assert out.startswith("ask <@UALICE> in <#C0123> &amp; <@UBOB> ")
+    assert "<!here>" not in out  # a broadcast smuggled into a label stays text
 
 
 def test_card_escapes_user_text_and_shows_every_field(config: BeaconConfig):
@@ -83,7 +89,7 @@ def test_card_escapes_user_text_and_shows_every_field(config: BeaconConfig):
     # mrkdwn and must carry no live markup from the user.
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["type"] == "plain_text"
     body = texts(blocks[1:])
-    assert "<!channel>" not in body and "<@U999>" not in body and "&lt;@U999&gt;" in body
+    assert "<!channel>" not in body and "<@U999> pls" in body  # people stay mentions
     fallback = card.fallback_text(make(), config)
     assert "<!channel>" not in fallback and "&lt;!channel&gt;" in fallback
     for label in (

@@ -8,15 +8,29 @@ from datetime import UTC, datetime
 from app.domain.models import is_api_actor
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+# A person or channel as Slack sends it in an escaped slash command (`@bob` typed arrives as
+# `<@UBOB|bob>`): kept as a mention, since naming someone in a note should read as a name.
+_MENTION = re.compile(r"<(@[UW][A-Z0-9]{2,20}|#C[A-Z0-9]{2,20})(\|[^<>&|]{0,80})?>")
 
 
 def escape(text: str) -> str:
-    """Neutralise mentions, broadcasts and links in user-supplied text.
+    """Neutralise broadcasts and links in user-supplied text; keep people and channels.
 
     Slack only parses `<...>` sequences as mentions/links, so escaping `&<>` stops
-    `<!channel>`, `<@U123>` and `<http://x|y>`; a zero-width space after `@` keeps a bare
-    `@here` from being linked by clients that still parse names.
+    `<!channel>`, `<!subteam^…>` and `<http://x|y>`; a zero-width space after `@` keeps a bare
+    `@here` from being linked by clients that still parse names. `<@U…|name>` and `<#C…|name>`
+    stay mentions.
     """
+    out, last = [], 0
+    for match in _MENTION.finditer(text):
+        out.append(_neutral(text[last : match.start()]))
+        out.append(f"<{match.group(1)}>")
+        last = match.end()
+    out.append(_neutral(text[last:]))
+    return "".join(out)
+
+
+def _neutral(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
 
