@@ -7,9 +7,12 @@ is set; a stored value the key cannot open stops start-up (`check_key`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,6 +195,24 @@ class InstallationStore(RedisStore, AsyncInstallationStore):
         """Raise SecretKeyError unless the sealer opens what is stored (start-up)."""
         for owner in (await self.owners())[:1]:
             await self._load(self.keys.installation_bot(owner))
+
+    async def changes(self, subscribed: asyncio.Event) -> AsyncIterator[str]:
+        """Every change any instance makes ('+owner' saved, '-owner' removed), as it happens;
+        `subscribed` is set once nothing more can be missed."""
+        pubsub = self.redis.pubsub()
+        try:
+            await pubsub.subscribe(self.keys.installations_changed())
+            subscribed.set()
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    yield str(message["data"])
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    async def close(self) -> None:
+        """Close the connection (multi-workspace mode: every cell's stores share it)."""
+        await self.redis.aclose()
 
     # --- deleting --------------------------------------------------------------------------
 

@@ -1,0 +1,56 @@
+"""beacon.yml's `workspaces:` section and the multi-workspace settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.config import load_config
+from app.settings import Mode, Settings, StartupError
+from tests.conftest import TEST_CONFIG
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "beacon.yml"
+    path.write_text(TEST_CONFIG + text)
+    return path
+
+
+def test_a_workspace_section_overrides_the_top_level_for_that_workspace(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, (
+        "workspaces:\n"
+        "  T0B:\n"
+        '    default_channel: "#b-incidents"\n'
+        "  Team C:\n"
+        "    services: {billing: {name: Billing}}\n"
+    )))
+    b = config.for_workspace("T0B")
+    assert b.default_channel == "#b-incidents"
+    assert b.services == config.services  # left out: the top level's
+    c = config.for_workspace("T0C", "team c")  # by name, any case
+    assert list(c.services) == ["billing"] and c.default_channel == "#incidents"
+    assert config.for_workspace("T0UNKNOWN", "Other") is config  # unknown: top-level defaults
+
+
+def test_a_bad_workspace_section_stops_start_up_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(StartupError) as info:
+        load_config(write(tmp_path, "workspaces:\n  T0B:\n    default_chanel: '#x'\n"))
+    assert "workspaces.T0B.default_chanel: unknown key" in str(info.value)
+    with pytest.raises(StartupError, match="workspaces.T0B: Input should be a valid dict"):
+        load_config(write(tmp_path, "workspaces:\n  T0B: 3\n"))
+
+
+def test_multi_workspace_mode_is_chosen_by_the_credentials() -> None:
+    multi = Settings(slack_client_id="1.2", slack_client_secret="s",
+                     slack_app_token="xapp-1-a")
+    assert multi.multi_workspace
+    multi.check_tokens()  # no bot token needed
+    assert multi.redirect_uri == "http://127.0.0.1:3000/slack/oauth_redirect"
+    assert multi.authorize_url == "https://slack.com/oauth/v2/authorize"
+    single = Settings(slack_client_id="1.2", slack_client_secret="s",
+                      slack_bot_token="xoxb-1", slack_app_token="xapp-1-a")
+    assert not single.multi_workspace  # a bot token: one workspace, exactly as before
+    http = Settings(slack_client_id="1.2", slack_client_secret="s", beacon_mode=Mode.HTTP)
+    with pytest.raises(StartupError, match="runs over Socket Mode"):
+        http.check_tokens()
