@@ -37,7 +37,7 @@ def test_a_bad_workspace_section_stops_start_up_with_its_path(tmp_path: Path) ->
     with pytest.raises(StartupError) as info:
         load_config(write(tmp_path, "workspaces:\n  T0B:\n    default_chanel: '#x'\n"))
     assert "workspaces.T0B.default_chanel: unknown key" in str(info.value)
-    with pytest.raises(StartupError, match="workspaces.T0B: Input should be a valid dict"):
+    with pytest.raises(StartupError, match=r"workspaces\.T0B: Input should be a valid dict"):
         load_config(write(tmp_path, "workspaces:\n  T0B: 3\n"))
 
 
