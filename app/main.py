@@ -165,10 +165,22 @@ class Runtime:
         self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)
         await self.handler.connect_async()
         await self.install.start()
+        self.api = await ApiServer.start_for(
+            None, s, beacon_for=self._beacon_of_workspace, config=config
+        )
+        if s.metrics_port:
+            log.warning("METRICS_PORT: /healthz and /metrics are not served in multi-workspace "
+                        "mode yet; use `python -m app doctor`")
         log.info(
             "Beacon is up over Socket Mode for %d workspace(s); add one at %s",
             len(self.cells.all()), install_url,
         )
+
+    async def _beacon_of_workspace(self, team_id: str) -> Beacon | None:
+        """The intake API's way to a workspace: the cell of an API token's team."""
+        assert self.cells is not None
+        cell = await self.cells.get(None, team_id, False)
+        return cell.beacon if cell else None
 
     async def _socket_connected(self) -> bool:
         return self.handler is not None and await self.handler.client.is_connected()

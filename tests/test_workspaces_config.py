@@ -54,3 +54,18 @@ def test_multi_workspace_mode_is_chosen_by_the_credentials() -> None:
     http = Settings(slack_client_id="1.2", slack_client_secret="s", beacon_mode=Mode.HTTP)
     with pytest.raises(StartupError, match="runs over Socket Mode"):
         http.check_tokens()
+
+
+def test_api_tokens_name_their_workspace() -> None:
+    from app.intake.server import ApiToken, check_api_settings, parse_tokens
+
+    assert parse_tokens("ci:s1@T0123, bare@T0456, plain, x:y@z") == [
+        ApiToken("ci", "s1", "T0123"),
+        ApiToken(None, "bare", "T0456"),
+        ApiToken(None, "plain", None),
+        ApiToken("x", "y@z", None),  # not a team id: part of the secret
+    ]
+    multi = Settings(slack_client_id="1.2", slack_client_secret="s", slack_app_token="xapp-1",
+                     api_port=8080, beacon_api_token="ci:s1@T0123,cron:s2")
+    with pytest.raises(StartupError, match="cron names no workspace"):
+        check_api_settings(multi)

@@ -118,6 +118,8 @@ async def multi(
         install_port=free_port(),
         beacon_secret_key=Fernet.generate_key().decode(),
         beacon_posts_per_second=0,
+        api_port=free_port(),
+        beacon_api_token=f"ops-a:secret-a@{A},ops-b:secret-b@{B}",
     )
     assert settings.multi_workspace
     runtime = Runtime(settings, clock=clock)
@@ -239,3 +241,30 @@ async def test_bad_state_and_replayed_code_get_a_clear_page(multi: Multi) -> Non
         state = next(c.value for c in browser.cookie_jar)
         async with browser.get(base, params={"state": state, "error": "access_denied"}) as page:
             assert "cancelled" in await page.text()
+
+
+async def test_an_api_token_creates_incidents_in_its_own_workspace(multi: Multi) -> None:
+    a_ws, b_ws = multi.emu.team(A), multi.emu.team(B)
+    api = f"http://127.0.0.1:{multi.settings.api_port}/api/v1/incidents"
+
+    async def create(secret: str, title: str) -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as http, http.post(
+            api, json={"title": title, "severity": "P3"},
+            headers={"Authorization": f"Bearer {secret}"},
+        ) as resp:
+            return resp.status, await resp.json()
+
+    # B is not installed yet: its token is told so, in JSON.
+    status, body = await create("secret-b", "Too early")
+    assert status == 403 and "not installed in workspace T0B" in body["error"]
+    await browser_install(multi, A)
+    await browser_install(multi, B)
+    status, body = await create("secret-b", "Disk full on b-db")
+    assert status == 201, body
+    assert body["incident"]["id"] == "INC-1"
+    card = await multi.card(b_ws, "b-incidents", "INC-1")
+    assert "Disk full on b-db" in card.all_text()
+    status, body = await create("secret-a", "Queue stuck")
+    assert status == 201 and body["incident"]["id"] == "INC-1"  # A's own first incident
+    assert "Queue stuck" in (await multi.card(a_ws, "incidents", "INC-1")).all_text()
+    assert "Queue stuck" not in str(b_ws.channels)
