@@ -158,6 +158,7 @@ class Cells:
             prefix=Keys(s.redis_prefix).for_workspace(key).prefix,
         )
         beacon.slack_connected = self.slack_connected
+        beacon.notifier.poster.team = beacon.channels.team = key  # named in their log lines
         await beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
         await beacon.stores.migrations.run_pending(self.clock.now())
         beacon.workers.start()

@@ -234,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if settings.beacon_mode is Mode.SOCKET and not (
             settings.slack_bot_token.strip() or settings.slack_app_token.strip()
+            or settings.slack_client_id.strip()
         ):
             # No tokens at all: a newcomer's first run. Partly set or malformed still stops.
             from app.cli import NO_TOKENS, run_sandbox

@@ -152,6 +152,14 @@ class Settings(BaseSettings):
 
     def check_tokens(self) -> None:
         """Raise StartupError naming the first missing or malformed token and how to get it."""
+        client_id, secret = self.slack_client_id.strip(), self.slack_client_secret.strip()
+        if not self.slack_bot_token.strip() and bool(client_id) != bool(secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise StartupError(
+                f"{missing} is not set: serving several workspaces needs both SLACK_CLIENT_ID "
+                f"and SLACK_CLIENT_SECRET ({APPS_PAGE} > your app > 'Basic Information' > 'App "
+                "Credentials'); for one workspace set SLACK_BOT_TOKEN instead."
+            )
         fields = [] if self.multi_workspace else ["slack_bot_token"]
         if self.multi_workspace and self.beacon_mode is not Mode.SOCKET:
             raise StartupError(

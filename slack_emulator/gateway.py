@@ -179,7 +179,8 @@ class Gateway:
             if channel is not None and name in POST_METHODS:
                 channel = self._call_channel(name, args)  # a DM the post just opened
             self.call_counts[(name, channel)] += 1
-        return Answer({"ok": True, **body})
+        # The scopes granted in the calling team (each team installed with its own).
+        return Answer({"ok": True, **body}, headers={"x-oauth-scopes": ",".join(ws.scopes)})
 
     def _team_of(self, token: str) -> tuple[Workspace, str] | str:
         """The team a token works in and its kind ('bot' or 'app'), or Slack's error."""

@@ -69,3 +69,24 @@ def test_api_tokens_name_their_workspace() -> None:
                      api_port=8080, beacon_api_token="ci:s1@T0123,cron:s2")
     with pytest.raises(StartupError, match="cron names no workspace"):
         check_api_settings(multi)
+
+
+def test_the_install_pages_ask_for_the_manifests_scopes_and_redirect() -> None:
+    from app.install.server import BOT_SCOPES
+    from app.ops.doctor import MANIFEST, manifest_scopes
+
+    assert list(BOT_SCOPES) == manifest_scopes()
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert manifest["oauth_config"]["redirect_urls"] == [Settings().redirect_uri]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+
+
+def test_half_the_oauth_credentials_stop_start_up_with_the_missing_one() -> None:
+    with pytest.raises(StartupError, match="SLACK_CLIENT_SECRET is not set"):
+        Settings(slack_client_id="1.2", slack_app_token="xapp-1-a").check_tokens()
+    with pytest.raises(StartupError, match="SLACK_APP_TOKEN is not set"):
+        Settings(slack_client_id="1.2", slack_client_secret="s").check_tokens()

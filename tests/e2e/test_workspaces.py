@@ -268,3 +268,32 @@ async def test_an_api_token_creates_incidents_in_its_own_workspace(multi: Multi)
     assert status == 201 and body["incident"]["id"] == "INC-1"  # A's own first incident
     assert "Queue stuck" in (await multi.card(a_ws, "incidents", "INC-1")).all_text()
     assert "Queue stuck" not in str(b_ws.channels)
+
+
+async def test_a_workspace_whose_token_stops_working_waits_alone_and_doctor_says_so(
+    multi: Multi, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from app.ops.doctor import diagnose
+
+    emu, alice, bert = multi.emu, multi.alice, multi.bert
+    a_ws, b_ws = emu.team(A), emu.team(B)
+    await browser_install(multi, A)
+    await browser_install(multi, B)
+    emu.oauth.uninstall(b_ws)  # revoked while Beacon was not told (no events)
+    await bert.slash_command("/incident", "create Lost in B --sev P3",
+                             channel=b_ws.channel_by_name("b-incidents").id)
+    await alice.slash_command("/incident", "create Fine in A --sev P3",
+                              channel=a_ws.channel_by_name("incidents").id)
+    await multi.card(a_ws, "incidents", "INC-1")  # A is not held up by B
+    await a_ws.wait_for(lambda: any(
+        "refuses workspace T0B's token (token_revoked)" in r.getMessage()
+        for r in caplog.records), 10)
+    assert not b_ws.messages("b-incidents")
+    # B's event is kept, pending, not given up.
+    pending = await multi.redis.xpending(f"beacon:{B}:v1:events:stream", "notifier")
+    assert pending["pending"] >= 1
+    lines = [c.line() for c in await diagnose(multi.settings)]
+    assert any(line.startswith("✗ workspace Team B (T0B): Slack rejected its token "
+                               "(token_revoked)") for line in lines), lines
+    assert any(line.startswith("✓ workspace Beacon Test (T0BEACON): bot token is valid")
+               for line in lines), lines

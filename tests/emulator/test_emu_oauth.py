@@ -59,7 +59,9 @@ async def test_install_a_second_team_by_oauth(emu: SlackEmulator) -> None:
     assert resp["scope"] == "chat:write,commands,channels:read"
     token = resp["access_token"]
     b = AsyncWebClient(token=token, base_url=emu.base_url)
-    assert (await b.auth_test())["team_id"] == "T0B"
+    who = await b.auth_test()
+    assert who["team_id"] == "T0B"
+    assert who.headers["x-oauth-scopes"] == "chat:write,commands,channels:read"  # B's grant
     # Each token sees its own team only.
     names = [c["name"] for c in (await b.conversations_list())["channels"]]
     assert names == ["b-incidents"]
