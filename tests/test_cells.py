@@ -88,3 +88,22 @@ async def test_a_reinstall_with_a_new_token_rebuilds_the_cell(cells: Cells) -> N
     await cells.open("E1", "TA", org_wide=True)
     ctx, result = await authorize(cells, "TA", org_wide=True)
     assert result["bot_token"] == "xoxb-new" and ctx["beacon"] is not old
+
+
+async def test_installs_and_removals_by_another_instance_are_followed(cells: Cells) -> None:
+    import asyncio
+
+    await cells.start()  # subscribed before it returns
+    other = InstallationStore(cells.redis, Keys(), sealer=Sealer())  # another instance's
+    await other.async_save(Installation(
+        app_id="A1", team_id="T9", team_name="Nine", bot_token="xoxb-9", bot_id="B9",
+        bot_user_id="U9BOT", user_id="UADMIN",
+    ))
+    async with asyncio.timeout(5):
+        while "T9" not in cells.cells:  # noqa: ASYNC110 - pub/sub delivery has no Event here
+            await asyncio.sleep(0.01)
+    assert cells.cells["T9"].beacon.stores.keys.prefix == "beacon:T9"
+    await other.async_delete_all(enterprise_id=None, team_id="T9")
+    async with asyncio.timeout(5):
+        while "T9" in cells.cells:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
