@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from app.cells import Cells
 from app.container import Beacon
 from app.ops.metrics import observe_envelope
 from listeners import register_listeners
+from listeners.context import WORKSPACES
 
 
 class BeaconApp(AsyncApp):
@@ -48,6 +54,51 @@ def build_app(
         _reuse_auth_test(app, auth_test)
     register_listeners(app, beacon)
     return app
+
+
+def build_multi_app(cells: Cells, *, client: AsyncWebClient, install_url: str) -> AsyncApp:
+    """Multi-workspace mode: Bolt authorizes each envelope from its workspace's cell, which
+    the listeners then find in the context as in single-workspace mode."""
+
+    # A plain function: Bolt passes the arguments it finds by name (a bound method's `self`
+    # confuses it).
+    async def authorize(
+        context: Any, enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult | None:
+        return await cells.authorize(
+            context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+        )
+
+    app = BeaconApp(
+        client=client,  # no token: each envelope gets its workspace's
+        authorize=authorize,  # type: ignore[arg-type]  # None refuses the envelope
+        request_verification_enabled=False,  # Socket Mode
+        logger=logging.getLogger("beacon.bolt"),
+        process_before_response=True,
+        user_facing_authorize_error_message=(
+            "Beacon is not installed in this workspace (any more): an admin can add it at "
+            f"{install_url}"
+        ),
+    )
+
+    app.use(_Workspaces(cells))
+    register_listeners(app, None)
+    return app
+
+
+class _Workspaces(AsyncMiddleware):
+    """Hands the registry to the listeners that add or remove workspaces (a class: a function
+    middleware makes Bolt build every listener argument per envelope)."""
+
+    def __init__(self, cells: Cells) -> None:
+        self.cells = cells
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        req.context[WORKSPACES] = self.cells
+        return await next()
 
 
 def _reuse_auth_test(app: AsyncApp, auth_test: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from app.approval_callbacks import CallbackSender
@@ -29,7 +30,9 @@ from app.home import HomePublisher
 from app.notifier import Notifier
 from app.notifier.retention import DeliveryThresholds, StreamRetention
 from app.scheduler import Scheduler, TimerWork
+from app.settings import Settings
 from app.slack.channels import ChannelResolver
+from app.slack.client import make_client
 from app.slack.directory import UserDirectory
 from app.slack.usergroups import UserGroups
 from app.store import Stores
@@ -68,6 +71,47 @@ class Beacon:
     # Set by the runtime: whether the Slack connection (Socket Mode) is up right now.
     slack_connected: Callable[[], Awaitable[bool]] | None = None
     status: StatusService | None = None  # built last: it reads slack_connected
+
+    @classmethod
+    def for_settings(
+        cls,
+        settings: Settings,
+        *,
+        config: BeaconConfig,
+        redis: Redis,
+        clock: Clock,
+        session: aiohttp.ClientSession,
+        token: str,
+        prefix: str,
+    ) -> Beacon:
+        """One Beacon as the environment sets it up: the whole process in single-workspace
+        mode, one workspace's (its token, its key prefix) in multi-workspace mode."""
+        s = settings
+        return cls.build(
+            config=config,
+            redis=redis,
+            clock=clock,
+            client=make_client(token, s.slack_api_url, clock=clock, session=session),
+            # The notifier's poster owns retries (one policy): its client retries nothing.
+            delivery_client=make_client(
+                token, s.slack_api_url, max_retries=0, rate_limit_retries=False, session=session
+            ),
+            listener_client=make_client(
+                token, s.slack_api_url, rate_limit_retries=False, session=session
+            ),
+            prefix=prefix,
+            instance_id=s.beacon_instance_id,
+            posts_per_second=s.beacon_posts_per_second,
+            reclaim_idle_ms=s.beacon_reclaim_idle_ms,
+            delivery=DeliveryThresholds.from_settings(s),
+            keep_acknowledged=s.beacon_outbox_keep_acknowledged,
+            storm=StormRules(
+                window_s=s.beacon_storm_window_s,
+                threshold=s.beacon_storm_threshold,
+                settle_s=s.beacon_storm_settle_s,
+            ),
+            callback_secret=s.beacon_callback_secret,
+        )
 
     @classmethod
     def build(

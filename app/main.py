@@ -13,21 +13,23 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
-from app.bolt import build_app
+from app.bolt import build_app, build_multi_app
+from app.cells import Cells
 from app.clock import Clock, SystemClock
-from app.config import load_config
+from app.config import BeaconConfig, load_config
 from app.container import Beacon
+from app.install.server import InstallServer, build_flow
 from app.intake.server import ApiServer, check_api_settings
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
-from app.notifier.retention import DeliveryThresholds
 from app.ops.logs import configure_logging
 from app.ops.metrics import Metrics, bind, unbind
 from app.ops.server import OpsServer
 from app.settings import Mode, Settings, StartupError, load_settings
 from app.slack.client import make_client
-from app.store.connect import connect
+from app.store.connect import Redis, connect
 from app.store.embedded import EmbeddedRedis
-from app.store.rollups import StormRules
+from app.store.installations import InstallationStore, OAuthStateStore, Sealer, SecretKeyError
+from app.store.keys import Keys
 
 log = logging.getLogger("beacon")
 
@@ -63,6 +65,10 @@ class Runtime:
         self.ops: OpsServer | None = None
         self.api: ApiServer | None = None
         self.session: aiohttp.ClientSession | None = None
+        # Multi-workspace mode: a Beacon per installed workspace, and the install pages.
+        self.cells: Cells | None = None
+        self.install: InstallServer | None = None
+        self.installations: InstallationStore | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -84,39 +90,18 @@ class Runtime:
         # One pooled HTTP session for every Web API call (slack_sdk opens one per call
         # otherwise: a TCP and TLS handshake each time).
         self.session = aiohttp.ClientSession()
-        self.beacon = Beacon.build(
+        if s.multi_workspace:
+            await self._start_workspaces(config, redis, self.session)
+            unbind(bound)
+            return
+        self.beacon = Beacon.for_settings(
+            s,
             config=config,
             redis=redis,
             clock=self.clock,
-            client=make_client(
-                s.slack_bot_token, s.slack_api_url, clock=self.clock, session=self.session
-            ),
-            # The notifier's poster owns retries (one policy): its client retries nothing.
-            delivery_client=make_client(
-                s.slack_bot_token,
-                s.slack_api_url,
-                max_retries=0,
-                rate_limit_retries=False,
-                session=self.session,
-            ),
-            listener_client=make_client(
-                s.slack_bot_token,
-                s.slack_api_url,
-                rate_limit_retries=False,
-                session=self.session,
-            ),
+            session=self.session,
+            token=s.slack_bot_token,
             prefix=s.redis_prefix,
-            instance_id=s.beacon_instance_id,
-            posts_per_second=s.beacon_posts_per_second,
-            reclaim_idle_ms=s.beacon_reclaim_idle_ms,
-            delivery=DeliveryThresholds.from_settings(s),
-            keep_acknowledged=s.beacon_outbox_keep_acknowledged,
-            storm=StormRules(
-                window_s=s.beacon_storm_window_s,
-                threshold=s.beacon_storm_threshold,
-                settle_s=s.beacon_storm_settle_s,
-            ),
-            callback_secret=s.beacon_callback_secret,
         )
         who = await check_slack(self.beacon)
         log.info("connected to Slack as %s in %s", who.get("user"), who.get("team"))
@@ -146,7 +131,63 @@ class Runtime:
         self.api = await ApiServer.start_for(self.beacon, s)
         unbind(bound)
 
+    async def _start_workspaces(
+        self, config: BeaconConfig, redis: Redis, session: aiohttp.ClientSession
+    ) -> None:
+        """Multi-workspace mode: the install pages, a cell per installed workspace, and one
+        Socket Mode connection whose envelopes Bolt authorizes from the cells."""
+        s = self.settings
+        keys = Keys(s.redis_prefix)
+        try:
+            self.installations = installations = InstallationStore(
+                redis, keys, sealer=Sealer.from_key(s.beacon_secret_key)
+            )
+            await installations.check_key()
+        except SecretKeyError as exc:
+            raise StartupError(str(exc)) from None
+        self.cells = Cells(
+            settings=s, config=config, redis=redis, installations=installations,
+            clock=self.clock, session=session,
+        )
+        self.cells.slack_connected = self._socket_connected
+        flow = build_flow(
+            s, installations, OAuthStateStore(redis, keys),
+            make_client("", s.slack_api_url, session=session), self.cells.installed,
+        )
+        self.install = InstallServer(flow, s.install_host, s.install_port)
+        install_url = f"http://{s.install_host}:{s.install_port}{flow.install_path}"
+        self.app = build_multi_app(
+            self.cells,
+            client=make_client("", s.slack_api_url, rate_limit_retries=False, session=session),
+            install_url=install_url,
+        )
+        await self.cells.start()
+        self.handler = AsyncSocketModeHandler(self.app, s.slack_app_token)
+        await self.handler.connect_async()
+        await self.install.start()
+        self.api = await ApiServer.start_for(
+            None, s, beacon_for=self._beacon_of_workspace, config=config
+        )
+        if s.metrics_port:
+            log.warning("METRICS_PORT: /healthz and /metrics are not served in multi-workspace "
+                        "mode yet; use `python -m app doctor`")
+        log.info(
+            "Beacon is up over Socket Mode for %d workspace(s); add one at %s",
+            len(self.cells.all()), install_url,
+        )
+
+    async def _beacon_of_workspace(self, team_id: str) -> Beacon | None:
+        """The intake API's way to a workspace: the cell of an API token's team."""
+        assert self.cells is not None
+        cell = await self.cells.get(None, team_id, False)
+        return cell.beacon if cell else None
+
+    async def _socket_connected(self) -> bool:
+        return self.handler is not None and await self.handler.client.is_connected()
+
     async def stop(self) -> None:
+        if self.install is not None:
+            await self.install.stop()
         if self.api is not None:
             await self.api.stop()
         if self.ops is not None:
@@ -159,6 +200,10 @@ class Runtime:
         if self.beacon is not None:
             await self.beacon.workers.stop()
             await self.beacon.stores.close()
+        if self.cells is not None:
+            await self.cells.stop()
+        if self.installations is not None:  # multi-workspace mode: the cells share its Redis
+            await self.installations.close()
         if self.session is not None:
             await self.session.close()
         if self.embedded is not None:
@@ -189,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if settings.beacon_mode is Mode.SOCKET and not (
             settings.slack_bot_token.strip() or settings.slack_app_token.strip()
+            or settings.slack_client_id.strip()
         ):
             # No tokens at all: a newcomer's first run. Partly set or malformed still stops.
             from app.cli import NO_TOKENS, run_sandbox

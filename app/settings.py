@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     slack_app_token: str = ""
     slack_signing_secret: str = ""
     slack_api_url: str = SLACK_API_DEFAULT
+    # Multi-workspace mode: client id and secret (and SLACK_APP_TOKEN) set, no SLACK_BOT_TOKEN.
+    # Admins add a workspace at http://INSTALL_HOST:INSTALL_PORT/slack/install; each
+    # installation is kept in Redis (tokens encrypted when BEACON_SECRET_KEY is set).
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    # Where the admin's browser reaches /slack/oauth_redirect, when not INSTALL_HOST:PORT.
+    slack_redirect_uri: str = ""
+    install_port: int = Field(default=3000, ge=1, le=65535)
+    install_host: str = "127.0.0.1"
+    beacon_secret_key: str = ""
     redis_url: str | None = None
     redis_prefix: str = "beacon"
     # Sentinel instead of REDIS_URL: "host:port,host:port"; Beacon follows failovers.
@@ -121,9 +131,41 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return upper
 
+    @property
+    def multi_workspace(self) -> bool:
+        """OAuth credentials and no bot token: Beacon serves every workspace installed."""
+        return bool(
+            self.slack_client_id.strip() and self.slack_client_secret.strip()
+            and not self.slack_bot_token.strip()
+        )
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.slack_redirect_uri or (
+            f"http://{self.install_host}:{self.install_port}/slack/oauth_redirect"
+        )
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's OAuth page, next to SLACK_API_URL (the emulator's in tests)."""
+        return self.slack_api_url.removesuffix("api/") + "oauth/v2/authorize"
+
     def check_tokens(self) -> None:
         """Raise StartupError naming the first missing or malformed token and how to get it."""
-        fields = ["slack_bot_token"]
+        client_id, secret = self.slack_client_id.strip(), self.slack_client_secret.strip()
+        if not self.slack_bot_token.strip() and bool(client_id) != bool(secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise StartupError(
+                f"{missing} is not set: serving several workspaces needs both SLACK_CLIENT_ID "
+                f"and SLACK_CLIENT_SECRET ({APPS_PAGE} > your app > 'Basic Information' > 'App "
+                "Credentials'); for one workspace set SLACK_BOT_TOKEN instead."
+            )
+        fields = [] if self.multi_workspace else ["slack_bot_token"]
+        if self.multi_workspace and self.beacon_mode is not Mode.SOCKET:
+            raise StartupError(
+                "SLACK_CLIENT_ID without SLACK_BOT_TOKEN starts multi-workspace mode, which runs "
+                "over Socket Mode: unset BEACON_MODE (or set it to socket)."
+            )
         if self.beacon_mode is Mode.SOCKET:
             fields.append("slack_app_token")
         for field in fields:

@@ -8,7 +8,7 @@ from listeners.errors import handle_error
 from listeners.middleware import make_middleware
 
 
-def register_listeners(app: AsyncApp, beacon: Beacon) -> None:
+def register_listeners(app: AsyncApp, beacon: Beacon | None) -> None:
     app.use(make_middleware(beacon))
     commands.register(app)
     actions.register(app)

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from app.cells import Cells
     from app.container import Beacon
 
-BEACON = "beacon"
+BEACON = "beacon"  # the envelope's Beacon (its workspace's cell in multi-workspace mode)
+WORKSPACES = "workspaces"  # multi-workspace mode: app/cells.Cells
 
 
 def beacon_of(context: Any) -> Beacon:
     return context[BEACON]
+
+
+def workspaces_of(context: Any) -> Cells | None:
+    return context.get(WORKSPACES)
 
 
 def user_of(body: dict[str, Any]) -> str:

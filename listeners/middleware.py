@@ -43,7 +43,8 @@ class BeaconMiddleware(AsyncMiddleware):
     is most of what this middleware would otherwise cost.
     """
 
-    def __init__(self, beacon: Beacon) -> None:
+    def __init__(self, beacon: Beacon | None) -> None:
+        # None in multi-workspace mode: authorize (app/cells.py) put the envelope's cell in.
         self.beacon = beacon
         # One counted client per (token, team) for the runtime's life. Bolt already builds a
         # plain client per envelope; wrapping it in another one per envelope cost ~7% of the
@@ -59,7 +60,9 @@ class BeaconMiddleware(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
         context, body = req.context, req.body
-        context[BEACON] = self.beacon
+        if self.beacon is not None:
+            context[BEACON] = self.beacon
+        beacon: Beacon | None = context.get(BEACON)
         key = (context.client.token, context.team_id)
         client = self.clients.get(key)
         if client is None:
@@ -69,10 +72,10 @@ class BeaconMiddleware(AsyncMiddleware):
         fingerprint = envelope_fingerprint(body)
         # trigger_id / event_id are unique per user action, so a second sighting is Slack
         # redelivering something already handled: ack it, act no more.
-        if fingerprint and not await self.beacon.stores.cache.first_seen(fingerprint):
+        if fingerprint and beacon and not await beacon.stores.cache.first_seen(fingerprint):
             return BoltResponse(status=200, body="")
         return await next()
 
 
-def make_middleware(beacon: Beacon) -> BeaconMiddleware:
+def make_middleware(beacon: Beacon | None) -> BeaconMiddleware:
     return BeaconMiddleware(beacon)

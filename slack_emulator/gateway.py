@@ -54,8 +54,10 @@ class Answer:
 class Gateway:
     """The Web API's front: who may call, test faults, rate limits; records every call."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, teams: dict[str, Workspace] | None = None) -> None:
         self.workspace = workspace
+        # Every team the app can be installed in (the first one, `workspace`, by default).
+        self.teams = teams if teams is not None else {workspace.team_id: workspace}
         self.calls: list[ApiCall] = []
         # Emulated Slack rate limits (off unless rate_limits=True / enable_rate_limits()).
         self.rate_limited: list[RateLimitHit] = []
@@ -137,14 +139,14 @@ class Gateway:
 
     async def call(self, name: str, args: dict[str, Any], token: str | None) -> Answer:
         """One Web API call, answered as Slack would."""
-        ws = self.workspace
         self.calls.append(ApiCall(name, args, token, time.time()))
-        ws.notify()
+        self.workspace.notify()
         if not token:
             return Answer({"ok": False, "error": "not_authed"})
-        kind = {ws.bot_token: "bot", ws.app_token: "app"}.get(token)
-        if kind is None:
-            return Answer({"ok": False, "error": "invalid_auth"})
+        found = self._team_of(token)
+        if isinstance(found, str):
+            return Answer({"ok": False, "error": found})
+        ws, kind = found
         failures = self._failures.get(name)
         if failures:
             failure = failures[0]
@@ -177,7 +179,19 @@ class Gateway:
             if channel is not None and name in POST_METHODS:
                 channel = self._call_channel(name, args)  # a DM the post just opened
             self.call_counts[(name, channel)] += 1
-        return Answer({"ok": True, **body})
+        # The scopes granted in the calling team (each team installed with its own).
+        return Answer({"ok": True, **body}, headers={"x-oauth-scopes": ",".join(ws.scopes)})
+
+    def _team_of(self, token: str) -> tuple[Workspace, str] | str:
+        """The team a token works in and its kind ('bot' or 'app'), or Slack's error."""
+        for ws in self.teams.values():
+            if token == ws.app_token:
+                return ws, "app"
+            if token == ws.bot_token and ws.installed:
+                return ws, "bot"
+            if token in ws.revoked_tokens:
+                return "token_revoked"
+        return "invalid_auth"
 
     def _call_channel(self, method: str, args: dict[str, Any]) -> str | None:
         """The conversation a call is about: for chat.postMessage the id the method resolves the
@@ -195,14 +209,16 @@ class Gateway:
 
     def response_url(self, rid: str) -> ResponseUrl | None:
         """The response_url with that id while it can still be used."""
-        ru = self.workspace.response_urls.get(rid)
+        ru = next(
+            (t.response_urls[rid] for t in self.teams.values() if rid in t.response_urls), None
+        )
         if ru is None or ru.uses_left <= 0 or time.monotonic() > ru.expires_at:
             return None
         return ru
 
     def respond(self, ru: ResponseUrl, body: dict[str, Any]) -> tuple[int, str]:
         """The app's reply to a response_url: (HTTP status, text) as Slack answers it."""
-        ws = self.workspace
+        ws = self.teams.get(ru.team_id, self.workspace)
         ru.uses_left -= 1
         self.calls.append(ApiCall("response_url", body, None, time.time()))
         text = str(body.get("text") or "")[:40_000]
@@ -242,7 +258,7 @@ class Gateway:
         return 200, "ok"
 
     def _original(self, ru: ResponseUrl) -> Message | None:
-        ws = self.workspace
+        ws = self.teams.get(ru.team_id, self.workspace)
         if ru.message_ts is None:
             return None
         msg = ws.message(ru.channel_id, ru.message_ts)
@@ -255,7 +271,7 @@ class Gateway:
 
     def upload(self, file_id: str, content: bytes) -> tuple[int, str]:
         """Step 2 of files upload v2: the bytes, posted to the URL getUploadURLExternal gave."""
-        entry = self.workspace.files.get(file_id)
+        entry = next((t.files[file_id] for t in self.teams.values() if file_id in t.files), None)
         if entry is None or entry.get("content") is not None:
             return 404, "unknown or used upload URL"
         entry["content"] = content

@@ -8,9 +8,12 @@ socketmode.SocketMode) and keeps their API reachable from one object, as tests u
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import json
 import logging
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -20,6 +23,7 @@ from aiohttp import web
 from .driver import SlackUser
 from .gateway import Answer, Gateway, RateLimitHit
 from .models import Ack, ApiCall, Channel, User, View
+from .oauth import OAuth, Page
 from .socketmode import SocketMode
 from .state import ResponseUrl, Trigger, Workspace
 
@@ -90,6 +94,9 @@ class SlackEmulator:
         rate_limits: bool = False,
         now: Callable[[], float] | None = None,
         slash_commands: Iterable[Mapping[str, Any]] = (),
+        client_id: str = "1111.2222",
+        client_secret: str = "emulator-client-secret",
+        redirect_urls: list[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -106,15 +113,25 @@ class SlackEmulator:
             trigger_ttl=trigger_ttl,
             origin=f"http://{host}:{port}",
         )
-        for entry in slash_commands:  # the manifest's features.slash_commands
+        self.slash_commands = list(slash_commands)  # the manifest's features.slash_commands
+        for entry in self.slash_commands:
             self.workspace.declare_command(entry["command"], entry.get("should_escape", False))
-        self.gateway = Gateway(self.workspace)
+        # Every team the app may be installed in; the first is `workspace`, installed.
+        self.teams: dict[str, Workspace] = {team_id: self.workspace}
+        self.gateway = Gateway(self.workspace, self.teams)
         self.socket = SocketMode(
             self.workspace,
             ack_timeout=ack_timeout,
             event_retry_delays=event_retry_delays,
             max_connections=max_connections,
             disconnect_grace=disconnect_grace,
+            teams=self.teams,
+        )
+        self.oauth = OAuth(
+            self.teams,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_urls=redirect_urls,
         )
         self._runner: web.AppRunner | None = None
         if rate_limits:
@@ -127,6 +144,8 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._on_api)
         app.router.add_post("/response/{rid}", self._on_response_url)
         app.router.add_post("/upload/{file_id}", self._on_upload)
+        app.router.add_get("/oauth/v2/authorize", self._on_authorize)
+        app.router.add_get("/oauth/v2/authorize/approve", self._on_approve)
         app.router.add_get("/link/", self.socket.on_link)
         app.router.add_get("/link", self.socket.on_link)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
@@ -160,9 +179,84 @@ class SlackEmulator:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/api/"
 
-    def user(self, name_or_id: str) -> SlackUser:
-        """A driver acting as that human user."""
-        return SlackUser(self.workspace, self.socket, self.workspace.find_user(name_or_id))
+    def user(self, name_or_id: str, team: str | None = None) -> SlackUser:
+        """A driver acting as that human user (of the first team, or of `team`)."""
+        ws = self.team(team) if team else self.workspace
+        return SlackUser(ws, self.socket, ws.find_user(name_or_id))
+
+    # --- more teams, installed by OAuth ----------------------------------------------------
+
+    def add_team(
+        self,
+        team_id: str,
+        team_name: str,
+        team_domain: str | None = None,
+        *,
+        installed: bool = False,
+        enterprise_id: str | None = None,
+    ) -> Workspace:
+        """Another workspace of this Slack, with its own bot user, people and channels; the
+        app gets a bot token for it when installed (`installed=True`, or through OAuth)."""
+        main = self.workspace
+        ws = Workspace(
+            bot_token=f"xoxb-{team_id}-uninstalled",
+            app_token=main.app_token,
+            team_id=team_id,
+            team_domain=team_domain or team_id.lower(),
+            team_name=team_name,
+            bot_user_id=f"U{team_id}BOT",
+            bot_id=f"B{team_id}",
+            app_id=main.app_id,
+            scopes=main.scopes,
+            trigger_ttl=main.trigger_ttl,
+            origin=main.origin,
+            hub=main.hub,
+            installed=False,
+            enterprise_id=enterprise_id,
+        )
+        ws.commands = dict(main.commands)  # one app, one manifest: the same slash commands
+        self.teams[team_id] = ws
+        if installed:
+            self.oauth.install(ws, main.scopes)
+        return ws
+
+    def team(self, team_id: str) -> Workspace:
+        try:
+            return self.teams[team_id]
+        except KeyError:
+            raise KeyError(f"no team {team_id!r}; have {list(self.teams)}") from None
+
+    async def uninstall(self, team_id: str) -> None:
+        """The app is removed from a team: its token is revoked, then Slack sends
+        tokens_revoked and app_uninstalled over Socket Mode, as it does."""
+        ws = self.team(team_id)
+        self.oauth.uninstall(ws)
+        now = time.time()
+        events: list[dict[str, Any]] = [
+            {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [ws.bot_user_id]}},
+            {"type": "app_uninstalled"},
+        ]
+        for event in events:
+            payload = {
+                "token": "verification-token",
+                "team_id": ws.team_id,
+                "enterprise_id": ws.enterprise_id,
+                "api_app_id": ws.app_id,
+                "event": {**event, "event_ts": f"{now:.6f}"},
+                "type": "event_callback",
+                "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
+                "event_time": int(now),
+                "authorizations": [
+                    {
+                        "enterprise_id": ws.enterprise_id,
+                        "team_id": ws.team_id,
+                        "user_id": ws.bot_user_id,
+                        "is_bot": True,
+                        "is_enterprise_install": False,
+                    }
+                ],
+            }
+            await self.socket.deliver("events_api", payload)
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -191,9 +285,26 @@ class SlackEmulator:
         name = request.match_info["method"]
         args = await self._read_args(request)
         auth = request.headers.get("Authorization", "")
+        if name == "oauth.v2.access":  # the app's client id and secret, not a token
+            if auth.startswith("Basic "):
+                raw = base64.b64decode(auth[6:].strip()).decode(errors="replace")
+                args["client_id"], _, args["client_secret"] = raw.partition(":")
+            self.gateway.calls.append(ApiCall(name, {"code": args.get("code")}, None, time.time()))
+            return web.json_response(self.oauth.access(args))
         field_token = args.pop("token", None)
         token = auth[7:].strip() if auth.startswith("Bearer ") else field_token
         return self._json(await self.gateway.call(name, args, token))
+
+    def _page(self, page: Page) -> web.Response:
+        if page.location is not None:
+            return web.Response(status=page.status, headers={"Location": page.location})
+        return web.Response(status=page.status, text=page.body, content_type="text/html")
+
+    async def _on_authorize(self, request: web.Request) -> web.Response:
+        return self._page(self.oauth.authorize_page(dict(request.query)))
+
+    async def _on_approve(self, request: web.Request) -> web.Response:
+        return self._page(self.oauth.approve(dict(request.query)))
 
     async def _on_response_url(self, request: web.Request) -> web.Response:
         ru = self.gateway.response_url(request.match_info["rid"])

@@ -54,8 +54,10 @@ class SocketMode:
         event_retry_delays: Sequence[float],
         max_connections: int,
         disconnect_grace: float,
+        teams: dict[str, Workspace] | None = None,
     ) -> None:
         self.workspace = workspace
+        self.teams = teams if teams is not None else {workspace.team_id: workspace}
         self.ack_timeout = ack_timeout
         # Delay before retry n (1-based) of an un-acked events_api envelope; len = max retries.
         self.event_retry_delays = list(event_retry_delays)
@@ -163,7 +165,7 @@ class SocketMode:
         """A slash-command ack with a body is shown like a response_url reply, at ack time."""
         if not (body.get("text") or body.get("blocks") or body.get("attachments")):
             return
-        ws = self.workspace
+        ws = self.teams.get(command.get("team_id", ""), self.workspace)
         cid, uid = command.get("channel_id", ""), command.get("user_id", "")
         text = str(body.get("text") or "")
         if body.get("response_type") == "in_channel" and cid in ws.channels:

@@ -56,6 +56,23 @@ class ResponseUrl:
     message_ts: str | None
     expires_at: float
     uses_left: int = 5
+    team_id: str = ""
+
+
+class Hub:
+    """What every team of one emulated Slack shares: ids and ts that never repeat across
+    teams, and one change signal, so a wait_for on any team wakes on every change."""
+
+    def __init__(self) -> None:
+        self.changed = asyncio.Event()
+        self.id_seq = 0
+        self.ts_sec = 0
+        self.ts_seq = 0
+
+    def notify(self) -> None:
+        # A fresh Event per generation avoids missed wake-ups.
+        self.changed.set()
+        self.changed = asyncio.Event()
 
 
 class Workspace:
@@ -75,6 +92,9 @@ class Workspace:
         scopes: Iterable[str] | None,  # None: DEFAULT_SCOPES
         trigger_ttl: float,
         origin: str,
+        hub: Hub | None = None,
+        installed: bool = True,
+        enterprise_id: str | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -103,10 +123,11 @@ class Workspace:
 
         self._ephemerals: dict[tuple[str, str], list[Message]] = {}
         self._dms: dict[str, str] = {}
-        self._id_seq = 0
-        self._ts_sec = 0
-        self._ts_seq = 0
-        self._changed = asyncio.Event()
+        self.hub = hub or Hub()
+        # Whether the app is installed here: its bot token works only while it is.
+        self.installed = installed
+        self.enterprise_id = enterprise_id
+        self.revoked_tokens: set[str] = set()
 
         self.users[bot_user_id] = User(
             bot_user_id, "beacon", "Beacon", None, is_bot=True, team_id=team_id
@@ -115,14 +136,15 @@ class Workspace:
     # --- workspace setup -------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
-        self._id_seq += 1
-        return f"{prefix}{self._id_seq:08X}"
+        self.hub.id_seq += 1
+        return f"{prefix}{self.hub.id_seq:08X}"
 
     def next_ts(self) -> str:
         # Seconds never go backwards and the counter always grows: ts is strictly increasing.
-        self._ts_sec = max(self._ts_sec, int(time.time()))
-        self._ts_seq += 1
-        return f"{self._ts_sec}.{self._ts_seq:06d}"
+        hub = self.hub
+        hub.ts_sec = max(hub.ts_sec, int(time.time()))
+        hub.ts_seq += 1
+        return f"{hub.ts_sec}.{hub.ts_seq:06d}"
 
     def add_user(
         self,
@@ -218,9 +240,8 @@ class Workspace:
     # --- state mutation used by handlers and driver ----------------------------------------
 
     def notify(self) -> None:
-        """Wake every wait_for(); a fresh Event per generation avoids missed wake-ups."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        """Wake every wait_for() (on every team of this Slack)."""
+        self.hub.notify()
 
     def post_message(
         self,
@@ -308,15 +329,15 @@ class Workspace:
         return sorted(out, key=lambda m: m.ts)
 
     def issue_trigger(self, user_id: str) -> str:
-        tid = f"{int(time.time() * 1000)}.{self._id_seq + 1}.{uuid.uuid4().hex}"
-        self._id_seq += 1
+        self.hub.id_seq += 1
+        tid = f"{int(time.time() * 1000)}.{self.hub.id_seq}.{uuid.uuid4().hex}"
         self.triggers[tid] = Trigger(user_id, time.monotonic())
         return tid
 
     def new_response_url(self, user_id: str, channel_id: str, message_ts: str | None) -> str:
         rid = str(uuid.uuid4())
         self.response_urls[rid] = ResponseUrl(
-            user_id, channel_id, message_ts, time.monotonic() + 1800
+            user_id, channel_id, message_ts, time.monotonic() + 1800, team_id=self.team_id
         )
         return f"{self.origin}/response/{rid}"
 
@@ -406,7 +427,7 @@ class Workspace:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            event = self._changed
+            event = self.hub.changed
             result = predicate()
             if inspect.isawaitable(result):
                 result = await result

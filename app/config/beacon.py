@@ -53,6 +53,10 @@ class BeaconConfig(Strict):
     role_nudge_minutes: int = Field(default=10, ge=0)  # 0: never nudge
     role_nudge_for: frozenset[Severity] = frozenset({"P1", "P2"})
     timeline_emoji: str = "pushpin"
+    # Multi-workspace mode: team id (or team name) -> settings of this file for that workspace
+    # only; what a section leaves out comes from the top level. Checked when the file loads.
+    workspaces: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    _workspaces: dict[str, BeaconConfig] = PrivateAttr(default_factory=dict)
 
     _roles = field_validator("roles")(classmethod(lambda cls, v: check_roles(v)))
     _emoji = field_validator("timeline_emoji")(classmethod(lambda cls, v: check_emoji(v)))
@@ -107,6 +111,16 @@ class BeaconConfig(Strict):
     def loaded_templates(self) -> dict[str, list[dict[str, Any]]]:
         return self._templates
 
+    def for_workspace(self, team_id: str, team_name: str | None = None) -> BeaconConfig:
+        """The config of one workspace: its section (by id, else by name), else the top level."""
+        found = self._workspaces.get(team_id)
+        if found is None and team_name:
+            name = team_name.casefold()
+            found = next(
+                (c for k, c in self._workspaces.items() if k.casefold() == name), None
+            )
+        return found or self
+
     def severity(self, key: str) -> SeverityConfig:
         return self.severities[key]
 
@@ -131,6 +145,19 @@ def load_config(path: Path) -> BeaconConfig:
         raise StartupError(yaml_problem(path, exc)) from None
     if not isinstance(raw, dict):
         raise StartupError(f"{path}: the top level must be a mapping (key: value lines)")
+    config = _validate(raw, path, ())
+    for key, section in config.workspaces.items():
+        if not isinstance(section, dict) or "workspaces" in section:
+            raise StartupError(
+                f"{path}: workspaces.{key}: must be a mapping of this file's settings for that "
+                "workspace (without another workspaces:)"
+            )
+        top = {k: v for k, v in raw.items() if k != "workspaces"}
+        config._workspaces[key] = _validate({**top, **section}, path, ("workspaces", key))
+    return config
+
+
+def _validate(raw: dict[str, Any], path: Path, at: tuple[str, ...]) -> BeaconConfig:
     try:
         config = BeaconConfig.model_validate(raw)
     except ValidationError as exc:
@@ -141,7 +168,8 @@ def load_config(path: Path) -> BeaconConfig:
                 msg = "unknown key: remove it or check its spelling"
             for part in msg.split("\n"):
                 # cross-reference problems name their own path
-                where = f"{_path_of(err['loc'])}: " if err["loc"] else ""
+                loc = (*at, *err["loc"])
+                where = f"{_path_of(loc)}: " if loc else ""
                 lines.append(f"{path}: {where}{part}")
         raise StartupError("\n".join(lines)) from None
     return attach(config, path)  # runbooks and templates, each problem with file and line

@@ -48,6 +48,7 @@ MAX_HEADERS = 128
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 BEACON_KEY: web.AppKey[Beacon] = web.AppKey("beacon")
+REQUEST_BEACON_KEY = "beacon"  # multi-workspace mode: the token's workspace's, per request
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("settings")
 ACTOR_KEY = web.RequestKey("api_actor", str)
 
@@ -120,7 +121,8 @@ def set_app_value(app: web.Application, key: str, value: Any) -> None:
 
 
 def beacon_of(request: web.Request) -> Beacon:
-    return request.app[BEACON_KEY]
+    beacon: Beacon | None = request.get(REQUEST_BEACON_KEY)
+    return beacon if beacon is not None else request.app[BEACON_KEY]
 
 
 def actor_of(request: web.Request) -> str:

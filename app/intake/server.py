@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from app.config import BeaconConfig
 from app.domain.errors import BeaconError
 from app.domain.refusals import RefusalCode
 from app.intake.connections import ApiLimits, ApiRunner, drop_after_response
@@ -26,6 +28,7 @@ from app.intake.http import (
     COMMON_ERRORS,
     JSON_LIMITS,
     MAX_BODY_BYTES,
+    REQUEST_BEACON_KEY,
     SETTINGS_KEY,
     ApiError,
     api_error,
@@ -41,6 +44,9 @@ from app.settings import StartupError
 if TYPE_CHECKING:
     from app.container import Beacon
     from app.settings import Settings
+
+# Multi-workspace mode: a team id -> that workspace's Beacon, None when it is not installed.
+BeaconFor = Callable[[str], Awaitable["Beacon | None"]]
 
 __all__ = [
     "ROUTE_MODULES",
@@ -68,6 +74,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class ApiToken:
     name: str | None
     secret: str
+    workspace: str | None = None  # multi-workspace mode: the team id its incidents land in
 
     @property
     def actor(self) -> str:
@@ -75,15 +82,26 @@ class ApiToken:
 
 
 def parse_tokens(raw: str) -> list[ApiToken]:
-    """BEACON_API_TOKEN: 'secret' or 'name:secret', comma-separated."""
+    """BEACON_API_TOKEN: 'secret' or 'name:secret', comma-separated; '@T0123' after one names
+    the workspace it belongs to (multi-workspace mode)."""
     tokens = []
     for part in raw.split(","):
         part = part.strip()
+        workspace = None
+        found = _WORKSPACE.search(part)
+        if found:
+            workspace, part = found.group(1), part[: found.start()]
         if not part:
             continue
         name, sep, secret = part.partition(":")
-        tokens.append(ApiToken(name.strip(), secret.strip()) if sep else ApiToken(None, part))
+        tokens.append(
+            ApiToken(name.strip(), secret.strip(), workspace) if sep
+            else ApiToken(None, part, workspace)
+        )
     return [t for t in tokens if t.secret]
+
+
+_WORKSPACE = re.compile(r"@([TE][A-Z0-9]{2,})$")
 
 
 def check_api_settings(settings: Settings) -> None:
@@ -92,6 +110,13 @@ def check_api_settings(settings: Settings) -> None:
         raise StartupError(
             f"API_PORT is {settings.api_port} but BEACON_API_TOKEN is not set: set it to one or "
             "more tokens (name:secret, comma-separated), or set API_PORT=0 to turn the API off"
+        )
+    unplaced = [t.name or "(unnamed)" for t in parse_tokens(settings.beacon_api_token)
+                if not t.workspace]
+    if settings.api_port and settings.multi_workspace and unplaced:
+        raise StartupError(
+            f"BEACON_API_TOKEN: {', '.join(unplaced)} names no workspace: in multi-workspace "
+            "mode each token ends with its workspace's team id, e.g. name:secret@T0123"
         )
 
 
@@ -103,7 +128,9 @@ def _match(tokens: list[ApiToken], given: str) -> ApiToken | None:
     return found
 
 
-def _auth_middleware(tokens: list[ApiToken]) -> Callable[..., Awaitable[web.StreamResponse]]:
+def _auth_middleware(
+    tokens: list[ApiToken], beacon_for: BeaconFor | None
+) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX) or request.path in PUBLIC_PATHS:
@@ -120,6 +147,15 @@ def _auth_middleware(tokens: list[ApiToken]) -> Callable[..., Awaitable[web.Stre
         if token is None:
             return api_error(403, "That API token is not one of BEACON_API_TOKEN's; check it.")
         request[ACTOR_KEY] = token.actor
+        if beacon_for is not None:  # multi-workspace mode: the token's workspace's Beacon
+            beacon = await beacon_for(token.workspace or "")
+            if beacon is None:
+                return api_error(
+                    403,
+                    f"Beacon is not installed in workspace {token.workspace}, the one API token "
+                    f"'{token.name or ''}' belongs to: install it at /slack/install first.",
+                )
+            request[REQUEST_BEACON_KEY] = beacon
         return await handler(request)
 
     return auth
@@ -288,19 +324,28 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_api(beacon: Beacon, settings: Settings) -> web.Application:
-    """The API application; route modules find the Beacon as request.app["beacon"]."""
+def build_api(
+    beacon: Beacon | None,
+    settings: Settings,
+    *,
+    beacon_for: BeaconFor | None = None,
+    config: BeaconConfig | None = None,
+) -> web.Application:
+    """The API application; route modules find the Beacon with http.beacon_of(request): the
+    process's, or in multi-workspace mode (`beacon_for`) the one of the token's workspace."""
     tokens = parse_tokens(settings.beacon_api_token)
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[_errors, _size, _auth_middleware(tokens)],
+        middlewares=[_errors, _size, _auth_middleware(tokens, beacon_for)],
     )
-    app[BEACON_KEY] = beacon
     app[SETTINGS_KEY] = settings
+    services = beacon.config.services if beacon else (config.services if config else {})
     app[OPENAPI_KEY] = openapi_document(
-        beacon.config.services, callbacks=bool(settings.beacon_callback_secret)
+        services, callbacks=bool(settings.beacon_callback_secret)
     )
-    set_app_value(app, "beacon", beacon)
+    if beacon is not None:
+        app[BEACON_KEY] = beacon
+        set_app_value(app, "beacon", beacon)
     app.router.add_get(OPENAPI_URL, _openapi)
     app.router.add_get(HEALTHZ_URL, _healthz)
     for module in ROUTE_MODULES:
@@ -308,31 +353,36 @@ def build_api(beacon: Beacon, settings: Settings) -> web.Application:
     return app
 
 
-def api_runner(beacon: Beacon, settings: Settings) -> ApiRunner:
+def api_runner(
+    beacon: Beacon | None, settings: Settings, **multi: Any
+) -> ApiRunner:
     """The API app in a runner that holds it to API_HEADER_TIMEOUT_S and API_MAX_CONNECTIONS."""
-    return ApiRunner(build_api(beacon, settings), ApiLimits.of(settings))
+    return ApiRunner(build_api(beacon, settings, **multi), ApiLimits.of(settings))
 
 
 class ApiServer:
     """The API site on API_HOST:API_PORT, started after Slack is connected."""
 
-    def __init__(self, beacon: Beacon, settings: Settings) -> None:
+    def __init__(self, beacon: Beacon | None, settings: Settings, **multi: Any) -> None:
         self.beacon = beacon
+        self.multi = multi  # multi-workspace mode: beacon_for, config
         self.settings = settings
         self._runner: web.AppRunner | None = None
 
     @classmethod
-    async def start_for(cls, beacon: Beacon, settings: Settings) -> ApiServer | None:
+    async def start_for(
+        cls, beacon: Beacon | None, settings: Settings, **multi: Any
+    ) -> ApiServer | None:
         if not settings.api_port:
             return None
         check_api_settings(settings)
-        server = cls(beacon, settings)
+        server = cls(beacon, settings, **multi)
         await server.start()
         return server
 
     async def start(self) -> None:
         host, port = self.settings.api_host, self.settings.api_port
-        self._runner = api_runner(self.beacon, self.settings)
+        self._runner = api_runner(self.beacon, self.settings, **self.multi)
         await self._runner.setup()
         try:
             await web.TCPSite(self._runner, host, port).start()

@@ -24,6 +24,7 @@ from app.clock import Clock
 from app.domain.models import Event
 from app.notifier.pacing import Pacer
 from app.ops.metrics import METRICS
+from app.slack.client import TokenRefused, token_refused
 from app.store.errors import StoreUnavailable
 
 log = logging.getLogger("beacon.poster")
@@ -36,6 +37,8 @@ TRANSIENT = frozenset(
 
 
 def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TokenRefused):
+        return True
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
         return status == 429 or status >= 500 or exc.response.get("error") in TRANSIENT
@@ -84,6 +87,7 @@ class Poster:
         self.clock = clock
         self.transient_attempts = transient_attempts
         self.max_backoff_s = max_backoff_s
+        self.team = ""  # multi-workspace mode: the workspace's team id, for its log lines
         self.api = PostedClient(self)
 
     async def call(self, name: str, /, **kwargs: Any) -> AsyncSlackResponse:
@@ -97,6 +101,9 @@ class Poster:
             try:
                 return await fn(**kwargs)
             except Exception as exc:
+                refused = token_refused(exc, self.team)
+                if refused is not None:
+                    raise refused from exc
                 if not is_transient(exc):
                     raise
                 if isinstance(exc, SlackApiError) and exc.response.status_code == 429:

@@ -24,7 +24,8 @@ from app.config import SEVERITY_ORDER, BeaconConfig, EventKind, load_config
 from app.domain.escalation import start_levels
 from app.domain.routing import event_enabled, route
 from app.settings import _HOW_TO, APPS_PAGE, Mode, Settings, StartupError, load_settings
-from app.store.connect import MemoryFacts, ServerProbe
+from app.store.connect import MemoryFacts, ServerProbe, connect
+from app.store.installations import InstallationStore, Sealer, SecretKeyError, split_owner
 from app.store.keys import Keys
 from views import doctor as doctor_views
 
@@ -72,7 +73,7 @@ def check_config(settings: Settings) -> tuple[Check, BeaconConfig | None]:
 
 
 def check_tokens(settings: Settings) -> list[Check]:
-    fields = ["slack_bot_token"]
+    fields = [] if settings.multi_workspace else ["slack_bot_token"]
     if settings.beacon_mode is Mode.SOCKET:
         fields.append("slack_app_token")
     out = []
@@ -434,8 +435,56 @@ async def send_test_message(
     return Check(True, f"posted a test card to {shown} (ts {resp.get('ts')}); delete it by hand")
 
 
+async def check_workspaces(settings: Settings, config: BeaconConfig | None) -> list[Check]:
+    """Multi-workspace mode: every installation in Redis, its token, scopes and channels."""
+    install = f"http://{settings.install_host}:{settings.install_port}/slack/install"
+    if not settings.redis_url and not settings.redis_sentinels:
+        return [Check(None, "installed workspaces not checked: they are in Beacon's embedded "
+                            "Redis; set REDIS_URL to check them from here")]
+    try:
+        sealer = Sealer.from_key(settings.beacon_secret_key)
+        redis = await connect(settings, settings.redis_url)
+    except (SecretKeyError, StartupError) as exc:
+        return [Check(False, str(exc))]
+    store = InstallationStore(redis, Keys(settings.redis_prefix), sealer=sealer)
+    out: list[Check] = []
+    try:
+        owners = await store.owners()
+        if not owners:
+            return [Check(False, "no workspace is installed yet", f"open {install} in a browser")]
+        for owner in owners:
+            enterprise_id, team_id = split_owner(owner)
+            bot = await store.async_find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=not team_id
+            )
+            if bot is None:
+                continue
+            name = f"workspace {bot.team_name or bot.enterprise_name} ({team_id or enterprise_id})"
+            client = AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url)
+            auth, valid = await check_auth(client, manifest_scopes())
+            for check in auth:
+                what = check.what.replace("SLACK_BOT_TOKEN", "its token")
+                fix = f"add Beacon to it again at {install}" if not check.ok else ""
+                out.append(Check(check.ok, f"{name}: {what}", fix))
+            if valid and config is not None and team_id:
+                wanted = configured_channels(config.for_workspace(team_id, bot.team_name))
+                for check in await check_channels(client, wanted):
+                    out.append(Check(check.ok, f"{name}: {check.what}", check.fix))
+    except SecretKeyError as exc:
+        out.append(Check(False, str(exc)))
+    finally:
+        await store.close()
+    return out
+
+
 async def diagnose(settings: Settings, *, send_to: str | None = None) -> list[Check]:
     config_check, config = check_config(settings)
+    if settings.multi_workspace:
+        checks = [config_check, *check_tokens(settings)]
+        if checks[-1].ok:
+            checks.append(await check_socket(settings))
+        checks += await check_workspaces(settings, config)
+        return checks + await check_redis(settings, config)
     tokens = check_tokens(settings)
     checks = [config_check, *tokens]
     if tokens[0].ok:

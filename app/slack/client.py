@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -52,6 +53,30 @@ class RateLimitRetry(AsyncRetryHandler):
         # jitter spreads the retries of several instances
         await self.clock.sleep(wait + random.random() * 0.5)
         state.increment_current_attempt()
+
+
+# The workspace's token no longer works (the app was removed, the token revoked): nothing in
+# that workspace can be done until Beacon is installed there again.
+TOKEN_REFUSED = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+
+
+class TokenRefused(Exception):
+    """Slack refuses the workspace's token: the notifier keeps the event pending (retried in
+    order, never given up) while other workspaces, with their own notifiers, go on."""
+
+    def __init__(self, code: str, team: str) -> None:
+        super().__init__(
+            f"Slack refuses workspace {team or '(this one)'}'s token ({code}): its "
+            "notifications wait, pending, until Beacon is installed there again "
+            "(python -m app doctor)"
+        )
+
+
+def token_refused(exc: BaseException, team: str) -> TokenRefused | None:
+    """The TokenRefused for a Web API error that means the token no longer works, else None."""
+    if isinstance(exc, SlackApiError) and exc.response.get("error") in TOKEN_REFUSED:
+        return TokenRefused(str(exc.response.get("error")), team)
+    return None
 
 
 def make_client(

@@ -275,6 +275,44 @@ class Keys:
         """hash: user -> the page of 'All open incidents' they are on."""
         return self._k("home", "pages", "hash")
 
+    # workspaces (multi-workspace mode): installations and OAuth state live under the
+    # process prefix; each workspace's own keys use Keys.for_workspace() (its "cell")
+    def for_workspace(self, cell: str) -> Keys:
+        """The keys of one installed workspace (team id, or enterprise id for an org)."""
+        return Keys(f"{self.prefix}:{cell}")
+
+    def installation_bot(self, owner: str) -> str:
+        """string: the workspace's (or org's) bot installation, sealed JSON."""
+        return self._k("installation", owner, "bot", "string")
+
+    def installation_latest(self, owner: str) -> str:
+        """string: the latest installation (bot and installer) of a workspace, sealed JSON."""
+        return self._k("installation", owner, "latest", "string")
+
+    def installation_user_prefix(self, owner: str) -> str:
+        """what installation_user() puts before the user id (for the delete script)."""
+        return self._k("installation", owner, "user", "")
+
+    def installation_user(self, owner: str, user_id: str) -> str:
+        """string: one installer's latest installation, sealed JSON."""
+        return self.installation_user_prefix(owner) + user_id + ":string"
+
+    def installation_users(self, owner: str) -> str:
+        """set of user ids with an installation_user() key."""
+        return self._k("installation", owner, "users", "set")
+
+    def installations(self) -> str:
+        """set of owners ('E…:T…', '-' for none) with a bot installation."""
+        return self._k("installations", "set")
+
+    def installations_changed(self) -> str:
+        """pub/sub channel: '+owner' installed, '-owner' removed (every instance listens)."""
+        return self._k("installations", "changed", "channel")
+
+    def oauth_state(self, state: str) -> str:
+        """string with a TTL: one OAuth state issued for an install, consumed once."""
+        return self._k("oauth", "state", state, "string")
+
     # people
     def user_profile(self, user_id: str) -> str:
         """string JSON cache of users.info (email, name)."""
