@@ -177,6 +177,13 @@ def _user(sb: Sandbox, body: dict[str, Any]) -> SlackUser:
         raise UserError(str(exc)) from None
 
 
+def _channel(sb: Sandbox, body: dict[str, Any]) -> str:
+    channel = str(body.get("channel") or "")
+    if channel not in sb.emu.channels:
+        raise UserError("pick a channel first")
+    return channel
+
+
 def _target(sb: Sandbox, user: SlackUser, target: dict[str, Any]) -> Message | View:
     """A message (channel + ts, ephemerals included) or one of the user's views."""
     if target.get("view_id"):
@@ -252,9 +259,7 @@ async def command(request: web.Request) -> web.Response:
     sb = _sandbox(request)
     body = await _body(request)
     user = _user(sb, body)
-    channel = str(body.get("channel") or "")
-    if channel not in sb.emu.channels:
-        raise UserError("pick a channel first")
+    channel = _channel(sb, body)
     text = str(body.get("text") or "").strip()
     if not text:
         raise UserError("type a message or a slash command")
@@ -385,9 +390,7 @@ async def seen(request: web.Request) -> web.Response:
     sb = _sandbox(request)
     body = await _body(request)
     user = _user(sb, body)
-    channel = str(body.get("channel") or "")
-    if channel not in sb.emu.channels:
-        raise UserError("no such channel")
+    channel = _channel(sb, body)
     latest = [m.ts for m in sb.emu.messages(channel)]
     if latest:
         sb.last_read.setdefault(user.id, {})[channel] = max(latest, key=float)

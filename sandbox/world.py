@@ -191,11 +191,12 @@ class Sandbox:
 
     def banner(self) -> list[str]:
         """What start-up prints: the page, and the intake API with its token and a curl line."""
+        readme = "" if self.api_port == DEFAULT_API_PORT else f" (and {self.api_port} for 8088)"
         return [
             f"sandbox is up: open {self.url} (an emulated Slack workspace with alice, bob, "
             "carol and dan; Ctrl-C stops it)",
             f"intake API: {self.api_url} with token {self.api_token}; for README's curl "
-            f"lines: export CI_TOKEN={self.api_token}",
+            f"lines: export CI_TOKEN={self.api_token}{readme}",
             f"try: curl -sH 'Authorization: Bearer {self.api_token}' {self.api_url}/incidents "
             """-d '{"title": "Checkout errors", "severity": "P2", "service": "payments"}'""",
         ]

@@ -21,7 +21,7 @@ const $ = (sel) => document.querySelector(sel);
 // ---------------------------------------------------------------------------------------------
 // Server calls
 
-const UNREACHABLE = "The sandbox server did not answer (is it still running?). Nothing was sent; try again.";
+const UNREACHABLE = "The sandbox server did not answer (is it still running?). Try again once it is back.";
 
 // One request to the sandbox server; a server that is down is an answer too ({ok: false}).
 async function call(path, init) {
@@ -462,17 +462,17 @@ function channelFiles(channelId) {
 }
 
 async function openFile(f) {
-  S.file = {...f, text: null, error: null};
+  const shown = {...f, text: null, error: null};
+  S.file = shown;
   renderFile();
-  let res;
   try {
-    res = await fetch(`/api/files/${encodeURIComponent(f.id)}`);
+    const res = await fetch(`/api/files/${encodeURIComponent(f.id)}`);
+    if (res.ok) shown.text = await res.text();
+    else shown.error = `The file could not be read (${res.status}).`;
   } catch (e) {
-    S.file.error = UNREACHABLE;
+    shown.error = UNREACHABLE;
   }
-  if (res && res.ok) S.file.text = await res.text();
-  else if (res) S.file.error = `The file could not be read (${res.status}).`;
-  renderFile();
+  if (S.file === shown) renderFile();  // unless it was closed meanwhile
 }
 
 function closeFile() { S.file = null; renderFile(); }
@@ -673,9 +673,9 @@ function renderMain(pane) {
   $("#channel-header").replaceChildren(
     h("span", {}, c.kind === "dm" ? "Beacon" : `${c.is_private ? "🔒" : "#"} ${c.name}`),
     h("span", {className: "sub"}, c.kind === "dm" ? "your direct messages with the app" : (c.is_member ? "" : "you are not a member")),
-    files.length ? h("button", {type: "button", id: "files-button", title: "Files shared in this conversation",
+    ...(files.length ? [h("button", {type: "button", id: "files-button", title: "Files shared in this conversation",
       onclick: (e) => { e.stopPropagation(); openMenu(e.currentTarget, MENUS.files(c.id), "Files"); }},
-    `📎 ${files.length} ${files.length === 1 ? "file" : "files"}`) : null);
+    `📎 ${files.length} ${files.length === 1 ? "file" : "files"}`)] : []));
   const all = [...pane.msgs, ...pane.eph].sort((a, b) => Number(a.ts) - Number(b.ts));
   list.replaceChildren(...(all.length ? all.map((m) => renderMessage(m))
     : [h("div", {className: "empty"}, "No messages yet. Try /incident help, or /incident to declare one.")]));

@@ -308,6 +308,9 @@ async def test_run_command_without_tokens_starts_the_sandbox_and_prints_the_api_
         # README's curl lines, verbatim, with $CI_TOKEN exported as printed (only the port
         # differs: this test cannot count on 8088 being free).
         readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        for line in (x for x in readme.splitlines() if x.startswith("curl ")):
+            assert '"$T"' in line or "$CI_TOKEN" in line, line  # as exported at start-up
+        assert f"127.0.0.1:{DEFAULT_API_PORT}/api/v1" in readme
         block = readme.split("## Intake API", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
         api_url = re.search(r"(http://127\.0\.0\.1:\d+/api/v1)", api)[1]  # type: ignore[index]
         assert f"API=http://127.0.0.1:{DEFAULT_API_PORT}/api/v1" in block
