@@ -25,12 +25,37 @@ NO_TOKENS = (
 )
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Beacon")
     sub = parser.add_subparsers(dest="command", required=True)
     sandbox = sub.add_parser("sandbox", help="try Beacon in a browser, with no Slack workspace")
     sandbox.add_argument(
-        "--port", type=int, default=None, help="web page port (default: BEACON_SANDBOX_PORT, 8765)"
+        "--port",
+        type=_port,
+        default=None,
+        help="web page port (default: BEACON_SANDBOX_PORT, 8765)",
+    )
+    sandbox.add_argument(
+        "--api-port",
+        type=_port,
+        default=None,
+        help="intake API port (default: API_PORT, else 8088 as in README; 0: any free port)",
+    )
+    sandbox.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        help="/healthz and /metrics port (default: METRICS_PORT, else off)",
     )
     sandbox.add_argument("--config", type=Path, default=None, help="config file to use")
     doctor = sub.add_parser("doctor", help="check tokens, scopes, channels, users and Redis")
@@ -51,18 +76,27 @@ def run_sandbox(
     port: int | None = None,
     config: Path | None = None,
     reason: str | None = None,
+    *,
+    api_port: int | None = None,
+    metrics_port: int | None = None,
 ) -> int:
     from app.ops.logs import configure_logging
     from app.settings import load_settings
-    from sandbox.world import SANDBOX_CONFIG, serve_sandbox
+    from sandbox.world import DEFAULT_API_PORT, SANDBOX_CONFIG, serve_sandbox
 
     settings = load_settings()
+    if api_port is None:  # API_PORT when set (0 too: any free port), else README's port
+        api_port = settings.api_port if "api_port" in settings.model_fields_set else None
+    if metrics_port is not None:
+        settings = settings.model_copy(update={"metrics_port": metrics_port})
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(
         serve_sandbox(
             bot,
             settings.beacon_sandbox_port if port is None else port,
             config or SANDBOX_CONFIG,
+            api_port=DEFAULT_API_PORT if api_port is None else api_port,
+            settings=settings,
             reason=reason,
         )
     )
@@ -74,7 +108,13 @@ def run(argv: list[str], bot: BotFactory) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "sandbox":
-            return run_sandbox(bot, args.port, args.config)
+            return run_sandbox(
+                bot,
+                args.port,
+                args.config,
+                api_port=args.api_port,
+                metrics_port=args.metrics_port,
+            )
         if args.command == "doctor":
             from app.ops.doctor import run_doctor
 

@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -41,6 +43,7 @@ class Sandbox(Protocol):
     api_token: str
     shortcuts: dict[str, list[dict[str, str]]]
     view_errors: dict[str, dict[str, str]]  # view id -> block id -> message
+    last_read: dict[str, dict[str, str]]  # user id -> channel id -> newest ts they have seen
 
     @property
     def api_port(self) -> int: ...
@@ -75,6 +78,15 @@ def _message(sb: Sandbox, msg: Message, *, with_replies: bool = True) -> dict[st
         "edited": bool(msg.edited),
         "ephemeral": msg.ephemeral,
         "reply_count": len(msg.replies),
+        "files": [
+            {
+                "id": f["id"],
+                "name": f["name"],
+                "title": f.get("title") or f["name"],
+                "size": f.get("size", 0),
+            }
+            for f in msg.files
+        ],
     }
     if with_replies and msg.replies:
         out["replies"] = [
@@ -115,11 +127,18 @@ def snapshot(sb: Sandbox, user_id: str) -> dict[str, Any]:
     ]
     channels.append({"id": dm.id, "name": "Beacon", "is_member": True, "kind": "dm"})
     messages = {c["id"]: [_message(sb, m) for m in emu.messages(c["id"])] for c in channels}
+    read = sb.last_read.get(me.id, {})
+    for c in channels:
+        seen = float(read.get(c["id"], "0"))
+        c["unread"] = sum(
+            1 for m in messages[c["id"]] if m["user"] != me.id and float(m["ts"]) > seen
+        )
     stack = emu.view_stacks.get(me.id) or []
     home = emu.home_views.get(me.id)
     return {
         "me": {"id": me.id, "name": me.name},
         "team": emu.team_name,
+        "team_domain": emu.team_domain,
         "bot_user_id": emu.bot_user_id,
         "users": [
             {"id": u.id, "name": u.name, "real_name": u.real_name, "is_bot": u.is_bot}
@@ -156,6 +175,13 @@ def _user(sb: Sandbox, body: dict[str, Any]) -> SlackUser:
         return sb.emu.user(str(body.get("user") or "alice"))
     except KeyError as exc:
         raise UserError(str(exc)) from None
+
+
+def _channel(sb: Sandbox, body: dict[str, Any]) -> str:
+    channel = str(body.get("channel") or "")
+    if channel not in sb.emu.channels:
+        raise UserError("pick a channel first")
+    return channel
 
 
 def _target(sb: Sandbox, user: SlackUser, target: dict[str, Any]) -> Message | View:
@@ -233,9 +259,7 @@ async def command(request: web.Request) -> web.Response:
     sb = _sandbox(request)
     body = await _body(request)
     user = _user(sb, body)
-    channel = str(body.get("channel") or "")
-    if channel not in sb.emu.channels:
-        raise UserError("pick a channel first")
+    channel = _channel(sb, body)
     text = str(body.get("text") or "").strip()
     if not text:
         raise UserError("type a message or a slash command")
@@ -361,6 +385,48 @@ async def alert(request: web.Request) -> web.Response:
     return _ok(status=resp.status)
 
 
+async def seen(request: web.Request) -> web.Response:
+    """The person looked at a channel: its messages so far are read (conversations.mark)."""
+    sb = _sandbox(request)
+    body = await _body(request)
+    user = _user(sb, body)
+    channel = _channel(sb, body)
+    latest = [m.ts for m in sb.emu.messages(channel)]
+    if latest:
+        sb.last_read.setdefault(user.id, {})[channel] = max(latest, key=float)
+        sb.emu.notify()
+    return _ok()
+
+
+_PERMALINK = re.compile(r"/archives/(?P<channel>[A-Z0-9]+)/p(?P<secs>\d+)(?P<micros>\d{6})$")
+
+
+async def permalink(request: web.Request) -> web.Response:
+    """Where a permalink of the emulated workspace points: the page opens it in place."""
+    sb = _sandbox(request)
+    url = request.query.get("url", "")
+    parts = urlsplit(url)
+    match = _PERMALINK.match(parts.path)
+    if parts.hostname != f"{sb.emu.team_domain}.slack.com" or match is None:
+        raise UserError(f"not a message link of this workspace: {url[:200]}")
+    channel, ts = match["channel"], f"{match['secs']}.{match['micros']}"
+    msg = sb.emu.message(channel, ts) if channel in sb.emu.channels else None
+    if msg is None:
+        raise UserError("that message is gone")
+    thread_ts = (parse_qs(parts.query).get("thread_ts") or [msg.thread_ts or ""])[0]
+    return _ok(channel=channel, ts=ts, thread_ts=thread_ts if thread_ts not in ("", ts) else None)
+
+
+async def file(request: web.Request) -> web.Response:
+    """An uploaded file's text, as Slack's file viewer shows it."""
+    sb = _sandbox(request)
+    entry = sb.emu.files.get(request.match_info["file_id"])
+    if entry is None or entry.get("content") is None:
+        return web.json_response({"ok": False, "error": "no such file"}, status=404)
+    text = bytes(entry["content"]).decode("utf-8", errors="replace")
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
 def build_web(sb: Sandbox) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[SANDBOX_KEY] = sb
@@ -375,5 +441,8 @@ def build_web(sb: Sandbox) -> web.Application:
     app.router.add_post("/api/shortcut", shortcut)
     app.router.add_post("/api/home", home)
     app.router.add_post("/api/alert", alert)
+    app.router.add_post("/api/seen", seen)
+    app.router.add_get("/api/permalink", permalink)
+    app.router.add_get("/api/files/{file_id}", file)
     app.router.add_static("/static/", STATIC)
     return app

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 SANDBOX_CONFIG = HERE / "beacon.sandbox.yml"
 MANIFEST = HERE.parent / "manifest.yml"
 DEFAULT_PORT = 8765
+# The intake API's port in the sandbox: the one README's curl examples use.
+DEFAULT_API_PORT = 8088
 
 
 class Bot(Protocol):
@@ -113,11 +116,13 @@ class Sandbox:
         *,
         config_path: Path = SANDBOX_CONFIG,
         port: int = DEFAULT_PORT,
+        api_port: int = 0,
         settings: Settings | None = None,
     ) -> None:
         self.bot = bot
         self.config_path = config_path
         self.port = port
+        self.wanted_api_port = api_port  # 0: any free port
         self.base = settings or Settings()
         self.emu = SlackEmulator(
             scopes=manifest_scopes(),
@@ -131,6 +136,7 @@ class Sandbox:
         self.api_token = secrets.token_urlsafe(16)
         self.shortcuts = shortcuts()
         self.view_errors: dict[str, dict[str, str]] = {}  # view id -> block id -> message
+        self.last_read: dict[str, dict[str, str]] = {}  # user id -> channel id -> newest ts seen
 
     @property
     def url(self) -> str:
@@ -154,9 +160,10 @@ class Sandbox:
                 "beacon_mode": Mode.SOCKET,
                 "beacon_posts_per_second": 0,
                 # The intake API on a private port, so "Fire a test alert" can use it.
-                "api_port": free_port(),
+                "api_port": self.wanted_api_port or free_port(),
                 "api_host": "127.0.0.1",
-                "beacon_api_token": f"sandbox:{self.api_token}",
+                # Named `ci`, as README's curl examples' $CI_TOKEN: actions show as api:ci.
+                "beacon_api_token": f"ci:{self.api_token}",
             }
         )
         self.runtime = self.bot(settings)
@@ -170,8 +177,8 @@ class Sandbox:
         except OSError as exc:
             await self.stop()
             raise StartupError(
-                f"the sandbox page cannot use port {self.port} ({exc.strerror}): set "
-                "BEACON_SANDBOX_PORT to a free port (or 0 for any)"
+                f"port {self.port} (the sandbox page) is in use ({exc.strerror}): pass "
+                "--port N or set BEACON_SANDBOX_PORT=N (0: any free port)"
             ) from None
         sockets = getattr(site._server, "sockets", None)  # an asyncio.Server once started
         if sockets:
@@ -180,6 +187,22 @@ class Sandbox:
     @property
     def api_port(self) -> int:
         return self.runtime.settings.api_port if self.runtime else 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}/api/v1"
+
+    def banner(self) -> list[str]:
+        """What start-up prints: the page, and the intake API with its token and a curl line."""
+        readme = "" if self.api_port == DEFAULT_API_PORT else f" (and {self.api_port} for 8088)"
+        return [
+            f"sandbox is up: open {self.url} (an emulated Slack workspace with alice, bob, "
+            "carol and dan; Ctrl-C stops it)",
+            f"intake API: {self.api_url} with token {self.api_token}; for README's curl "
+            f"lines: export CI_TOKEN={self.api_token}{readme}",
+            f"try: curl -sH 'Authorization: Bearer {self.api_token}' {self.api_url}/incidents "
+            """-d '{"title": "Checkout errors", "severity": "P2", "service": "payments"}'""",
+        ]
 
     def alert_path(self) -> str | None:
         """The intake API's Alertmanager webhook path; None while the API is off."""
@@ -196,14 +219,72 @@ class Sandbox:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class PortUse:
+    """A port the sandbox listens on, and how a person picks another one."""
+
+    what: str
+    host: str
+    port: int  # 0: any free port, never busy
+    fix: str
+
+
+def check_ports(uses: list[PortUse]) -> None:
+    """Refuse to start, with one line naming the port and the fix, when one is taken."""
+    for use in uses:
+        if not use.port:
+            continue
+        with socket.socket() as sock:
+            # As the servers bind (aiohttp reuses addresses): a port in TIME_WAIT is free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((use.host, use.port))
+                sock.listen(1)
+            except OSError as exc:
+                raise StartupError(
+                    f"port {use.port} ({use.what}) is in use ({exc.strerror}): {use.fix}"
+                ) from None
+
+
+def sandbox_ports(port: int, api_port: int, settings: Settings) -> list[PortUse]:
+    return [
+        PortUse(
+            "the sandbox page",
+            "127.0.0.1",
+            port,
+            "pass --port N or set BEACON_SANDBOX_PORT=N (0: any free port)",
+        ),
+        PortUse(
+            "the sandbox's intake API",
+            "127.0.0.1",
+            api_port,
+            "pass --api-port N or set API_PORT=N (0: any free port)",
+        ),
+        PortUse(
+            "/healthz and /metrics",
+            settings.metrics_host,
+            settings.metrics_port,
+            "pass --metrics-port N or set METRICS_PORT=N (0: off)",
+        ),
+    ]
+
+
 async def serve_sandbox(
-    bot: BotFactory, port: int, config_path: Path, *, reason: str | None = None
+    bot: BotFactory,
+    port: int,
+    config_path: Path,
+    *,
+    api_port: int = DEFAULT_API_PORT,
+    settings: Settings | None = None,
+    reason: str | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM, printing where to open the page."""
+    """Run until SIGINT/SIGTERM, printing where to open the page and how to call the API."""
     import signal
 
+    base = settings or load_settings()
+    check_ports(sandbox_ports(port, api_port, base))  # before anything starts
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the emulator's requests
-    sandbox = Sandbox(bot, config_path=config_path, port=port, settings=load_settings())
+    sandbox = Sandbox(bot, config_path=config_path, port=port, api_port=api_port, settings=base)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -212,11 +293,8 @@ async def serve_sandbox(
         print(reason, flush=True)
     try:
         await sandbox.start()
-        print(
-            f"beacon: sandbox is up: open {sandbox.url} (an emulated Slack workspace with "
-            "alice, bob, carol and dan; Ctrl-C stops it)",
-            flush=True,
-        )
+        for line in sandbox.banner():
+            print(f"beacon: {line}", flush=True)
         await stop.wait()
     finally:
         await sandbox.stop()

@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Installs what Beacon needs on a Debian-like machine: redis-server and redis-sentinel (Debian
-# packages; the tests run Sentinel failovers) and a virtualenv in .venv with the Python
-# dependencies. Safe to run again; skips what is there.
-# --browser (scripts/test.sh): also Debian's chromium and an emoji font, for the browser test.
+# Installs what Beacon needs on a Debian-like machine, in one of two profiles:
+#   run  (scripts/run.sh): redis-server and a virtualenv in .venv with the runtime
+#        dependencies only (`pip install -e .`);
+#   test (scripts/test.sh): run, plus redis-sentinel (the tests run Sentinel failovers) and the
+#        [test] extra (pytest, ruff, mypy, ...); with --browser also Debian's chromium and an
+#        emoji font, for the browser test.
+# Safe to run again: skips what is there. A stamp in .venv names the profile and pyproject's
+# hash, so a run install is topped up by a test one, and a test install serves run too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+profile=run
 browser=""
-if [ "${1:-}" = "--browser" ]; then browser=1; fi
+for arg in "$@"; do
+  case "$arg" in
+    run|test) profile="$arg" ;;
+    --browser) browser=1 ;;
+    *) echo "bootstrap: unknown argument '$arg' (usage: scripts/bootstrap.sh [run|test] [--browser])" >&2
+       exit 2 ;;
+  esac
+done
+if [ -n "$browser" ] && [ "$profile" != test ]; then
+  echo "bootstrap: --browser is part of the test profile (scripts/bootstrap.sh test --browser)" >&2
+  exit 2
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -18,8 +34,10 @@ apt_install() {
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
+if [ "$profile" = test ]; then
+  command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+fi
 if [ -n "$browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
@@ -36,11 +54,15 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
-if [ ! -f "$stamp" ]; then
-  echo "bootstrap: installing Python dependencies into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
-  rm -f .venv/.installed-*
-  touch "$stamp"
-fi
+hash=$(sha1sum pyproject.toml | cut -c1-12)
+# The test profile's dependencies include the run profile's.
+if [ "$profile" = test ]; then wanted=(test); else wanted=(run test); fi
+for have in "${wanted[@]}"; do
+  if [ -f ".venv/.installed-$have-$hash" ]; then exit 0; fi
+done
+if [ "$profile" = test ]; then spec=".[test]"; else spec="."; fi
+echo "bootstrap: installing Python dependencies ($profile profile) into .venv"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e "$spec"
+rm -f .venv/.installed-*
+touch ".venv/.installed-$profile-$hash"

@@ -12,22 +12,36 @@ const S = {
   sigs: {},            // last rendered signature per region (re-render only what changed)
   drafts: {},          // view id -> {label: value} typed but not yet submitted
   clientErrors: {},    // view id -> {block_id: message} (required fields)
+  highlight: null,     // ts of the message a permalink (a card's View) pointed at
+  file: null,          // the file open in the viewer: {id, title, text, error}
+  marking: false,      // a "seen" call is on its way
 };
 const $ = (sel) => document.querySelector(sel);
 
 // ---------------------------------------------------------------------------------------------
 // Server calls
 
+const UNREACHABLE = "The sandbox server did not answer (is it still running?). Try again once it is back.";
+
+// One request to the sandbox server; a server that is down is an answer too ({ok: false}).
+async function call(path, init) {
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    return {ok: false, error: UNREACHABLE, unreachable: true};
+  }
+  try { return await res.json(); } catch (e) { return {ok: false, error: `${res.status} ${res.statusText}`}; }
+}
+
 async function api(path, body) {
-  const res = await fetch(path, {
+  const data = await call(path, {
     method: "POST",
     headers: {"Content-Type": "application/json"},
     body: JSON.stringify({user: S.user, ...body}),
   });
-  let data = {};
-  try { data = await res.json(); } catch (e) { data = {ok: false, error: res.statusText}; }
-  if (!data.ok) toast(data.error || "That did not work.");
-  refresh();
+  if (!data.ok) toast(data.error || "That did not work.", true);
+  if (!data.unreachable) refresh();
   return data;
 }
 
@@ -37,8 +51,8 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const res = await fetch(`/api/state?user=${encodeURIComponent(S.user)}`);
-      if (res.ok) { S.snap = await res.json(); render(); }
+      const snap = await call(`/api/state?user=${encodeURIComponent(S.user)}`);
+      if (snap.me) { S.snap = snap; render(); }
     } while (again);
   })();
   try { await refreshing; } finally { refreshing = null; }
@@ -52,9 +66,10 @@ function connectLive() {
 }
 
 let toastTimer = null;
-function toast(text) {
+function toast(text, isError) {
   const el = $("#toast");
   el.textContent = text;
+  el.className = isError ? "error" : "";
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
@@ -151,7 +166,8 @@ function angle(inner) {
   if (target.startsWith("!")) return `<span class="mention">@${esc(target.slice(1))}</span>`;
   const href = unesc(target);
   const safe = /^(https?:|mailto:)/i.test(href) ? href : "#";
-  return `<a href="${esc(safe)}" target="_blank" rel="noopener noreferrer">${esc(unesc(label || target))}</a>`;
+  const local = isPermalink(href) ? ` class="permalink"` : "";
+  return `<a href="${esc(safe)}"${local} target="_blank" rel="noopener noreferrer">${esc(unesc(label || target))}</a>`;
 }
 function splitOnce(s, sep) {
   const i = s.indexOf(sep);
@@ -219,8 +235,17 @@ function element(el, block, ctx) {
       type: "button", className: `bk-button ${el.style || ""}`, title: el.url || null,
       "data-action-id": el.action_id,
       onclick: async (e) => {
-        e.currentTarget.classList.add("busy");
-        await api("/api/click", {target: ctx.target, label});
+        // Slack opens a link button's URL and also sends block_actions (the app must ack).
+        if (el.url) openLink(el.url);
+        const btn = e.currentTarget;
+        btn.classList.add("busy");
+        btn.disabled = true;
+        try {
+          await api("/api/click", {target: ctx.target, label});
+        } finally {
+          btn.classList.remove("busy");  // a failed click says so (toast) and can be retried
+          btn.disabled = false;
+        }
       },
     }, h("span", {html: textObj(el.text)}));
   }
@@ -403,24 +428,149 @@ function renderMessage(m, {inThread = false} = {}) {
   if (m.blocks && m.blocks.length) body.append(renderBlocks(m.blocks, ctx));
   else if (m.text) body.append(h("div", {className: "text", html: mrkdwn(m.text)}));
   for (const a of m.attachments || []) body.append(renderAttachment(a, ctx));
+  if (m.files && m.files.length) body.append(h("div", {className: "files"}, m.files.map(fileChip)));
   if (!inThread && m.reply_count) {
     body.append(h("div", {className: "thread-link", onclick: () => openThread(m.ts)},
       `${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}`));
   }
-  const el = h("div", {className: `msg${m.ephemeral ? " ephemeral" : ""}`, "data-ts": m.ts, "data-channel": m.channel},
+  const classes = ["msg", m.ephemeral ? "ephemeral" : "", m.ts === S.highlight ? "highlight" : ""];
+  const el = h("div", {className: classes.filter(Boolean).join(" "), "data-ts": m.ts, "data-channel": m.channel},
     avatar(m), body);
   if (!m.ephemeral) {
     el.append(h("div", {className: "msg-menu"}, h("button", {
       type: "button", title: "More actions", className: "msg-more",
-      onclick: (e) => openMenu(e.currentTarget, [
-        ...(S.snap.shortcuts.message || []).map((sc) => [sc.name,
-          () => api("/api/shortcut", {callback_id: sc.callback_id, channel: m.channel, ts: m.ts})]),
-        ...(inThread ? [] : [["Reply in thread", () => openThread(m.ts)]]),
-      ], "Shortcuts"),
+      onclick: (e) => openMenu(e.currentTarget, MENUS.message(m, {inThread}), "Shortcuts"),
     }, "⋮")));
   }
   return el;
 }
+
+function fileChip(f) {
+  return h("button", {type: "button", className: "file-chip", "data-file-id": f.id, title: f.name,
+    onclick: () => openFile(f)},
+  h("span", {className: "file-icon"}, "📄"), h("span", {}, h("b", {}, f.title),
+    h("span", {className: "file-meta"}, `${f.name} · ${f.size} bytes`)));
+}
+
+// Files shared in a channel, its threads included, newest first.
+function channelFiles(channelId) {
+  const out = [];
+  for (const m of (S.snap.messages[channelId] || [])) {
+    for (const x of [m, ...(m.replies || [])]) out.push(...(x.files || []));
+  }
+  return out.reverse();
+}
+
+async function openFile(f) {
+  const shown = {...f, text: null, error: null};
+  S.file = shown;
+  renderFile();
+  try {
+    const res = await fetch(`/api/files/${encodeURIComponent(f.id)}`);
+    if (res.ok) shown.text = await res.text();
+    else shown.error = `The file could not be read (${res.status}).`;
+  } catch (e) {
+    shown.error = UNREACHABLE;
+  }
+  if (S.file === shown) renderFile();  // unless it was closed meanwhile
+}
+
+function closeFile() { S.file = null; renderFile(); }
+
+function renderFile() {
+  const root = $("#file-root");
+  const f = S.file;
+  if (!f) { root.replaceChildren(); return; }
+  const panel = h("div", {className: "file-viewer", role: "dialog", "aria-label": f.title, "data-file-id": f.id},
+    h("div", {className: "modal-head"}, h("span", {}, `📄 ${f.title}`),
+      h("button", {type: "button", title: "Close", onclick: closeFile}, "✕")),
+    h("div", {className: "modal-body"}, f.error ? h("div", {className: "error"}, f.error)
+      : f.text === null ? h("div", {className: "empty"}, "Loading…") : h("pre", {className: "file-text"}, f.text)));
+  root.replaceChildren(backdrop(panel, closeFile));
+}
+
+// A dimmed backdrop around a dialog: a click on it (pressed and released there) closes it.
+function backdrop(dialog, close) {
+  let downOnBackdrop = false;
+  return h("div", {className: "overlay",
+    onmousedown: (e) => { downOnBackdrop = e.target === e.currentTarget; },
+    onclick: (e) => { if (downOnBackdrop && e.target === e.currentTarget) close(); downOnBackdrop = false; },
+  }, dialog);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links: a permalink of this workspace (a card's View, a link in a message) opens in the page.
+
+function isPermalink(url) {
+  const domain = S.snap && S.snap.team_domain;
+  return Boolean(domain) && String(url).startsWith(`https://${domain}.slack.com/archives/`);
+}
+
+async function openLink(url) {
+  if (!isPermalink(url)) { window.open(url, "_blank", "noopener"); return; }
+  const res = await call(`/api/permalink?url=${encodeURIComponent(url)}`);
+  if (!res.ok) { toast(res.error || "That link did not open.", true); return; }
+  S.pane = "channel";
+  S.channel = res.channel;
+  S.highlight = res.ts;
+  S.threadTs = res.thread_ts || res.ts;  // the message with its thread open beside it
+  S.sigs = {...S.sigs, main: null, thread: null, sidebar: null};
+  render();
+  const el = document.querySelector(`#messages .msg[data-ts="${CSS.escape(res.ts)}"]`)
+    || document.querySelector(`#thread-messages .msg[data-ts="${CSS.escape(res.ts)}"]`);
+  if (el) el.scrollIntoView({block: "center"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Menus and toolbar actions, all declared here: a new one is one entry in MENUS.
+
+const MENUS = {
+  // Buttons in the top bar; `menu` opens that menu, `run` acts directly.
+  toolbar: [
+    {id: "shortcuts-button", label: "⚡ Shortcuts", title: () => "Global shortcuts",
+      menu: () => MENUS.global(), menuTitle: "Beacon shortcuts"},
+    {id: "fire-alert", label: "🚨 Fire a test alert", run: fireAlert,
+      enabled: (snap) => snap.alert.enabled,
+      title: (snap) => (snap.alert.enabled ? "Post a sample Alertmanager alert to Beacon's intake API" : snap.alert.reason)},
+  ],
+  // The app's global shortcuts (manifest.yml).
+  global: () => (S.snap.shortcuts.global || []).map((sc) => [sc.name,
+    () => api("/api/shortcut", {callback_id: sc.callback_id})]),
+  // A message's ⋮ menu: message shortcuts, then the page's own items.
+  message: (m, {inThread}) => [
+    ...(S.snap.shortcuts.message || []).map((sc) => [sc.name,
+      () => api("/api/shortcut", {callback_id: sc.callback_id, channel: m.channel, ts: m.ts})]),
+    ...(inThread ? [] : [["Reply in thread", () => openThread(m.ts)]]),
+  ],
+  // The channel header's file list.
+  files: (channelId) => channelFiles(channelId).map((f) => [`📄 ${f.title}`, () => openFile(f)]),
+};
+
+async function fireAlert() {
+  const res = await api("/api/alert", {});
+  if (res.ok) toast("Sent a sample Alertmanager alert to Beacon's intake API.");
+}
+
+function renderToolbar(snap) {
+  const bar = $("#toolbar");
+  if (!bar.children.length) {
+    bar.replaceChildren(...MENUS.toolbar.map((item) => h("button", {
+      type: "button", id: item.id,
+      onclick: (e) => {
+        if (!item.menu) { item.run(); return; }
+        e.stopPropagation();
+        openMenu(e.currentTarget, item.menu(), item.menuTitle);
+      },
+    }, item.label)));
+  }
+  for (const item of MENUS.toolbar) {
+    const btn = document.getElementById(item.id);
+    btn.disabled = item.enabled ? !item.enabled(snap) : false;
+    btn.title = item.title ? item.title(snap) : "";
+  }
+}
+
+function closeMenu() { $("#menu-root").innerHTML = ""; }
 
 function openMenu(anchor, items, title) {
   const root = $("#menu-root");
@@ -462,9 +612,17 @@ function render() {
     chan, msgs: snap.messages[S.channel] || [],
     eph: snap.ephemerals.filter((m) => m.channel === S.channel && !m.thread_ts),
   };
-  if (changed("main", [S.user, S.pane, pane])) renderMain(pane);
+  if (changed("main", [S.user, S.pane, S.highlight, pane])) renderMain(pane);
   renderThread(snap);
   renderModal(snap);
+  markSeen(chan);
+}
+
+// The channel on screen is read: its unread count goes once the server knows.
+function markSeen(chan) {
+  if (S.pane !== "channel" || !chan || !chan.unread || S.marking) return;
+  S.marking = true;
+  api("/api/seen", {channel: chan.id}).finally(() => { S.marking = false; });
 }
 
 function renderTop(snap) {
@@ -475,18 +633,24 @@ function renderTop(snap) {
     for (const name of snap.people) picker.append(h("option", {value: name}, name));
   }
   picker.value = S.user;
-  const fire = $("#fire-alert");
-  fire.disabled = !snap.alert.enabled;
-  fire.title = snap.alert.enabled ? "Post a sample Alertmanager alert to Beacon's intake API" : snap.alert.reason;
+  renderToolbar(snap);
 }
 
 function renderSidebar(snap) {
   if (!changed("sidebar", [snap.channels, S.channel, S.pane])) return;
-  const item = (c) => h("li", {}, h("a", {
-    href: "#", "data-channel": c.name,
-    className: S.pane === "channel" && c.id === S.channel ? "active" : "",
-    onclick: (e) => { e.preventDefault(); S.pane = "channel"; S.channel = c.id; S.threadTs = null; render(); },
-  }, c.kind === "dm" ? "● Beacon" : `${c.is_private ? "🔒" : "#"} ${c.name}`));
+  const item = (c) => {
+    const active = S.pane === "channel" && c.id === S.channel;
+    return h("li", {}, h("a", {
+      href: "#", "data-channel": c.name, "data-unread": c.unread || 0,
+      className: [active ? "active" : "", c.unread && !active ? "unread" : ""].filter(Boolean).join(" "),
+      onclick: (e) => {
+        e.preventDefault();
+        S.pane = "channel"; S.channel = c.id; S.threadTs = null; S.highlight = null;
+        render();
+      },
+    }, h("span", {className: "name"}, c.kind === "dm" ? "● Beacon" : `${c.is_private ? "🔒" : "#"} ${c.name}`),
+    c.unread && !active ? h("span", {className: "unread-count"}, String(c.unread)) : null));
+  };
   $("#channels").replaceChildren(...snap.channels.filter((c) => c.kind === "channel").map(item));
   $("#dms").replaceChildren(...snap.channels.filter((c) => c.kind === "dm").map(item));
   $("#home-link").className = S.pane === "home" ? "active" : "";
@@ -505,9 +669,13 @@ function renderMain(pane) {
     return;
   }
   const c = pane.chan;
+  const files = channelFiles(c.id);
   $("#channel-header").replaceChildren(
     h("span", {}, c.kind === "dm" ? "Beacon" : `${c.is_private ? "🔒" : "#"} ${c.name}`),
-    h("span", {className: "sub"}, c.kind === "dm" ? "your direct messages with the app" : (c.is_member ? "" : "you are not a member")));
+    h("span", {className: "sub"}, c.kind === "dm" ? "your direct messages with the app" : (c.is_member ? "" : "you are not a member")),
+    ...(files.length ? [h("button", {type: "button", id: "files-button", title: "Files shared in this conversation",
+      onclick: (e) => { e.stopPropagation(); openMenu(e.currentTarget, MENUS.files(c.id), "Files"); }},
+    `📎 ${files.length} ${files.length === 1 ? "file" : "files"}`)] : []));
   const all = [...pane.msgs, ...pane.eph].sort((a, b) => Number(a.ts) - Number(b.ts));
   list.replaceChildren(...(all.length ? all.map((m) => renderMessage(m))
     : [h("div", {className: "empty"}, "No messages yet. Try /incident help, or /incident to declare one.")]));
@@ -547,7 +715,7 @@ function renderModal(snap) {
   h("div", {className: "modal-foot"},
     h("button", {type: "button", className: "bk-button", onclick: () => closeModal(top)}, snap.views.length > 1 ? "Back" : top.close),
     top.submit ? h("button", {type: "submit", className: "bk-button primary"}, top.submit) : null));
-  root.replaceChildren(h("div", {className: "overlay"}, form));
+  root.replaceChildren(backdrop(form, () => closeModal(top)));
   refreshDates(root);
   const first = form.querySelector("input[type=text], textarea");
   if (first && !root.contains(document.activeElement)) first.focus();
@@ -619,14 +787,22 @@ document.addEventListener("DOMContentLoaded", () => {
     render();
     api("/api/home", {});
   });
-  $("#shortcuts-button").addEventListener("click", (e) => {
-    e.stopPropagation();
-    openMenu(e.currentTarget, (S.snap.shortcuts.global || []).map((sc) => [sc.name,
-      () => api("/api/shortcut", {callback_id: sc.callback_id})]), "Beacon shortcuts");
+  // Esc closes what is on top: the file viewer, a menu, then the modal (as Slack's Esc does).
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const top = S.snap && S.snap.views[S.snap.views.length - 1];
+    if (S.file) closeFile();
+    else if ($("#menu-root").children.length) closeMenu();
+    else if (top) closeModal(top);
+    else return;
+    e.preventDefault();
   });
-  $("#fire-alert").addEventListener("click", async () => {
-    const res = await api("/api/alert", {});
-    if (res.ok) toast("Sent a sample Alertmanager alert to Beacon's intake API.");
+  // A link to a message of this workspace opens it here rather than in a new tab.
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest && e.target.closest("a.permalink");
+    if (!a) return;
+    e.preventDefault();
+    openLink(a.href);
   });
   setInterval(() => refreshDates(), 20000);
   refresh().then(connectLive);
