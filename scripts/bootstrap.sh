@@ -2,7 +2,8 @@
 # Installs what Beacon needs on a Debian-like machine, in one of two profiles:
 #   run  (scripts/run.sh): redis-server and a virtualenv in .venv with the runtime
 #        dependencies only (`pip install -e .`);
-#   test (scripts/test.sh): run, plus redis-sentinel (the tests run Sentinel failovers) and the
+#   test (scripts/test.sh): run, plus redis-sentinel (the tests run Sentinel failovers),
+#        prometheus-alertmanager (an e2e test runs Beacon behind the real one) and the
 #        [test] extra (pytest, ruff, mypy, ...); with --browser also Debian's chromium and an
 #        emoji font, for the browser test.
 # Safe to run again: skips what is there. A stamp in .venv names the profile and pyproject's
@@ -37,6 +38,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
 if [ "$profile" = test ]; then
   command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+  command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 fi
 if [ -n "$browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -449,7 +449,8 @@ def test_bootstrap_profiles_install_what_each_needs_once(tmp_path):
 
     run_script(root, tmp_path, "bootstrap.sh", "test")
     calls = log.read_text()
-    assert "apt-get install -y -qq redis-sentinel" in calls and "-e .[test]" in calls
+    assert "install -y -qq redis-sentinel prometheus-alertmanager" in calls
+    assert "-e .[test]" in calls
 
     log.write_text("")
     run_script(root, tmp_path, "bootstrap.sh", "run")
