@@ -15,6 +15,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.container import Beacon
 from app.ops.metrics import instrumented
 from listeners.context import BEACON
+from views.ids import ActionId
+
+# Clicks whose listener hands the envelope's fingerprint to its one transition, which sets it
+# in the same Lua script (lua/_prelude.lua `repeated`): the click is one Redis round trip, and
+# a redelivery is acked and changes nothing. Such a listener must pass `fingerprint_of(context)`
+# as the service's `once=`, and do nothing else that a redelivery could repeat.
+GUARDED_BY_TRANSITION = frozenset({ActionId.ACK.value})
+FINGERPRINT = "beacon_envelope_fingerprint"
+
+
+def fingerprint_of(context: Any) -> str:
+    """The envelope's fingerprint when its transition is its redelivery guard, else ''."""
+    return context.get(FINGERPRINT) or ""
+
+
+def _guarded_by_transition(body: dict[str, Any]) -> bool:
+    if body.get("type") != "block_actions":
+        return False
+    actions = body.get("actions") or [{}]
+    return actions[0].get("action_id") in GUARDED_BY_TRANSITION
 
 
 def envelope_fingerprint(body: dict[str, Any]) -> str | None:
@@ -67,9 +87,14 @@ class BeaconMiddleware(AsyncMiddleware):
         context["client"] = client  # listeners' Web API calls counted too
         # (Counting, timing and the log line per envelope: app.bolt.BeaconApp.)
         fingerprint = envelope_fingerprint(body)
+        if not fingerprint:
+            return await next()
+        if _guarded_by_transition(body):
+            context[FINGERPRINT] = fingerprint
+            return await next()
         # trigger_id / event_id are unique per user action, so a second sighting is Slack
         # redelivering something already handled: ack it, act no more.
-        if fingerprint and not await self.beacon.stores.cache.first_seen(fingerprint):
+        if not await self.beacon.stores.cache.first_seen(fingerprint):
             return BoltResponse(status=200, body="")
         return await next()
 

@@ -13,6 +13,7 @@ from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
 from app.store.base import RedisStore
+from app.store.cache import ENVELOPE_TTL_S
 from app.store.scripts import outcome_of
 
 REOPEN_WINDOW_S = 30 * 86400  # the default of retention.reopen_window_days
@@ -101,10 +102,20 @@ class IncidentStore(RedisStore):
         return outcome_of(await self._run("investigation_update", self._inc3(incident_id), args))
 
     async def acknowledge(
-        self, incident_id: str, actor: str, now: float, *, batch: str = "", of: int = 0
+        self,
+        incident_id: str,
+        actor: str,
+        now: float,
+        *,
+        batch: str = "",
+        of: int = 0,
+        once: str = "",
     ) -> Transition | Refused:
-        args: list[Any] = [now, actor, self._p] + ([batch, of] if batch else [])
-        return outcome_of(await self._run("acknowledge", self._inc3(incident_id), args))
+        """`once`: a Slack envelope's fingerprint; its redelivery answers REPEATED (the
+        redelivery guard in the same round trip as the transition)."""
+        keys = self._inc3(incident_id) + ([self.keys.envelope(once)] if once else [])
+        args: list[Any] = [now, actor, self._p, batch, of, ENVELOPE_TTL_S]
+        return outcome_of(await self._run("acknowledge", keys, args))
 
     async def resolve(
         self, incident_id: str, actor: str, note: str, now: float,
