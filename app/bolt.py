@@ -6,20 +6,43 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.container import Beacon
-from app.ops.metrics import observe_envelope
+from app.ops.metrics import instrumented, observe_envelope
 from listeners import register_listeners
 
 
 class BeaconApp(AsyncApp):
-    """AsyncApp that counts, times and logs every envelope around its whole dispatch."""
+    """AsyncApp that counts, times and logs every envelope around its whole dispatch, and hands
+    every envelope of a team the same counted Web API client."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._team_clients: dict[str | None, AsyncWebClient] = {}
+        self._context_logger = get_bolt_app_logger(self.name, base_logger=self._base_logger)
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        # Bolt builds a new AsyncWebClient per envelope (slack_bolt >= 1.15) so a listener may
+        # change its token without touching other requests; Beacon's never do, so one counted
+        # client per team serves them all (its constructor was ~5% of `/incident help`'s CPU).
+        # Otherwise it sets what Bolt's own does (tests/test_bolt_app.py compares them).
+        team_id = req.context.team_id
+        client = self._team_clients.get(team_id)
+        if client is None:
+            client = instrumented(self._async_client, team_id=team_id)
+            self._team_clients[team_id] = client
+        req.context["logger"] = self._context_logger  # Bolt's, made once
+        req.context["token"] = self._token
+        req.context["client"] = client
+        req.context["listener_runner"] = self.listener_runner
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         # Not in the global middleware: Bolt's async next() only marks the chain to go on, so

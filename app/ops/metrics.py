@@ -353,9 +353,9 @@ class InstrumentedWebClient(AsyncWebClient):
                 api_log.debug("slack %s ok (%.1f ms)", api_method, ms, extra=fields)
 
 
-def instrumented(client: AsyncWebClient) -> AsyncWebClient:
-    """The same client, counted: Bolt builds a plain AsyncWebClient for every request."""
-    if isinstance(client, InstrumentedWebClient):
+def instrumented(client: AsyncWebClient, *, team_id: str | None = None) -> AsyncWebClient:
+    """The same client, counted (for `team_id` when given, as Bolt's per-request clients)."""
+    if isinstance(client, InstrumentedWebClient) and team_id is None:
         return client
     return InstrumentedWebClient(
         token=client.token,
@@ -366,7 +366,7 @@ def instrumented(client: AsyncWebClient) -> AsyncWebClient:
         session=client.session,
         trust_env_in_session=client.trust_env_in_session,
         headers=client.headers,
-        team_id=client.default_params.get("team_id"),
+        team_id=team_id or client.default_params.get("team_id"),
         logger=client.logger,
         retry_handlers=client.retry_handlers,
     )

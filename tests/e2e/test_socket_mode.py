@@ -81,6 +81,20 @@ async def test_redelivered_command_acts_once(world: World):
     assert len(await world.runtime.beacon.incidents.list_open()) == 1
 
 
+async def test_redelivered_help_is_answered_again(world: World):
+    """`/incident help` changes nothing, so it has no redelivery guard (no Redis at all): Slack
+    redelivers when it did not see the ack, and the redelivery's ack carries the help again."""
+    channel = world.channel("random")
+    await world.alice.slash_command("/incident", "help", channel=channel)
+    first = world.emu.envelopes[-1]
+    again = await world.emu.redeliver(first["envelope_id"])
+    assert again is not None and "/incident list" in again.payload.get("text", "")
+    keys = world.runtime.beacon.stores.keys
+    assert await world.redis.keys(keys.envelope("*")) == []
+    await world.alice.slash_command("/incident", "list", channel=channel)  # others are guarded
+    assert len(await world.redis.keys(keys.envelope("*"))) == 1
+
+
 async def test_redelivered_click_is_guarded_by_its_transition(world: World, monkeypatch):
     """Acknowledge's redelivery guard runs in acknowledge.lua, so a click is one Redis round
     trip: the middleware makes no SET NX of its own. A redelivery of the click that acknowledged
