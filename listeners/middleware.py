@@ -88,8 +88,10 @@ class BeaconMiddleware(AsyncMiddleware):
         context, body = req.context, req.body
         context[BEACON] = self.beacon
         # (Counting, timing and the log line per envelope: app.bolt.BeaconApp.)
+        if _answered_in_ack(body):
+            return await next()
         fingerprint = envelope_fingerprint(body)
-        if not fingerprint or _answered_in_ack(body):
+        if not fingerprint:
             return await next()
         if _guarded_by_transition(body):
             context[FINGERPRINT] = fingerprint
