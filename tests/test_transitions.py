@@ -121,6 +121,22 @@ async def test_acknowledge_with_a_fingerprint_is_its_own_redelivery_guard(servic
     assert types.count(EventType.ACKNOWLEDGED) == 2
 
 
+async def test_resolve_with_a_fingerprint_is_its_own_redelivery_guard(service, store):
+    await service.declare(new(dedup_key="disk-1"))
+    await service.declare(new("Search slow"))
+    done = await store.resolve("INC-1", "UBOB", "fixed", 1.0, once="fp-1")
+    assert isinstance(done, Transition)
+    assert await store.redis.get(store.keys.dedup("disk-1")) is None  # still cleared
+    assert await store.resolve("INC-1", "UBOB", "fixed", 2.0, once="fp-1") == REPEATED
+    inc = await service.resolve("INC-1", "UCAROL", "again", once="fp-1")  # acts no more
+    assert inc.resolved_by == "UBOB" and inc.resolution_note == "fixed"
+    with pytest.raises(AlreadyDone):  # another envelope is refused as usual
+        await service.resolve("INC-1", "UCAROL", once="fp-2")
+    assert isinstance(await store.resolve("INC-2", "UBOB", "", 3.0, once="fp-3"), Transition)
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.RESOLVED) == 2
+
+
 async def test_concurrent_acknowledge_makes_exactly_one_transition(service, store, redis_server):
     await service.declare(new())
     clients = [Redis.from_url(redis_server.url, decode_responses=True) for _ in range(10)]

@@ -160,13 +160,18 @@ class IncidentService:
             (done if isinstance(outcome, Transition) else skipped).append(incident_id)
         return done, skipped
 
-    async def resolve(self, incident_id: str, actor: str, note: str = "") -> Incident:
+    async def resolve(
+        self, incident_id: str, actor: str, note: str = "", *, once: str = ""
+    ) -> Incident:
+        """`once`: as in `acknowledge`."""
         note = note.strip()
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
         keep = self.config.retention.reopen_window_days * 86400
-        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now(), keep)
-        check(incident_id, outcome, actor)
+        now = self.clock.now()
+        outcome = await self.store.resolve(incident_id, actor, note, now, keep, once=once)
+        if outcome != REPEATED:
+            check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:

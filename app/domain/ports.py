@@ -42,7 +42,14 @@ class IncidentRepository(Protocol):
         once: str = ...,
     ) -> Outcome: ...
     async def resolve(
-        self, incident_id: str, actor: str, note: str, now: float, keep_helpers_s: int = ...
+        self,
+        incident_id: str,
+        actor: str,
+        note: str,
+        now: float,
+        keep_helpers_s: int = ...,
+        *,
+        once: str = ...,
     ) -> Outcome: ...
     async def snooze(self, incident_id: str, actor: str, until: float, now: float) -> Outcome: ...
     async def assign(

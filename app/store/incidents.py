@@ -119,13 +119,17 @@ class IncidentStore(RedisStore):
 
     async def resolve(
         self, incident_id: str, actor: str, note: str, now: float,
-        keep_helpers_s: int = REOPEN_WINDOW_S,
+        keep_helpers_s: int = REOPEN_WINDOW_S, *, once: str = "",
     ) -> Transition | Refused:
+        """`once`: as in `acknowledge`."""
         keys = [*self._inc3(incident_id), *self._open_helpers(incident_id)]
         dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
         if dedup_key:  # set once at declaration, so reading it first is safe
             keys.append(self.keys.dedup(dedup_key))
-        args = [now, actor, note, self._p, keep_helpers_s]
+        args: list[Any] = [now, actor, note, self._p, keep_helpers_s]
+        if once:
+            keys.append(self.keys.envelope(once))
+            args.append(ENVELOPE_TTL_S)
         return outcome_of(await self._run("resolve", keys, args))
 
     async def snooze(

@@ -126,6 +126,24 @@ async def test_redelivered_click_is_guarded_by_its_transition(world: World, monk
     assert not [m for m in world.bob.ephemerals(channel) if "already" in m.text]
 
 
+async def test_redelivered_resolve_submission_acts_once(world: World):
+    beacon = world.runtime.beacon
+    await beacon.incidents.declare(NewIncident(title="Queue", severity="P3", reporter="UALICE"))
+    card = await world.card("incidents")
+    await world.bob.click(card, "Resolve")
+    await world.bob.fill({"Resolution note": "scaled up"})
+    await world.bob.submit()
+    submitted = world.emu.envelopes[-1]
+    assert submitted["payload"]["type"] == "view_submission"
+    again = await world.emu.redeliver(submitted["envelope_id"])
+    assert again is not None and not (again.payload or {}).get("response_action")  # closes
+    await world.settle()
+    timeline = await beacon.incidents.timeline("INC-1")
+    assert [e.type for e in timeline].count(EventType.RESOLVED) == 1
+    assert not world.bob.ephemerals()  # nobody told "already resolved"
+    assert len(await world.redis.keys(beacon.stores.keys.envelope("*"))) == 2  # click, submit
+
+
 async def test_http_mode_verifies_signatures(emu, redis, redis_server, config_path, clock):
     port = free_port()
     settings = make_settings(
