@@ -18,7 +18,7 @@ def request(team_id: str) -> AsyncBoltRequest:
 def app_of(cls: type[AsyncApp]) -> AsyncApp:
     client = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:1/api/")
     return cls(
-        name="beacon",
+        name="test-bolt-app",
         client=client,
         request_verification_enabled=False,
         process_before_response=True,
