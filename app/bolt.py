@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
@@ -19,13 +20,41 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from app.cells import Cells
 from app.container import Beacon
-from app.ops.metrics import observe_envelope
+from app.ops.metrics import instrumented, observe_envelope
 from listeners import register_listeners
 from listeners.context import WORKSPACES
 
 
 class BeaconApp(AsyncApp):
-    """AsyncApp that counts, times and logs every envelope around its whole dispatch."""
+    """AsyncApp that counts, times and logs every envelope around its whole dispatch, and hands
+    every envelope of a team the same counted Web API client."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._team_clients: dict[tuple[str | None, str | None], AsyncWebClient] = {}
+        self._context_logger = get_bolt_app_logger(self.name, base_logger=self._base_logger)
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        # Bolt builds a new AsyncWebClient per envelope (slack_bolt >= 1.15) so a listener may
+        # change its token without touching other requests; Beacon's never do, so one counted
+        # client per team serves them all (its constructor was ~5% of `/incident help`'s CPU).
+        # Otherwise it sets what Bolt's own does (tests/test_bolt_app.py compares them).
+        # A workflow step's envelope carries its own short-lived token, which Bolt puts on the
+        # context's client: that envelope gets a client of its own, as in Bolt.
+        if req.context.function_bot_access_token is not None:
+            super()._init_context(req)
+            req.context["client"] = instrumented(req.context.client, team_id=req.context.team_id)
+            return
+        team_id = req.context.team_id
+        key = (req.context.enterprise_id, team_id)
+        client = self._team_clients.get(key)
+        if client is None:
+            client = instrumented(self._async_client, team_id=team_id)
+            self._team_clients[key] = client
+        req.context["logger"] = self._context_logger  # Bolt's, made once
+        req.context["token"] = self._token
+        req.context["client"] = client
+        req.context["listener_runner"] = self.listener_runner
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         # Not in the global middleware: Bolt's async next() only marks the chain to go on, so
@@ -71,7 +100,7 @@ def build_multi_app(cells: Cells, *, client: AsyncWebClient, install_url: str) -
 
     app = BeaconApp(
         client=client,  # no token: each envelope gets its workspace's
-        authorize=authorize,  # type: ignore[arg-type]  # None refuses the envelope
+        authorize=authorize,  # None refuses the envelope
         request_verification_enabled=False,  # Socket Mode
         logger=logging.getLogger("beacon.bolt"),
         process_before_response=True,

@@ -27,7 +27,7 @@ from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bench.ack_burst import CARDS, click_payload, declare_cards
+from bench.ack_burst import BEACON_SETTINGS, CARDS, click_payload, declare_cards
 from bench.common import RedisServer, bench_config_file, slash_payload, start_emulator
 
 
@@ -73,6 +73,7 @@ async def main_async(n: int, repeats: int) -> dict[str, float]:
                 slack_api_url=emu.base_url,
                 redis_url=redis.url,
                 beacon_config=bench_config_file(),
+                **BEACON_SETTINGS,  # type: ignore[arg-type]
             )
         )
         try:

@@ -40,13 +40,29 @@ def bare_app(args: argparse.Namespace) -> AsyncApp:
     return app
 
 
+async def seed_auth_test(app: AsyncApp) -> None:
+    """The tuned baseline's cached authorize: one auth.test before connecting, handed to Bolt's
+    single-team authorization (as Beacon's app/bolt.py does), so no envelope waits on it."""
+    from slack_bolt.middleware.authorization.async_single_team_authorization import (
+        AsyncSingleTeamAuthorization,
+    )
+
+    answer = await app.client.auth_test()
+    for middleware in app._async_middleware_list:
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = answer
+
+
 async def run(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     if args.kind == "bare":
-        handler = AsyncSocketModeHandler(bare_app(args), args.app_token)
+        app = bare_app(args)
+        if args.cached_auth == "1":
+            await seed_auth_test(app)
+        handler = AsyncSocketModeHandler(app, args.app_token)
         await handler.connect_async()
         try:
             await stop.wait()
@@ -144,6 +160,9 @@ def main() -> int:
     parser.add_argument("--bot-token", required=True)
     parser.add_argument("--app-token", required=True)
     parser.add_argument("--pbr", default="0", help="bare: process_before_response (0/1)")
+    parser.add_argument(
+        "--cached-auth", default="0", help="bare: auth.test once before connecting (0/1)"
+    )
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--config", default="")
     parser.add_argument(

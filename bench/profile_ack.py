@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.ack_burst import CARDS, click_payload, declare_cards
+from bench.ack_burst import BEACON_SETTINGS, CARDS, click_payload, declare_cards
 from bench.common import (
     RESULTS,
     AppProcess,
@@ -163,7 +163,7 @@ async def main_async(args: argparse.Namespace) -> None:
     try:
         config = str(bench_config_file())
         app = await AppProcess(
-            "beacon", emu, "profile_ack.beacon", redis_url=redis.url, config=config
+            "beacon", emu, "profile_ack.beacon", BEACON_SETTINGS, redis_url=redis.url, config=config
         ).start()
         try:
             cards = await declare_cards(emu, channel, CARDS)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.ops.logs import JsonFormatter, configure_logging
+from app.ops.logs import TEXT_FORMAT, JsonFormatter, TextFormatter, configure_logging
 
 
 def record(msg: str, *args: object, level: int = logging.INFO, **extra: object):
@@ -95,3 +95,11 @@ def test_text_is_the_default(restore_root):
     text = out.getvalue()
     assert " DEBUG beacon.slack.api: slack auth.test ok" in text
     assert not text.lstrip().startswith("{")
+
+
+def test_text_lines_are_the_standard_formatters_with_the_second_made_once():
+    ours, standard = TextFormatter(), logging.Formatter(TEXT_FORMAT)
+    for created in (1700000000.0004, 1700000000.999, 1700000001.5, 1700000001.0999, 1.0):
+        record = logging.LogRecord("beacon.x", logging.INFO, "f", 1, "acked %s", ("ok",), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == standard.format(record)

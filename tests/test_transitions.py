@@ -14,9 +14,10 @@ from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
-from app.domain.results import Refused, Transition
+from app.domain.results import REPEATED, Refused, Transition
 from app.scheduler import Scheduler, TimerWork
 from app.store import Stores
+from app.store.cache import ENVELOPE_TTL_S
 from app.store.incidents import IncidentStore
 from app.store.keys import Keys
 from views.refusals import refusal_text
@@ -93,6 +94,47 @@ async def test_acknowledge_once_then_polite_refusal(service, store, clock):
     stream = await events(store)
     assert [f["type"] for _, f in stream] == [EventType.TRIGGERED, EventType.ACKNOWLEDGED]
     assert json.loads(stream[1][1]["data"]) == {"since_trigger": 90}
+
+
+async def test_acknowledge_with_a_fingerprint_is_its_own_redelivery_guard(service, store, stores):
+    """The guard folded into acknowledge.lua: the same envelope again changes nothing and is
+    refused to nobody, whether its first delivery acknowledged or was refused."""
+    await service.declare(new())
+    await service.declare(new("Search slow"))
+    assert await store.acknowledge("INC-1", "UBOB", 1.0, once="fp-1") == Transition("INC-1#2")
+    assert await store.acknowledge("INC-1", "UBOB", 2.0, once="fp-1") == REPEATED
+    # The script set the envelope's key with the middleware's TTL (first_seen sees it too).
+    key = store.keys.envelope("fp-1")
+    assert 0 < await store.redis.ttl(key) <= ENVELOPE_TTL_S
+    assert not await stores.cache.first_seen("fp-1")
+    refused = await store.acknowledge("INC-1", "UCAROL", 3.0, once="fp-2")
+    assert isinstance(refused, Refused) and refused.code == "acknowledged"
+    assert await store.acknowledge("INC-1", "UCAROL", 4.0, once="fp-2") == REPEATED
+    # The domain: a redelivery neither raises nor acts; another envelope is refused as usual.
+    inc = await service.acknowledge("INC-1", "UCAROL", once="fp-2")
+    assert inc.acknowledged_by == "UBOB"
+    with pytest.raises(RefusalError):
+        await service.acknowledge("INC-1", "UCAROL", once="fp-3")
+    # A fingerprint guards its own envelope only, whatever incident it names.
+    assert isinstance(await store.acknowledge("INC-2", "UBOB", 5.0, once="fp-4"), Transition)
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.ACKNOWLEDGED) == 2
+
+
+async def test_resolve_with_a_fingerprint_is_its_own_redelivery_guard(service, store):
+    await service.declare(new(dedup_key="disk-1"))
+    await service.declare(new("Search slow"))
+    done = await store.resolve("INC-1", "UBOB", "fixed", 1.0, once="fp-1")
+    assert isinstance(done, Transition)
+    assert await store.redis.get(store.keys.dedup("disk-1")) is None  # still cleared
+    assert await store.resolve("INC-1", "UBOB", "fixed", 2.0, once="fp-1") == REPEATED
+    inc = await service.resolve("INC-1", "UCAROL", "again", once="fp-1")  # acts no more
+    assert inc.resolved_by == "UBOB" and inc.resolution_note == "fixed"
+    with pytest.raises(AlreadyDone):  # another envelope is refused as usual
+        await service.resolve("INC-1", "UCAROL", once="fp-2")
+    assert isinstance(await store.resolve("INC-2", "UBOB", "", 3.0, once="fp-3"), Transition)
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.RESOLVED) == 2
 
 
 async def test_concurrent_acknowledge_makes_exactly_one_transition(service, store, redis_server):

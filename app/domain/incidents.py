@@ -24,7 +24,7 @@ from app.domain.models import (
 )
 from app.domain.ports import IncidentRepository
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
-from app.domain.results import Refused, Transition
+from app.domain.results import REPEATED, Refused, Transition
 
 
 def ascii_digits(text: str) -> bool:
@@ -135,9 +135,12 @@ class IncidentService:
     async def assigned_open(self, user: str, limit: int) -> tuple[list[Incident], int]:
         return await self.store.assigned_open(user, limit)
 
-    async def acknowledge(self, incident_id: str, actor: str) -> Incident:
-        outcome = await self.store.acknowledge(incident_id, actor, self.clock.now())
-        check(incident_id, outcome, actor)
+    async def acknowledge(self, incident_id: str, actor: str, *, once: str = "") -> Incident:
+        """`once` names the request (a Slack envelope's fingerprint): the same `once` again
+        is a redelivery, which changes nothing and is refused to nobody."""
+        outcome = await self.store.acknowledge(incident_id, actor, self.clock.now(), once=once)
+        if outcome != REPEATED:
+            check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def acknowledge_all(self, rollup_id: str, actor: str) -> tuple[list[str], list[str]]:
@@ -157,13 +160,18 @@ class IncidentService:
             (done if isinstance(outcome, Transition) else skipped).append(incident_id)
         return done, skipped
 
-    async def resolve(self, incident_id: str, actor: str, note: str = "") -> Incident:
+    async def resolve(
+        self, incident_id: str, actor: str, note: str = "", *, once: str = ""
+    ) -> Incident:
+        """`once`: as in `acknowledge`."""
         note = note.strip()
         if len(note) > NOTE_MAX:
             raise InvalidInput(f"Keep the note to {NOTE_MAX} characters.", field="note")
         keep = self.config.retention.reopen_window_days * 86400
-        outcome = await self.store.resolve(incident_id, actor, note, self.clock.now(), keep)
-        check(incident_id, outcome, actor)
+        now = self.clock.now()
+        outcome = await self.store.resolve(incident_id, actor, note, now, keep, once=once)
+        if outcome != REPEATED:
+            check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:

@@ -33,10 +33,24 @@ class IncidentRepository(Protocol):
     async def assigned_open(self, user: str, limit: int) -> tuple[list[Incident], int]: ...
     async def rollup_items(self, rollup_id: str) -> list[str]: ...
     async def acknowledge(
-        self, incident_id: str, actor: str, now: float, *, batch: str = ..., of: int = ...
+        self,
+        incident_id: str,
+        actor: str,
+        now: float,
+        *,
+        batch: str = ...,
+        of: int = ...,
+        once: str = ...,
     ) -> Outcome: ...
     async def resolve(
-        self, incident_id: str, actor: str, note: str, now: float, keep_helpers_s: int = ...
+        self,
+        incident_id: str,
+        actor: str,
+        note: str,
+        now: float,
+        keep_helpers_s: int = ...,
+        *,
+        once: str = ...,
     ) -> Outcome: ...
     async def snooze(self, incident_id: str, actor: str, until: float, now: float) -> Outcome: ...
     async def assign(

@@ -31,3 +31,8 @@ class Refused:
 
 
 Outcome = Transition | Refused
+
+
+# A request handled before (a Slack redelivery of the same envelope): nothing was changed, and
+# nobody is told anything new. Transitions that take a `once` key answer it.
+REPEATED = Refused("repeated")

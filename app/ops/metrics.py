@@ -178,6 +178,23 @@ class Metrics:
         )
         self._objects = _ObjectCounters()
         r.register(self._objects)
+        # Per-envelope metrics by label values, looked up once: labels() validates and takes a
+        # lock on every call, and every envelope updates two of them.
+        self._envelope_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+
+    def envelope_metrics(
+        self, envelope_type: str, payload_type: str
+    ) -> tuple[Counter, Histogram]:
+        """(envelopes counter, ack_seconds histogram) for one envelope and payload type."""
+        key = (envelope_type, payload_type)
+        found = self._envelope_children.get(key)
+        if found is None:
+            found = (
+                self.envelopes.labels(envelope_type, payload_type),
+                self.ack_seconds.labels(envelope_type),
+            )
+            self._envelope_children[key] = found
+        return found
 
     def watch(self, beacon: Beacon) -> None:
         """Export the counters that live on the runtime's notifier and scheduler."""
@@ -292,9 +309,11 @@ def observe_envelope(body: dict[str, Any]) -> Iterator[Envelope]:
         yield envelope
     finally:
         elapsed = time.perf_counter() - started
-        metrics = current()
-        metrics.envelopes.labels(envelope.envelope_type, envelope.payload_type).inc()
-        metrics.ack_seconds.labels(envelope.envelope_type).observe(elapsed)
+        count, ack_seconds = current().envelope_metrics(
+            envelope.envelope_type, envelope.payload_type
+        )
+        count.inc()
+        ack_seconds.observe(elapsed)
         ms = round(elapsed * 1000, 1)
         envelope_log.info(
             "%s %s from %s acked in %.1f ms",
@@ -353,9 +372,9 @@ class InstrumentedWebClient(AsyncWebClient):
                 api_log.debug("slack %s ok (%.1f ms)", api_method, ms, extra=fields)
 
 
-def instrumented(client: AsyncWebClient) -> AsyncWebClient:
-    """The same client, counted: Bolt builds a plain AsyncWebClient for every request."""
-    if isinstance(client, InstrumentedWebClient):
+def instrumented(client: AsyncWebClient, *, team_id: str | None = None) -> AsyncWebClient:
+    """The same client, counted (for `team_id` when given, as Bolt's per-request clients)."""
+    if isinstance(client, InstrumentedWebClient) and team_id is None:
         return client
     return InstrumentedWebClient(
         token=client.token,
@@ -366,7 +385,7 @@ def instrumented(client: AsyncWebClient) -> AsyncWebClient:
         session=client.session,
         trust_env_in_session=client.trust_env_in_session,
         headers=client.headers,
-        team_id=client.default_params.get("team_id"),
+        team_id=team_id or client.default_params.get("team_id"),
         logger=client.logger,
         retry_handlers=client.retry_handlers,
     )

@@ -8,9 +8,12 @@ from typing import Any
 
 from app.store.base import RedisStore
 
+# How long a handled envelope's fingerprint is kept: Slack redelivers within minutes.
+ENVELOPE_TTL_S = 3600
+
 
 class CacheStore(RedisStore):
-    async def first_seen(self, fingerprint: str, ttl_s: int = 3600) -> bool:
+    async def first_seen(self, fingerprint: str, ttl_s: int = ENVELOPE_TTL_S) -> bool:
         """True the first time a Slack envelope fingerprint is seen (redelivery guard)."""
         return bool(await self.redis.set(self.keys.envelope(fingerprint), "1", nx=True, ex=ttl_s))
 

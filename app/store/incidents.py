@@ -16,6 +16,7 @@ from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
 from app.domain.timers import snooze_id
 from app.store.base import RedisStore
+from app.store.cache import ENVELOPE_TTL_S
 from app.store.scripts import outcome_of
 
 REOPEN_WINDOW_S = 30 * 86400  # the default of retention.reopen_window_days
@@ -139,20 +140,34 @@ class IncidentStore(RedisStore):
         return outcome_of(await self._run("investigation_update", self._inc3(incident_id), args))
 
     async def acknowledge(
-        self, incident_id: str, actor: str, now: float, *, batch: str = "", of: int = 0
+        self,
+        incident_id: str,
+        actor: str,
+        now: float,
+        *,
+        batch: str = "",
+        of: int = 0,
+        once: str = "",
     ) -> Transition | Refused:
-        args: list[Any] = [now, actor, self._p] + ([batch, of] if batch else [])
-        return outcome_of(await self._run("acknowledge", self._inc3(incident_id), args))
+        """`once`: a Slack envelope's fingerprint; its redelivery answers REPEATED (the
+        redelivery guard in the same round trip as the transition)."""
+        keys = self._inc3(incident_id) + ([self.keys.envelope(once)] if once else [])
+        args: list[Any] = [now, actor, self._p, batch, of, ENVELOPE_TTL_S]
+        return outcome_of(await self._run("acknowledge", keys, args))
 
     async def resolve(
         self, incident_id: str, actor: str, note: str, now: float,
-        keep_helpers_s: int = REOPEN_WINDOW_S,
+        keep_helpers_s: int = REOPEN_WINDOW_S, *, once: str = "",
     ) -> Transition | Refused:
+        """`once`: as in `acknowledge`."""
         keys = [*self._inc3(incident_id), *self._open_helpers(incident_id)]
         dedup_key = await self.redis.hget(self.keys.incident(incident_id), "dedup_key")
         if dedup_key:  # set once at declaration, so reading it first is safe
             keys.append(self.keys.dedup(dedup_key))
-        args = [now, actor, note, self._p, keep_helpers_s]
+        args: list[Any] = [now, actor, note, self._p, keep_helpers_s]
+        if once:
+            keys.append(self.keys.envelope(once))
+            args.append(ENVELOPE_TTL_S)
         return outcome_of(await self._run("resolve", keys, args))
 
     async def snooze(

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from app.domain.results import Refused, Transition
+from app.domain.results import REPEATED, Refused, Transition
 
 LUA = Path(__file__).with_name("lua")
 PRELUDE = "_prelude"
@@ -31,9 +31,12 @@ def names() -> list[str]:
 
 
 def outcome_of(raw: list[Any]) -> Transition | Refused:
-    """A transition script's answer: {'ok', event id} or {'err', code, details…}."""
+    """A transition script's answer: {'ok', event id}, {'err', code, details…} or
+    {'repeated'} (a redelivered envelope, lua/_prelude.lua `repeated`)."""
     if raw[0] == "ok":
         return Transition(event_id=raw[1])
+    if raw[0] == "repeated":
+        return REPEATED
     return Refused(code=raw[1], details=tuple(raw[2:]))
 
 

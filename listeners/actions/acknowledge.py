@@ -6,6 +6,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from listeners.context import beacon_of, user_of
+from listeners.middleware import fingerprint_of
 from views.context import IncidentRef
 
 
@@ -14,5 +15,7 @@ async def handle_acknowledge(
 ) -> None:
     await ack()
     ref = IncidentRef.parse(action.get("value"))
-    # The notifier posts the thread reply and updates the card from the event.
-    await beacon_of(context).incidents.acknowledge(ref.incident_id, user_of(body))
+    # The notifier posts the thread reply and updates the card from the event. The redelivery
+    # guard is in the transition (listeners/middleware.py GUARDED_BY_TRANSITION).
+    incidents = beacon_of(context).incidents
+    await incidents.acknowledge(ref.incident_id, user_of(body), once=fingerprint_of(context))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import time
@@ -9,7 +10,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from app.domain.models import EventType, NewIncident
 from app.main import Runtime
+from app.store.cache import CacheStore
 from tests.e2e.conftest import World, make_settings
 from tests.redis_proc import free_port
 from views.ids import CallbackId
@@ -76,6 +79,69 @@ async def test_redelivered_command_acts_once(world: World):
     await world.emu.redeliver(first["envelope_id"])
     await world.settle()
     assert len(await world.runtime.beacon.incidents.list_open()) == 1
+
+
+async def test_redelivered_help_is_answered_again(world: World):
+    """`/incident help` changes nothing, so it has no redelivery guard (no Redis at all): Slack
+    redelivers when it did not see the ack, and the redelivery's ack carries the help again."""
+    channel = world.channel("random")
+    await world.alice.slash_command("/incident", "help", channel=channel)
+    first = world.emu.envelopes[-1]
+    again = await world.emu.redeliver(first["envelope_id"])
+    assert again is not None and "/incident list" in again.payload.get("text", "")
+    keys = world.runtime.beacon.stores.keys
+    assert await world.redis.keys(keys.envelope("*")) == []
+    await world.alice.slash_command("/incident", "list", channel=channel)  # others are guarded
+    assert len(await world.redis.keys(keys.envelope("*"))) == 1
+
+
+async def test_redelivered_click_is_guarded_by_its_transition(world: World, monkeypatch):
+    """Acknowledge's redelivery guard runs in acknowledge.lua, so a click is one Redis round
+    trip: the middleware makes no SET NX of its own. A redelivery of the click that acknowledged
+    and of one that was refused is acked, acts no more and answers nobody a second time."""
+    guards: list[str] = []
+    first_seen = CacheStore.first_seen
+
+    async def counted(self, fingerprint, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guards.append(fingerprint)
+        return await first_seen(self, fingerprint, *args, **kwargs)
+
+    monkeypatch.setattr(CacheStore, "first_seen", counted)
+    beacon = world.runtime.beacon
+    channel = world.channel("incidents")
+    await beacon.incidents.declare(NewIncident(title="Disk full", severity="P3", reporter="UALICE"))
+    card = copy.deepcopy(await world.card("incidents"))  # the card updates in place once acked
+    await world.bob.click(card, "Acknowledge")
+    acked = world.emu.envelopes[-1]
+    await world.carol.click(card, "Acknowledge")
+    refused = world.emu.envelopes[-1]
+    await world.carol.wait_ephemeral("already acknowledged", channel)
+    for envelope in (acked, refused):
+        assert await world.emu.redeliver(envelope["envelope_id"]) is not None
+    await world.settle()
+    assert guards == []
+    timeline = await beacon.incidents.timeline("INC-1")
+    assert [e.type for e in timeline].count(EventType.ACKNOWLEDGED) == 1
+    assert len([m for m in world.carol.ephemerals(channel) if "already" in m.text]) == 1
+    assert not [m for m in world.bob.ephemerals(channel) if "already" in m.text]
+
+
+async def test_redelivered_resolve_submission_acts_once(world: World):
+    beacon = world.runtime.beacon
+    await beacon.incidents.declare(NewIncident(title="Queue", severity="P3", reporter="UALICE"))
+    card = await world.card("incidents")
+    await world.bob.click(card, "Resolve")
+    await world.bob.fill({"Resolution note": "scaled up"})
+    await world.bob.submit()
+    submitted = world.emu.envelopes[-1]
+    assert submitted["payload"]["type"] == "view_submission"
+    again = await world.emu.redeliver(submitted["envelope_id"])
+    assert again is not None and not (again.payload or {}).get("response_action")  # closes
+    await world.settle()
+    timeline = await beacon.incidents.timeline("INC-1")
+    assert [e.type for e in timeline].count(EventType.RESOLVED) == 1
+    assert not world.bob.ephemerals()  # nobody told "already resolved"
+    assert len(await world.redis.keys(beacon.stores.keys.envelope("*"))) == 2  # click, submit
 
 
 async def test_http_mode_verifies_signatures(emu, redis, redis_server, config_path, clock):

@@ -29,6 +29,16 @@ local function refuse(code, ...)
   return {'err', code, ...}
 end
 
+-- The redelivery guard, folded into a transition so a click is one round trip: `key` (a Slack
+-- envelope's fingerprint key, keys.envelope) is set NX for `ttl` s; already set, the envelope
+-- was handled before and the script must answer {'repeated'} and change nothing. Set before
+-- any refusal too, as the middleware's own guard does: a redelivered refusal is not answered
+-- twice.
+local function repeated(key, ttl)
+  if not key or key == '' then return false end
+  return not redis.call('SET', key, '1', 'NX', 'EX', ttl)
+end
+
 -- Indexes and counters, changed by the same script that changes the incident, so a read never
 -- has to load incidents to count or filter them. P is Keys.index_prefix(); the names built
 -- here are Keys' methods of the same shape (tests/test_indexes.py checks they agree). Sets

@@ -1,5 +1,7 @@
--- KEYS: incident, timeline, events   ARGV: now, actor, index prefix, [bulk batch id, size]
+-- KEYS: incident, timeline, events, [envelope fingerprint]
+-- ARGV: now, actor, index prefix, bulk batch id ('' when one click), size, fingerprint TTL s
 local now, actor, P = ARGV[1], ARGV[2], ARGV[3]
+if repeated(KEYS[4], ARGV[6]) then return {'repeated'} end
 local inc = load_incident(KEYS[1])
 if not inc then return refuse('not_found') end
 if inc.status == 'RESOLVED' then return refuse('resolved', inc.resolved_by, inc.resolved_at) end
@@ -20,7 +22,7 @@ else
 end
 stats_add(P, inc, now, 'ack_sum', tonumber(now) - created)
 local data = {since_trigger = tonumber(now) - created}
-if ARGV[4] and ARGV[4] ~= '' then  -- one of many acknowledged at once (a storm rollup)
+if ARGV[4] ~= '' then  -- one of many acknowledged at once (a storm rollup)
   data.bulk = ARGV[4]
   data.of = tonumber(ARGV[5])
 end
