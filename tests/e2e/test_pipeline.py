@@ -34,7 +34,10 @@ async def cluster(
             redis_server.url,
             config_path,
             beacon_instance_id=f"beacon-{n}",
-            beacon_reclaim_idle_ms=500,
+            # Short for a test, yet longer than the event-loop stalls of a loaded 2-core
+            # machine: three instances share one loop here, and a lease lapsing while its
+            # holder is stalled mid-post lets another post a second copy (production: 30 s).
+            beacon_reclaim_idle_ms=3000,
         )
         runtimes.append(await start_runtime(emu, settings, clock))
     await emu.wait_connected(3)
