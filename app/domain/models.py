@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.domain.answers import ReplyTo
+
 
 class Status(StrEnum):
     TRIGGERED = "TRIGGERED"
@@ -104,6 +106,7 @@ class Incident:
     seq: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # role name -> holder
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
+    reply_to: ReplyTo | None = None  # declared from Slack: where its confirmation goes
 
     @property
     def is_open(self) -> bool:
@@ -149,6 +152,7 @@ class Incident:
             seq=int(raw.get("seq", "0")),
             roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
             epoch=raw.get("epoch", ""),
+            reply_to=ReplyTo.load(raw.get("reply_to")),
         )
 
 
@@ -241,6 +245,7 @@ class NewIncident:
     source_ts: str | None = None
     source_permalink: str | None = None
     dedup_key: str | None = None
+    reply_to: ReplyTo | None = None
 
 
 TITLE_MAX = 150

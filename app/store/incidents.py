@@ -68,6 +68,7 @@ class IncidentStore(RedisStore):
             "source_permalink": new.source_permalink or "",
             "wants_channel": "1" if new.wants_channel else "",
             "dedup_key": new.dedup_key or "",
+            "reply_to": new.reply_to.dump() if new.reply_to else "",
         }
         args: list[Any] = [now, new.reporter, k.index_prefix()]
         for key, value in fields.items():

@@ -59,8 +59,10 @@ async def test_declare_from_modal_posts_a_full_card(world: World):
     assert card.buttons() == ["Acknowledge", "Resolve", "View"]
     assert card.metadata["event_type"] == "beacon_event"
     assert card.metadata["event_payload"]["event_id"] == "INC-1#1"
-    # the reporter is told, the assignee gets the card in a DM
-    await world.alice.wait_ephemeral("Declared *INC-1*", world.channel("incidents"))
+    # the reporter is told where the card went, with its link; the assignee gets it in a DM
+    told = await world.alice.wait_ephemeral("Declared <", world.channel("incidents"))
+    incident = await world.runtime.beacon.incidents.get("INC-1")
+    assert told.text == f"Declared <{incident.permalink}|INC-1> → <#{card.channel}>"
     dm = await world.emu.wait_for(lambda: world.emu.dms("UBOB"), timeout=10)
     assert "You are the assignee of INC-1" in dm[0].all_text()
     incident = await world.runtime.beacon.incidents.get("INC-1")
