@@ -62,7 +62,9 @@ async def handle_error(
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
             )
-    await tell_user(body, context, client, message)
+    # Redis away: recording the answer would only wait out its retries again.
+    redis_away = isinstance(error, StoreError | DatabaseUnavailable)
+    await tell_user(body, context, client, message, durable=not redis_away)
     return BoltResponse(status=200, body="") if not_acked else None
 
 
@@ -71,19 +73,22 @@ _DIRECT: set[asyncio.Task[None]] = set()
 
 
 async def tell_user(
-    body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, message: str
+    body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, message: str,
+    *, durable: bool = True,
 ) -> None:
     """Through the answer path, like every answer. Only when Redis cannot record it (it is
     away, which is often why there is an error to tell) is it sent straight to Slack, once,
     without holding the ack."""
     reply = answer_for(body, message)
     try:
-        await beacon_of(context).answers.tell(reply)
+        if durable:
+            await beacon_of(context).answers.tell(reply)
+            return
     except Exception as exc:
         log.warning("answer not recorded (%s): sending it to %s directly", exc, reply.user)
-        task = asyncio.create_task(_send_directly(reply, client))
-        _DIRECT.add(task)
-        task.add_done_callback(_DIRECT.discard)
+    task = asyncio.create_task(_send_directly(reply, client))
+    _DIRECT.add(task)
+    task.add_done_callback(_DIRECT.discard)
 
 
 async def _send_directly(reply: Answer, client: AsyncWebClient) -> None:
