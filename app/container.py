@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from app.approval_callbacks import CallbackSender
 from app.clock import Clock
 from app.config import BeaconConfig
+from app.domain.answers import AnswerService
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
 from app.domain.incident_record import IncidentRecord
@@ -62,6 +63,7 @@ class Beacon:
     record: IncidentRecord
     runbooks: RunbookService
     oncall: OnCallService
+    answers: AnswerService  # listeners' answers to one person, delivered by the notifier
     notifier: Notifier
     scheduler: Scheduler
     home: HomePublisher
@@ -208,6 +210,7 @@ class Beacon:
             record=record,
             runbooks=runbooks,
             oncall=oncall,
+            answers=AnswerService(stores.answers, clock),
             notifier=notifier,
             scheduler=scheduler,
             home=home,

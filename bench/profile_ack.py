@@ -46,7 +46,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("listener (handle_*)", ("handle_acknowledge (", "handle_incident_command (")),
     ("  domain acknowledge (Lua)", ("acknowledge (app/domain",)),
     ("error path (handle_error)", ("handle_error (listeners/errors",)),
-    ("  tell_user (response_url post)", ("tell_user (listeners/errors",)),
+    ("  tell_user (answer queued)", ("tell_user (listeners/errors",)),
     ("bolt kwargs building", ("kwargs_injection/",)),
     ("bolt request + context", ("AsyncBoltRequest.__init__", "_init_context", "to_async_bolt")),
 )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
 from typing import Any
 
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from app.domain.answers import Answer
 from app.domain.errors import BeaconError, DatabaseUnavailable, InvalidFields
 from app.store.errors import StoreError
-from listeners.context import channel_of, user_of
+from listeners.context import answer_for, beacon_of
 from views.errors import error_text
 from views.modals import field_block, field_errors, first_input_block
 
@@ -48,6 +51,7 @@ async def handle_error(
     body: dict[str, Any],
     client: AsyncWebClient,
     response: BoltResponse | None,
+    context: AsyncBoltContext,
 ) -> BoltResponse | None:
     message = user_message(error)
     not_acked = response is not None
@@ -58,25 +62,46 @@ async def handle_error(
             return BoltResponse(
                 status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
             )
-    await tell_user(body, client, message)
+    # Redis away: recording the answer would only wait out its retries again.
+    redis_away = isinstance(error, StoreError | DatabaseUnavailable)
+    await tell_user(body, context, client, message, durable=not redis_away)
     return BoltResponse(status=200, body="") if not_acked else None
 
 
-async def tell_user(body: dict[str, Any], client: AsyncWebClient, message: str) -> None:
-    """Ephemeral where the user acted; a DM when there is no channel to answer in."""
+# Answers sent straight to Slack while Redis is away (kept so they are not collected).
+_DIRECT: set[asyncio.Task[None]] = set()
+
+
+async def tell_user(
+    body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, message: str,
+    *, durable: bool = True,
+) -> None:
+    """Through the answer path, like every answer. Only when Redis cannot record it (it is
+    away, which is often why there is an error to tell) is it sent straight to Slack, once,
+    without holding the ack."""
+    reply = answer_for(body, message)
     try:
-        url = body.get("response_url") or next(
-            (u.get("response_url") for u in body.get("response_urls") or []), None
-        )
-        if url:
-            # Through the shared session: Bolt's respond() opens a new one per call.
-            webhook = AsyncWebhookClient(url, session=client.session)
-            await webhook.send(text=message, response_type="ephemeral", replace_original=False)
+        if durable:
+            await beacon_of(context).answers.tell(reply)
             return
-        user, channel = user_of(body), channel_of(body)
-        if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=message)
-        elif user:
-            await client.chat_postMessage(channel=user, text=message)
+    except Exception as exc:
+        log.warning("answer not recorded (%s): sending it to %s directly", exc, reply.user)
+    task = asyncio.create_task(_send_directly(reply, client))
+    _DIRECT.add(task)
+    task.add_done_callback(_DIRECT.discard)
+
+
+async def _send_directly(reply: Answer, client: AsyncWebClient) -> None:
+    try:
+        if reply.response_url:
+            # Through the shared session: Bolt's respond() opens a new one per call.
+            webhook = AsyncWebhookClient(reply.response_url, session=client.session)
+            await webhook.send(text=reply.text, response_type="ephemeral",
+                               replace_original=False)
+        elif reply.channel:
+            await client.chat_postEphemeral(channel=reply.channel, user=reply.user,
+                                            text=reply.text)
+        elif reply.user:
+            await client.chat_postMessage(channel=reply.user, text=reply.text)
     except Exception:
         log.exception("could not deliver error message to the user")

@@ -147,13 +147,9 @@ class Gateway:
         if isinstance(found, str):
             return Answer({"ok": False, "error": found})
         ws, kind = found
-        failures = self._failures.get(name)
-        if failures:
-            failure = failures[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                failures.pop(0)
-            return Answer(dict(failure.body), failure.status, failure.headers)
+        injected = self._injected(name)
+        if injected is not None:
+            return injected
         spec = METHODS.get(name)
         if spec is None:
             return Answer({"ok": False, "error": "unknown_method"})
@@ -193,6 +189,17 @@ class Gateway:
                 return "token_revoked"
         return "invalid_auth"
 
+    def _injected(self, name: str) -> Answer | None:
+        """The next injected fault for `name` (a Web API method or "response_url"), if any."""
+        failures = self._failures.get(name)
+        if not failures:
+            return None
+        failure = failures[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            failures.pop(0)
+        return Answer(dict(failure.body), failure.status, failure.headers)
+
     def _call_channel(self, method: str, args: dict[str, Any]) -> str | None:
         """The conversation a call is about: for chat.postMessage the id the method resolves the
         `channel` arg to (a user id -> the bot's DM with them, if it exists yet), else the raw
@@ -216,24 +223,30 @@ class Gateway:
             return None
         return ru
 
-    def respond(self, ru: ResponseUrl, body: dict[str, Any]) -> tuple[int, str]:
-        """The app's reply to a response_url: (HTTP status, text) as Slack answers it."""
+    def respond(self, ru: ResponseUrl, body: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
+        """The app's reply to a response_url: (HTTP status, text, headers) as Slack answers
+        it. Faults injected for "response_url" (`fail_method`, `rate_limit`) come first and
+        use nothing up."""
         ws = self.teams.get(ru.team_id, self.workspace)
-        ru.uses_left -= 1
         self.calls.append(ApiCall("response_url", body, None, time.time()))
+        fault = self._injected("response_url")
+        if fault is not None:
+            ws.notify()
+            return fault.status, str(fault.body.get("error", "")), fault.headers
+        ru.uses_left -= 1
         text = str(body.get("text") or "")[:40_000]
         blocks, attachments = body.get("blocks"), body.get("attachments")
         errors = blockkit.validate_message(blocks, attachments)
         if errors:
-            return 400, "invalid_blocks"
+            return 400, "invalid_blocks", {}
         original = self._original(ru)
         if body.get("delete_original"):
             if original is not None:
                 original.deleted = True
                 ws.notify()
-            return 200, "ok"
+            return 200, "ok", {}
         if not (text or blocks or attachments):
-            return 400, "no_text"
+            return 400, "no_text", {}
         if body.get("replace_original") and original is not None:
             original.text, original.blocks = text, blocks or []
             original.attachments = attachments or []
@@ -255,7 +268,7 @@ class Gateway:
                 attachments,
                 thread_ts=body.get("thread_ts"),
             )
-        return 200, "ok"
+        return 200, "ok", {}
 
     def _original(self, ru: ResponseUrl) -> Message | None:
         ws = self.teams.get(ru.team_id, self.workspace)

@@ -317,8 +317,8 @@ class SlackEmulator:
             body = json.loads(str(form.get("payload", "{}")))
         if not isinstance(body, dict):
             return web.Response(status=400, text="invalid_payload")
-        status, text = self.gateway.respond(ru, body)
-        return web.Response(status=status, text=text)
+        status, text, headers = self.gateway.respond(ru, body)
+        return web.Response(status=status, text=text, headers=headers)
 
     async def _on_upload(self, request: web.Request) -> web.Response:
         status, text = self.gateway.upload(request.match_info["file_id"], await request.read())

@@ -320,7 +320,7 @@ async def test_a_declaration_shows_every_bad_field_on_its_own_block(config: Beac
     assert first == ("title", "Give the incident a title.")  # what the API reports
     body = {"type": "view_submission", "view": declare_modal(config, context=DeclareContext())}
     not_acked = BoltResponse(status=200)
-    answer = await handle_error(refused.value, body, None, not_acked)  # type: ignore[arg-type]
+    answer = await handle_error(refused.value, body, None, not_acked, None)  # type: ignore[arg-type]
     assert answer is not None
     assert json.loads(answer.body) == {"response_action": "errors", "errors": {
         BlockId.TITLE: "Give the incident a title.",

@@ -42,6 +42,8 @@ class DeclareContext(_Ctx):
     source_channel: str | None = None
     source_ts: str | None = None
     source_permalink: str | None = None
+    response_url: str | None = None  # the slash command's that opened it: the answer goes there
+    at: float | None = None  # when that command came (the response_url lives 30 minutes)
 
 
 class IncidentModalContext(_Ctx):

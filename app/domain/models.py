@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.alert_list import AlertListing
+from app.domain.answers import ReplyTo
 
 
 class Status(StrEnum):
@@ -111,6 +112,7 @@ class Incident:
     roles: dict[str, str] = field(default_factory=dict)  # role name -> holder
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
     alerts: AlertListing | None = None  # an Alertmanager incident's alerts
+    reply_to: ReplyTo | None = None  # declared from Slack: where its confirmation goes
 
     @property
     def is_open(self) -> bool:
@@ -157,6 +159,7 @@ class Incident:
             roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
             epoch=raw.get("epoch", ""),
             alerts=AlertListing.from_redis(raw),
+            reply_to=ReplyTo.load(raw.get("reply_to")),
         )
 
 
@@ -249,6 +252,7 @@ class NewIncident:
     source_ts: str | None = None
     source_permalink: str | None = None
     dedup_key: str | None = None
+    reply_to: ReplyTo | None = None
 
 
 TITLE_MAX = 150

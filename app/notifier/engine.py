@@ -27,6 +27,7 @@ from app.config import BeaconConfig
 from app.domain.models import Event, EventType, Incident
 from app.domain.routing import route
 from app.home import HomePublisher
+from app.notifier.answers import AnswerDesk
 from app.notifier.handlers.cards import Cards
 from app.notifier.lanes import Job, Lanes
 from app.notifier.pacing import Pacer
@@ -106,6 +107,8 @@ class Notifier:
         rules = storm or StormRules()
         self.rollups = Rollups(self, rules if self.pacer.enabled else replace(rules, threshold=0))
         self.lanes = Lanes(self._work)
+        # Listeners' answers to one person each, delivered in that person's lane.
+        self.answers = AnswerDesk(stores.answers, self.poster, clock, self.lanes)
         self._in_flight: set[str] = set()  # stream ids handed to a lane, not done yet
         self._lane_of: dict[str, list[Any]] = {}  # incident id -> [lane, events in flight]
         self._redelivered: set[str] = set()
@@ -152,11 +155,14 @@ class Notifier:
         await self.claim_identity()
         keeper = asyncio.create_task(self._keep_identity())
         rollups = asyncio.create_task(self.rollups.run(stop), name="beacon-rollups")
+        answers = asyncio.create_task(
+            self.answers.run(stop, self.consumer, self.reclaim_idle_ms), name="beacon-answers")
         try:
             await self._consume(stop)
         finally:
             keeper.cancel()
             rollups.cancel()
+            answers.cancel()
             for task in self._finishing.values():
                 task.cancel()
             self._finishing.clear()

@@ -19,6 +19,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from app.clock import Clock
 from app.domain.models import Event
@@ -43,6 +44,32 @@ def is_transient(exc: BaseException) -> bool:
         status = getattr(exc.response, "status_code", 200)
         return status == 429 or status >= 500 or exc.response.get("error") in TRANSIENT
     return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError)
+
+
+class ResponseUrlUnavailable(ConnectionError):
+    """A response_url answered 429 or 5xx: Slack is away or busy, worth waiting out."""
+
+    def __init__(self, status: int, body: str, retry_after: str | None = None) -> None:
+        super().__init__(f"response_url answered {status} {body}")
+        self.status = status
+        self.retry_after = retry_after if status == 429 else None
+
+
+class ResponseUrlRefused(Exception):
+    """A response_url refused the answer itself (4xx): another try would not help."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"response_url refused: {status} {body}")
+        self.code = body or str(status)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds Slack asked to wait (a 429), else None."""
+    if isinstance(exc, SlackApiError) and exc.response.status_code == 429:
+        return float(exc.response.headers.get("Retry-After", 1) or 1)
+    if isinstance(exc, ResponseUrlUnavailable) and exc.status == 429:
+        return float(exc.retry_after or 1)
+    return None
 
 
 def retryable(exc: BaseException) -> bool:
@@ -92,24 +119,50 @@ class Poster:
 
     async def call(self, name: str, /, **kwargs: Any) -> AsyncSlackResponse:
         """One Web API call by its client method name (`chat_postMessage`), paced, retried."""
-        method = name.replace("_", ".")
         channel = kwargs.get("channel") or kwargs.get("channel_id")
         fn = getattr(self.client, name)
+        return await self._retried(
+            name.replace("_", "."), channel if isinstance(channel, str) else None,
+            lambda: fn(**kwargs))
+
+    async def respond(self, url: str, body: dict[str, Any]) -> bool:
+        """POST an answer to a response_url with the same pacing and retries; False when
+        Slack no longer takes that url (older than 30 minutes, or used 5 times)."""
+        webhook = AsyncWebhookClient(url, session=self.client.session, timeout=15)
+
+        async def send() -> bool:
+            resp = await webhook.send_dict(body)
+            if resp.status_code == 200:
+                return True
+            if resp.status_code in (404, 410):
+                return False
+            if resp.status_code == 429 or resp.status_code >= 500:
+                raise ResponseUrlUnavailable(
+                    resp.status_code, resp.body, resp.headers.get("Retry-After")
+                    or resp.headers.get("retry-after"))
+            raise ResponseUrlRefused(resp.status_code, resp.body)
+
+        return await self._retried("response_url", None, send)
+
+    async def _retried(
+        self, method: str, channel: str | None, once: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """The one retry policy (see the module's docstring) around one write."""
         failures = 0
         while True:
-            await self.pacer.wait(method, channel if isinstance(channel, str) else None)
+            await self.pacer.wait(method, channel)
             try:
-                return await fn(**kwargs)
+                return await once()
             except Exception as exc:
                 refused = token_refused(exc, self.team)
                 if refused is not None:
                     raise refused from exc
                 if not is_transient(exc):
                     raise
-                if isinstance(exc, SlackApiError) and exc.response.status_code == 429:
+                wait = retry_after(exc)
+                if wait is not None:
                     # Slack said how long: wait it out, as often as it takes (jitter spreads
                     # several instances); the lane holds its order meanwhile.
-                    wait = float(exc.response.headers.get("Retry-After", 1) or 1)
                     await self.clock.sleep(wait + random.random() * 0.25)
                     continue
                 failures += 1

@@ -15,6 +15,7 @@ from app.notifier.context import Delivery
 from app.notifier.handlers.approvals import ApprovalNotifier, InvestigationNotifier
 from app.notifier.handlers.cards import Cards
 from app.notifier.handlers.channels import IncidentChannels
+from app.notifier.handlers.declared import DeclareConfirmation
 from app.notifier.handlers.digest import post_digest
 from app.notifier.handlers.investigations import post_investigation_update
 from app.notifier.handlers.oncall import Pager
@@ -72,7 +73,7 @@ STATE = (runbooks, refresh)
 
 EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
     EventType.TRIGGERED: (
-        card, paged, channel_opened, runbooks,
+        card, via(DeclareConfirmation, "on_triggered"), paged, channel_opened, runbooks,
         via(RecordNotifier, "on_triggered"), dm_assignee,
     ),
     EventType.ACKNOWLEDGED: (reply, topic, *STATE),

@@ -48,6 +48,7 @@ def flat_fields(new: NewIncident) -> list[str]:
         "source_permalink": new.source_permalink or "",
         "wants_channel": "1" if new.wants_channel else "",
         "dedup_key": new.dedup_key or "",
+        "reply_to": new.reply_to.dump() if new.reply_to else "",
     }
     return [part for pair in fields.items() for part in pair]
 

@@ -146,6 +146,10 @@ class Keys:
         """stream of domain events (the outbox)."""
         return self._k("events", "stream")
 
+    def answers(self) -> str:
+        """stream of answers to one person each (listeners add, the notifier delivers)."""
+        return self._k("answers", "stream")
+
     def notified(self, incident_id: str) -> str:
         """string: highest event seq of the incident already applied to Slack."""
         return self._k("incident", incident_id, "notified", "string")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.store.answers import AnswerStore
 from app.store.approvals import ApprovalStore, InvestigationStore
 from app.store.cache import CacheStore
 from app.store.home import HomeStore
@@ -48,6 +49,7 @@ class Stores:
         self.idempotency = IdempotencyStore(redis, keys, scripts)
         self.home = HomeStore(redis, keys, scripts)
         self.migrations = Migrations(redis, keys, scripts)
+        self.answers = AnswerStore(redis, keys, scripts)
 
     async def ping(self) -> None:
         """Raises (a StoreError, OSError or TimeoutError) when Redis does not answer."""

@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app.domain.answers import ReplyTo
 from app.domain.errors import InvalidInput
 from app.domain.incidents import normalise_id
 from app.domain.listing import IncidentState
@@ -18,7 +18,7 @@ from listeners.commands import incident_record, incident_updates, oncall
 from listeners.commands import runbooks as runbooks_cmd
 from listeners.commands import status as status_cmd
 from listeners.commands.parse import SUBCOMMANDS, ParsedCommand, parse, user_id_from
-from listeners.context import beacon_of
+from listeners.context import answer, beacon_of
 from views import incident as card
 from views.context import DeclareContext
 from views.modals.declare import declare_modal
@@ -31,7 +31,6 @@ async def handle_incident_command(
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
-    respond: AsyncRespond,
     context: AsyncBoltContext,
 ) -> None:
     parsed = parse(command.get("text", ""))
@@ -42,7 +41,7 @@ async def handle_incident_command(
     beacon = beacon_of(context)
     user = command["user_id"]
     if parsed.name == "":
-        await _open_declare(client, command, beacon.config)
+        await _open_declare(client, command, beacon)
         return
     if parsed.name not in SUBCOMMANDS:
         raise InvalidInput(
@@ -51,19 +50,20 @@ async def handle_incident_command(
     handler = _HANDLERS[parsed.name]
     reply = await handler(beacon, parsed, user, command, client)
     if isinstance(reply, tuple):
-        text, blocks = reply
-        await respond(text=text, blocks=blocks or None, response_type="ephemeral")
+        await answer(context, command, *reply)
     elif reply is not None:
-        await respond(text=reply, response_type="ephemeral")
+        await answer(context, command, reply)
 
 
 async def _open_declare(
-    client: AsyncWebClient, command: dict[str, Any], config: Any, **prefill: Any
+    client: AsyncWebClient, command: dict[str, Any], beacon: Any, **prefill: Any
 ) -> None:
-    ctx = DeclareContext(channel_id=command.get("channel_id"))
-    await client.views_open(
-        trigger_id=command["trigger_id"], view=declare_modal(config, context=ctx, **prefill)
+    ctx = DeclareContext(
+        channel_id=command.get("channel_id"), response_url=command.get("response_url"),
+        at=beacon.clock.now(),
     )
+    view = declare_modal(beacon.config, context=ctx, **prefill)
+    await client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
 def _one_id(parsed: ParsedCommand, usage: str) -> tuple[str, str]:
@@ -89,7 +89,7 @@ async def _create(beacon, parsed, user, command, client) -> Reply:
         await _open_declare(
             client,
             command,
-            beacon.config,
+            beacon,
             title=parsed.rest,
             service=flags.get("service"),
             assignee=assignee,
@@ -103,6 +103,9 @@ async def _create(beacon, parsed, user, command, client) -> Reply:
         description=flags.get("description", ""),
         service=flags.get("service"),
         assignee=assignee,
+        # The confirmation with the card's link comes back here once the card is out.
+        reply_to=ReplyTo(user, channel=command.get("channel_id"),
+                         response_url=command.get("response_url"), at=beacon.clock.now()),
     )
     incident = await beacon.incidents.declare(new)
     return f"{card.declared_text(incident)} The card is on its way."

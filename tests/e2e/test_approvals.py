@@ -61,7 +61,7 @@ async def test_non_approver_and_requester_are_refused(world: ApiWorld):
     await world.carol.wait_ephemeral("You are not an approver for APR-1.")
     await world.carol.click(card, "Deny")
     assert world.carol.current_view() is None  # no modal for someone who can't decide
-    assert len(world.carol.ephemerals()) == 2
+    await world.emu.wait_for(lambda: len(world.carol.ephemerals()) == 2, timeout=5)
     await world.alice.click(card, "Approve")
     await world.alice.wait_ephemeral("You requested APR-1, so you can't approve it yourself")
     await world.settle()

@@ -181,7 +181,7 @@ async def test_list_get_acknowledge_notes_resolve(api):
     )
     assert status == 201 and noted["id"] == "INC-2"
     reply = await world.reply("incidents", card, "Note from *ci* (API)")
-    assert "&lt;@UBOB&gt;" in reply.text
+    assert "Rolling back <@UBOB>" in reply.text  # people stay mentions; broadcasts do not
     status, body = await client.post(f"/incidents/{two['id']}/notes", {"note": "wrong field"})
     assert status == 422 and body["field"] == "text"
     status, resolved = await client.post(f"/incidents/{two['id']}/resolve", {"note": "Rolled back"})

@@ -59,8 +59,10 @@ async def test_declare_from_modal_posts_a_full_card(world: World):
     assert card.buttons() == ["Acknowledge", "Resolve", "View"]
     assert card.metadata["event_type"] == "beacon_event"
     assert card.metadata["event_payload"]["event_id"] == "INC-1#1"
-    # the reporter is told, the assignee gets the card in a DM
-    await world.alice.wait_ephemeral("Declared *INC-1*", world.channel("incidents"))
+    # the reporter is told where the card went, with its link; the assignee gets it in a DM
+    told = await world.alice.wait_ephemeral("Declared <", world.channel("incidents"))
+    incident = await world.runtime.beacon.incidents.get("INC-1")
+    assert told.text == f"Declared <{incident.permalink}|INC-1> → <#{card.channel}>"
     dm = await world.emu.wait_for(lambda: world.emu.dms("UBOB"), timeout=10)
     assert "You are the assignee of INC-1" in dm[0].all_text()
     incident = await world.runtime.beacon.incidents.get("INC-1")
@@ -281,9 +283,10 @@ async def test_injection_in_title_and_notes_is_neutralised(world: World):
     mrkdwn = card.text + " ".join(
         f["text"] for b in card.attachments[0]["blocks"] for f in b.get("fields", [])
     )
-    for live in ("<!channel>", "<@UBOB>", "<https://evil.example"):
+    for live in ("<!channel>", "<https://evil.example"):
         assert live not in mrkdwn
     assert "&lt;!channel&gt;" in card.text
+    assert "<@UBOB>" in card.text  # a person named stays a mention (views/mrkdwn.escape)
 
 
 async def test_attribution_falls_back_to_via_slack(world: World):
