@@ -186,7 +186,6 @@ class Beacon:
             oncall=oncall,
             directory=directory,
             poster=notifier.poster,
-            listener_client=listener_client,
         )
         notifier.home = home  # incidents changed: the open Home tabs are republished
         # The outbox stream is trimmed only below what every consumer group has acknowledged.

@@ -24,7 +24,6 @@ from views.home import MINE_MAX, PAGE_SIZE, OpenSection, home_view, pages_for
 from views.mrkdwn import date_time, escape
 
 if TYPE_CHECKING:
-    from slack_sdk.web.async_client import AsyncWebClient
 
     from app.clock import Clock
     from app.config import BeaconConfig
@@ -66,7 +65,6 @@ class HomePublisher:
         oncall: OnCallService,
         directory: UserDirectory,
         poster: Poster,
-        listener_client: AsyncWebClient,
         min_interval_s: float = MIN_INTERVAL_S,
     ) -> None:
         self.store = store
@@ -77,11 +75,11 @@ class HomePublisher:
         self.oncall = oncall
         self.directory = directory
         self.poster = poster  # the notifier's: paced and retried like every background write
-        self.listener_client = listener_client  # fails fast: someone waits for the tab
         self.min_interval_s = min_interval_s
         self.passes = 0  # republish passes run (each reads the snapshot at most once)
         self._dirty = asyncio.Event()
         self._last_pass = -math.inf  # clock time the last pass started
+        self._one_by_one: set[asyncio.Task[None]] = set()  # tabs published as opened
 
     # --- change notification and the publishing loop ------------------------------------
     def changed(self) -> None:
@@ -144,7 +142,7 @@ class HomePublisher:
         published = 0
         for user_id, page in zip(viewers, pages, strict=True):
             try:
-                await self._publish_with(user_id, snapshot, page, background=True, shown=shown)
+                await self._publish_with(user_id, snapshot, page, shown=shown)
                 published += 1
             except SlackApiError as exc:  # one viewer's error does not hold the others back
                 log.warning("home for %s not republished: %s", user_id, exc.response.get("error"))
@@ -152,20 +150,36 @@ class HomePublisher:
 
     # --- one viewer -------------------------------------------------------------------------
     async def opened(self, user_id: str) -> None:
-        """app_home_opened: remember the viewer and publish their tab at once."""
+        """app_home_opened: remember the viewer; their tab is published at once, off the ack."""
         await self.store.add_viewer(user_id, self.clock.now())
-        await self.publish(user_id)
+        self._publish_soon(user_id)
 
     async def publish(self, user_id: str, page: int | None = None) -> None:
-        """Publish one user's Home now; a given page is remembered for later passes."""
-        if page is None:
-            (page,) = await self.store.pages([user_id])
-        else:
+        """Publish one user's Home now, off the ack; a given page is remembered."""
+        if page is not None:
             await self.store.set_page(user_id, page)
-        await self._publish_with(user_id, await self._snapshot(), page)
+        self._publish_soon(user_id)
+
+    def _publish_soon(self, user_id: str) -> None:
+        # The listener has acked by now only if it does not wait for this: views.publish goes
+        # through the poster (paced, retried through a Slack outage) on a task of its own.
+        task = asyncio.create_task(self._publish_one(user_id))
+        self._one_by_one.add(task)
+        task.add_done_callback(self._one_by_one.discard)
+
+    async def _publish_one(self, user_id: str) -> None:
+        try:
+            (page,) = await self.store.pages([user_id])
+            await self._publish_with(user_id, await self._snapshot(), page)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            METRICS.worker_errors.labels(worker="home").inc()
+            log.exception("App Home for %s not published; the next pass retries", user_id)
+            self._dirty.set()
 
     async def _publish_with(
-        self, user_id: str, snapshot: HomeSnapshot, page: int, *, background: bool = False,
+        self, user_id: str, snapshot: HomeSnapshot, page: int, *,
         shown: dict[int, list[Incident]] | None = None,
     ) -> None:
         view = home_view(
@@ -173,7 +187,7 @@ class HomePublisher:
             self.config, user_id=user_id, now=snapshot.now, oncall=snapshot.oncall,
             approvals=snapshot.approvals,
         )
-        await self._send(user_id, view, background=background)
+        await self._send(user_id, view)
 
     async def _open_section(
         self, user_id: str, snapshot: HomeSnapshot, page: int, shown: dict[int, list[Incident]]
@@ -186,14 +200,10 @@ class HomePublisher:
         mine, mine_total = await self.incidents.assigned_open(user_id, MINE_MAX)
         return OpenSection(snapshot.counts, shown[page], page, mine, mine_total)
 
-    async def _send(self, user_id: str, view: dict[str, Any], *, background: bool) -> None:
-        """Republishing goes through the notifier's poster like every Slack write (paced,
-        retried by the one policy); a person opening the tab or paging through it gets the
-        listener's fail-fast client, since Slack waits for that answer."""
-        if background:
-            await self.poster.call("views_publish", user_id=user_id, view=view)
-        else:
-            await self.listener_client.views_publish(user_id=user_id, view=view)
+    async def _send(self, user_id: str, view: dict[str, Any]) -> None:
+        """Every tab goes through the notifier's poster like every Slack write (paced,
+        retried by the one policy)."""
+        await self.poster.call("views_publish", user_id=user_id, view=view)
 
     # --- data shared by every viewer ------------------------------------------------------
     async def _snapshot(self) -> HomeSnapshot:

@@ -72,6 +72,7 @@ async def test_slack_failing_every_write_acks_at_once_and_answers_once_when_back
     await carol.message_shortcut(CallbackId.DECLARE_FROM_MESSAGE, ch, source.ts)
     await carol.close_view()
     await alice.react(source, "eyes")  # an event
+    await alice.open_app_home()  # views.publish failing: the tab comes once Slack is back
 
     acks = world.emu.acks[first:]
     assert {(a.envelope_type, a.payload_type) for a in acks} == {
@@ -81,14 +82,16 @@ async def test_slack_failing_every_write_acks_at_once_and_answers_once_when_back
         ("interactive", "shortcut"),
         ("interactive", "message_action"),
         ("events_api", "reaction_added"),
+        ("events_api", "app_home_opened"),
     }
-    assert len(acks) == 10
+    assert len(acks) == 11
     slowest = max(a.latency_s for a in acks)
     assert slowest < ACK_WITHIN_S, slowest
     # Beacon tried (and Slack refused) while it was down; nobody was told anything yet.
     await world.emu.wait_for(lambda: len(world.emu.calls_to("response_url")) >= 3, timeout=5)
     assert [m.text.split("\n")[0] for m in alice.ephemerals(ch)] == [help_.text.split("\n")[0]]
     assert bob.ephemerals(ch) == carol.ephemerals(ch) == []
+    assert alice.home_view() is None
 
     world.emu.clear_faults()
     await world.clock.advance(31)  # past Retry-After
@@ -103,6 +106,8 @@ async def test_slack_failing_every_write_acks_at_once_and_answers_once_when_back
     assert said(bobs, f"Declared <{incident.permalink}|INC-2> → <#{ch}>") == 1
     assert (len(mine), len(bobs), len(carols)) == (3, 2, 1)  # nothing twice (help: its ack)
     assert world.emu.dms("UALICE") == world.emu.dms("UCAROL") == []
+    home = await world.emu.wait_for(alice.home_view, timeout=10)
+    assert "INC-1" in str(home.blocks)
 
 
 async def test_an_answer_goes_to_its_person_while_a_channel_is_rate_limited(world: World):
