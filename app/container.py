@@ -16,6 +16,7 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
+from app.domain.escalations import Escalations
 from app.domain.incident_record import IncidentRecord
 from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
@@ -56,6 +57,7 @@ class Beacon:
     investigations: InvestigationService
     intake: IntakeService
     updates: IncidentUpdates
+    escalations: Escalations
     record: IncidentRecord
     runbooks: RunbookService
     oncall: OnCallService
@@ -161,6 +163,7 @@ class Beacon:
             investigations=investigations,
             intake=IntakeService(incidents, stores.incidents),
             updates=IncidentUpdates(incidents, stores.channels),
+            escalations=Escalations(incidents, stores.oncall),
             record=record,
             runbooks=runbooks,
             oncall=oncall,

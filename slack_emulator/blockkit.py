@@ -116,6 +116,12 @@ def check_element(el: Any, pointer: str) -> list[str]:
                     errors += _check_option(opt, f"{pointer}/option_groups/{g}/options/{i}")
         if etype in ("static_select", "multi_static_select") and not options and not groups:
             errors.append(_err("must provide options or option_groups", pointer))
+        if etype == "overflow":  # "an array of up to five option objects" (required)
+            count = len(options) if isinstance(options, list) else 0
+            if count > 5:
+                errors.append(_too_many(5, f"{pointer}/options"))
+            elif count < 1:
+                errors.append(_err("must provide at least 1 item", f"{pointer}/options"))
     return errors
 
 

@@ -104,6 +104,7 @@ class Incident:
     seq: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # role name -> holder
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
+    reopened_at: float | None = None  # the last reopen: its SLA timers start there
 
     @property
     def is_open(self) -> bool:
@@ -149,6 +150,7 @@ class Incident:
             seq=int(raw.get("seq", "0")),
             roles={k[5:]: v for k, v in raw.items() if k.startswith("role:") and v},
             epoch=raw.get("epoch", ""),
+            reopened_at=_f(raw, "reopened_at"),
         )
 
 

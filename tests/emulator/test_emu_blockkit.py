@@ -184,3 +184,18 @@ def test_modal_title_and_submit_requirements() -> None:
     assert validate_view(modal(blocks=[inp]))
     assert validate_view(modal(blocks=[inp], submit=pt("Save"))) == []
     assert validate_view({"type": "home", "blocks": [section()]}) == []
+
+
+def test_overflow_takes_one_to_five_options() -> None:
+    def overflow(n: int) -> dict[str, Any]:
+        opts = [{"text": pt(f"o{i}"), "value": f"v{i}"} for i in range(n)]
+        return {"type": "overflow", "action_id": "more", "options": opts}
+
+    assert validate_message([actions(overflow(5))]) == []
+    assert validate_message([actions(overflow(1))]) == []
+    assert validate_message([actions(overflow(6))]) == [
+        "no more than 5 items allowed [json-pointer:/blocks/0/elements/0/options]"
+    ]
+    assert validate_message([actions(overflow(0))]) == [
+        "must provide at least 1 item [json-pointer:/blocks/0/elements/0/options]"
+    ]
