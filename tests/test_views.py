@@ -228,11 +228,12 @@ def test_more_menu_modals_and_their_forms(config: BeaconConfig):
     def state(view: dict, block: str, action: str, value: dict) -> dict:
         return {**view, "state": {"values": {block: {action: value}}}}
 
-    assert ReassignForm.from_view(state(views[CallbackId.REASSIGN_MODAL], BlockId.ASSIGNEE,
-                                        ActionId.ASSIGNEE, {"selected_user": "UC"})).assignee == "UC"
-    assert SeverityForm.from_view(state(views[CallbackId.SEVERITY_MODAL], BlockId.SEVERITY,
-                                        ActionId.SEVERITY, {"selected_option": {"value": "P2"}})
-                                  ).severity == "P2"
+    reassign = state(views[CallbackId.REASSIGN_MODAL], BlockId.ASSIGNEE, ActionId.ASSIGNEE,
+                     {"selected_user": "UC"})
+    assert ReassignForm.from_view(reassign).assignee == "UC"
+    severity = state(views[CallbackId.SEVERITY_MODAL], BlockId.SEVERITY, ActionId.SEVERITY,
+                     {"selected_option": {"value": "P2"}})
+    assert SeverityForm.from_view(severity).severity == "P2"
     assert NoteForm.from_view(state(views[CallbackId.NOTE_MODAL], BlockId.NOTE, ActionId.NOTE,
                                     {"value": " rolled back "})).text == "rolled back"
     update = views[CallbackId.UPDATE_MODAL]

@@ -3,19 +3,10 @@ reopen) and the actions on it (More ⋯ modals, Reopen) — as users do it, thro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from redis.asyncio import Redis
-
-from app.clock import FakeClock
-from slack_emulator import SlackEmulator
 from slack_emulator.blockkit import validate_message
 from slack_emulator.models import Message
-from tests.e2e.conftest import World, make_settings, start_runtime
-from tests.e2e.test_oncall import ONCALL_CONFIG
-from tests.redis_proc import RedisProcess
+from tests.e2e import test_oncall as oncall_tests
+from tests.e2e.conftest import World
 from views.ids import ActionId, BlockId
 
 STATUS_LOOK = {  # colour bar, header emoji
@@ -185,18 +176,9 @@ async def test_more_menu_modals_refuse_bad_fields(world: World):
 # --- with an escalation policy ---------------------------------------------------------------
 
 
-@pytest.fixture
-async def ow(emu: SlackEmulator, redis: Redis, redis_server: RedisProcess, tmp_path: Path,
-             clock: FakeClock) -> AsyncIterator[World]:
-    path = tmp_path / "oncall.yml"
-    path.write_text(ONCALL_CONFIG)
-    emu.add_user("UDAN", "dan", "Dan Example", "dan@example.com")
-    emu.add_usergroup(["UDAN"], "SOPS")
-    runtime = await start_runtime(emu, make_settings(emu, redis_server.url, path), clock)
-    await emu.wait_connected(1)
-    yield World(emu, runtime, clock, redis, emu.user("UALICE"), emu.user("UBOB"),
-                emu.user("UCAROL"))
-    await runtime.stop()
+# The on-call tests' world (policy "standard": level 1 the primary schedule, level 2 carol).
+oncall_config = oncall_tests.oncall_config
+ow = oncall_tests.ow
 
 
 async def test_escalate_now_pages_the_next_level_from_the_card(ow: World):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from app.domain.errors import InvalidInput
 from app.domain.models import Incident
 from views.blocks import input_block
 from views.context import IncidentModalContext
@@ -31,6 +30,4 @@ class NoteForm:
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> NoteForm:
         text = state.text(view, BlockId.NOTE, ActionId.NOTE)
-        if not text:  # only spaces: Slack lets a required input through with them
-            raise InvalidInput("Write the note.", field="note")
-        return cls(text=text)
+        return cls(text=state.required(text, field="note", message="Write the note."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from app.domain.errors import InvalidInput
 from app.domain.models import Incident
 from views.blocks import input_block, plain_text
 from views.context import IncidentModalContext
@@ -37,6 +36,5 @@ class ReassignForm:
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> ReassignForm:
         picked = state.element(view, BlockId.ASSIGNEE, ActionId.ASSIGNEE).get("selected_user")
-        if not picked:
-            raise InvalidInput("Pick the person to assign it to.", field="assignee")
-        return cls(assignee=picked)
+        message = "Pick the person to assign it to."
+        return cls(assignee=state.required(picked, field="assignee", message=message))

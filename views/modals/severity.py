@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.config import BeaconConfig
-from app.domain.errors import InvalidInput
 from app.domain.models import Incident
 from views.blocks import input_block, plain_text
 from views.context import IncidentModalContext
@@ -43,6 +42,4 @@ class SeverityForm:
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> SeverityForm:
         picked = state.selected(view, BlockId.SEVERITY, ActionId.SEVERITY)
-        if not picked:
-            raise InvalidInput("Pick a severity.", field="severity")
-        return cls(severity=picked)
+        return cls(severity=state.required(picked, field="severity", message="Pick a severity."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from app.domain.errors import InvalidInput
 from app.domain.models import Incident
 from views.blocks import input_block
 from views.context import IncidentModalContext
@@ -35,6 +34,4 @@ class StatusUpdateForm:
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> StatusUpdateForm:
         text = state.text(view, BlockId.STATUS_UPDATE, ActionId.UPDATE_TEXT)
-        if not text:
-            raise InvalidInput("Write the update.", field="text")
-        return cls(text=text)
+        return cls(text=state.required(text, field="text", message="Write the update."))
