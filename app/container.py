@@ -18,6 +18,7 @@ from app.config import BeaconConfig
 from app.domain.answers import AnswerService
 from app.domain.approvals import ApprovalService
 from app.domain.digest import DigestService
+from app.domain.escalations import Escalations
 from app.domain.incident_record import IncidentRecord
 from app.domain.incident_updates import IncidentUpdates
 from app.domain.incidents import IncidentService
@@ -60,6 +61,7 @@ class Beacon:
     investigations: InvestigationService
     intake: IntakeService
     updates: IncidentUpdates
+    escalations: Escalations
     record: IncidentRecord
     runbooks: RunbookService
     oncall: OnCallService
@@ -206,6 +208,7 @@ class Beacon:
             investigations=investigations,
             intake=IntakeService(incidents, stores.incidents),
             updates=IncidentUpdates(incidents, stores.channels),
+            escalations=Escalations(incidents, stores.oncall),
             record=record,
             runbooks=runbooks,
             oncall=oncall,

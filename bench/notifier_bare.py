@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from app.config import load_config
 from app.domain.models import Incident, Status
-from views.incident import card_attachments, fallback_text
+from views.incident import card_message
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -61,8 +61,7 @@ async def run(args: argparse.Namespace) -> None:
             for incident in incidents:
                 resp = await client.chat_postMessage(
                     channel=channel,
-                    text=fallback_text(incident, config),
-                    attachments=card_attachments(incident, config, now=time.time()),
+                    **card_message(incident, config, now=time.time()),
                     metadata={
                         "event_type": "beacon_event",
                         "event_payload": {
@@ -78,8 +77,7 @@ async def run(args: argparse.Namespace) -> None:
                 await client.chat_update(
                     channel=ch,
                     ts=ts,
-                    text=fallback_text(posted, config),
-                    attachments=card_attachments(posted, config, now=time.time()),
+                    **card_message(posted, config, now=time.time()),
                 )
 
         await asyncio.gather(*(lane(ch, items) for ch, items in lanes.items()))

@@ -67,5 +67,6 @@ async def test_reopen_and_archive_timers(redis: Redis):
     assert isinstance(await store.reopen(incident_id, "U2", 30.0), Transition)
     incident = await base.get(incident_id)
     assert incident is not None and incident.is_open and incident.resolved_at is None
+    assert incident.reopened_at == 30.0  # where its SLA timers (and the card's deadlines) start
     late = await store.channel_archive(incident_id, "a", "archive", "10.0", 40.0)
     assert isinstance(late, Refused) and late.code == "reopened"

@@ -11,21 +11,29 @@ from slack_bolt.response import BoltResponse
 from app.config import BeaconConfig
 from app.domain.approvals import Approval, ApprovalStatus, Risk
 from app.domain.errors import InvalidFields, InvalidInput
+from app.domain.escalation import Step
+from app.domain.escalations import EscalationPlan
 from app.domain.incidents import IncidentService
 from app.domain.models import Event, EventType, Incident, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, describe
 from listeners.commands.parse import parse, user_id_from
 from listeners.errors import handle_error
+from slack_emulator.blockkit import validate_message, validate_view
 from views import blocks
 from views import incident as card
-from views.context import DeclareContext, IncidentRef
-from views.ids import ActionId, BlockId, OptionValue
+from views.context import CardAction, DeclareContext, IncidentModalContext, IncidentRef
+from views.ids import ActionId, BlockId, CallbackId, CardVerb, OptionValue
 from views.modals import FIELD_BLOCKS, field_block, field_errors
 from views.modals.declare import DeclareForm, declare_modal, message_prefill
 from views.modals.deny import deny_modal
+from views.modals.escalate import escalate_modal
+from views.modals.note import NoteForm, note_modal
+from views.modals.reassign import ReassignForm, reassign_modal
 from views.modals.resolve import resolve_modal
 from views.modals.retro import retro_modal
+from views.modals.severity import SeverityForm, severity_modal
 from views.modals.snooze import SnoozeForm, snooze_modal
+from views.modals.status_update import StatusUpdateForm, status_update_modal
 from views.mrkdwn import duration, escape, parse_duration
 from views.refusals import refusal_text
 
@@ -61,11 +69,13 @@ def texts(blocks) -> str:
 
 
 def buttons(blocks) -> list[str]:
+    """Buttons and select menus by their label (an overflow menu has none: it shows ⋯)."""
     return [
         e["text"]["text"] if e["type"] == "button" else e["placeholder"]["text"]
         for b in blocks
         if b["type"] == "actions"
         for e in b["elements"]
+        if e["type"] != "overflow"
     ]
 
 
@@ -93,13 +103,15 @@ def test_card_escapes_user_text_and_shows_every_field(config: BeaconConfig):
     fallback = card.fallback_text(make(), config)
     assert "<!channel>" not in fallback and "&lt;!channel&gt;" in fallback
     for label in (
+        "*Status*\nTriggered <!date^",
+        "*Severity*\nP1 · Critical",
         "*Service*\nPayments",
-        "*Status*\nTriggered",
-        "*Triggered*\n<!date^",
         "*Assignee*",
         "*SLA*\nAck by <!date^",
     ):
         assert label in body, label
+    names = [f["text"].split("\n")[0] for b in blocks for f in b.get("fields", [])]
+    assert len(names) == len(set(names))  # no field repeats another
     assert buttons(blocks) == ["Acknowledge", "Resolve", "Snooze"]
     actions = next(b for b in blocks if b["block_id"] == BlockId.ACTIONS)["elements"]
     assert IncidentRef.parse(actions[0]["value"]).incident_id == "INC-7"
@@ -110,6 +122,33 @@ def test_card_escapes_user_text_and_shows_every_field(config: BeaconConfig):
         "4 hours",
         "Custom…",
     ]
+    more = actions[-1]
+    assert more["type"] == "overflow" and more["action_id"] == ActionId.MORE
+    verbs = [CardAction.parse(o["value"]) for o in more["options"]]
+    assert [v.verb for v in verbs] == list(CardVerb) and {v.incident_id for v in verbs} == {
+        "INC-7"}
+
+
+def test_card_colour_and_emoji_follow_the_status(config: BeaconConfig):
+    states = {
+        "triggered": make(),
+        "acknowledged": make(status=Status.ACKNOWLEDGED, acknowledged_by="UBOB",
+                             acknowledged_at=NOW),
+        "snoozed": make(status=Status.ACKNOWLEDGED, snoozed_until=NOW + 600),
+        "resolved": make(status=Status.RESOLVED, resolved_by="UBOB", resolved_at=NOW),
+    }
+    seen = {}
+    for name, incident in states.items():
+        message = card.card_message(incident, config, now=NOW)
+        header = message["blocks"][0]["text"]["text"]
+        seen[name] = (message["attachments"][0]["color"], header.split(" ")[0])
+        assert header.endswith("P1 · Checkout <!channel> down"), header
+    assert seen == {
+        "triggered": ("#E01E5A", "🔴"),
+        "acknowledged": ("#ECB22E", "🟠"),
+        "snoozed": ("#9E9EA6", "💤"),
+        "resolved": ("#2EB67D", "✅"),
+    }
 
 
 def test_card_follows_status(config: BeaconConfig):
@@ -120,24 +159,99 @@ def test_card_follows_status(config: BeaconConfig):
         permalink="https://x.slack.com/archives/C1/p1",
     )
     blocks = card.card_blocks(acked, config, now=NOW)
-    assert "Acknowledged ✓ by <@UBOB>" in texts(blocks)
+    assert "Acknowledged ✓ by <@UBOB> <!date^" in texts(blocks)
     assert buttons(blocks) == ["Resolve", "Snooze", "View"]
-    assert "Resolve by" in texts(blocks)
+    assert "*SLA*\nResolve by <!date^" in texts(blocks)
     snoozed = make(snoozed_until=NOW + 600)
     assert "Snoozed until <!date^" in texts(card.card_blocks(snoozed, config, now=NOW))
     done = make(status=Status.RESOLVED, resolved_by="UBOB", resolved_at=NOW)
     blocks = card.card_blocks(done, config, now=NOW)
-    assert "Resolved ✓ by <@UBOB>" in texts(blocks) and buttons(blocks) == []
-    attachment = card.card_attachments(done, config, now=NOW)[0]
-    assert attachment["color"] == "#2EB67D"
+    assert "Resolved ✓ by <@UBOB> after 3m" in texts(blocks)
+    assert buttons(blocks) == ["Reopen"]  # no Acknowledge, Snooze or More ⋯ once resolved
+    reopen = next(b for b in blocks if b["type"] == "actions")["elements"][0]
+    assert reopen["action_id"] == ActionId.REOPEN
+    assert "*SLA*\nMet ✓" in texts(blocks)
+    late = replace(done, sla_ack_breached=True)
+    assert "*SLA*\n⚠️ Missed: ack" in texts(card.card_blocks(late, config, now=NOW))
 
 
-def test_colour_bar_follows_urgency(config: BeaconConfig):
-    colours = {
-        sev: card.card_attachments(make(severity=sev), config, now=NOW)[0]["color"]
-        for sev in ("P1", "P2", "P3", "P4")
+def test_overdue_sla_shows_on_the_card(config: BeaconConfig):
+    due = int(NOW - 180 + 5 * 60)  # P1: acknowledge within 5 minutes of the trigger
+    overdue = card.card_blocks(make(sla_ack_breached=True), config, now=NOW + 600)
+    assert f"*SLA*\n⚠️ Ack overdue since <!date^{due}^" in texts(overdue)
+    acked = make(status=Status.ACKNOWLEDGED, sla_ack_breached=True, sla_resolve_breached=True)
+    resolve_due = int(NOW - 180 + 240 * 60)
+    assert f"⚠️ Resolve overdue since <!date^{resolve_due}^" in texts(
+        card.card_blocks(acked, config, now=NOW))
+
+
+def test_reopened_card_reads_the_restarted_deadline(config: BeaconConfig):
+    reopened = make(reopened_at=NOW + 3600, epoch="9")
+    blocks = card.card_blocks(reopened, config, now=NOW + 3600)
+    assert f"Ack by <!date^{int(NOW + 3600 + 5 * 60)}^" in texts(blocks)
+    assert "reopened <!date^" in texts(blocks) and f"opened <!date^{int(NOW - 180)}^" in texts(
+        blocks)
+
+
+def test_card_shows_its_title_once(config: BeaconConfig):
+    """Top-level blocks make `text` the notification fallback only, so the title is shown in
+    the header alone; the attachment below it carries the rest and the status colour."""
+    message = card.card_message(make(), config, now=NOW)
+    assert [b["type"] for b in message["blocks"]] == ["header"]
+    shown = texts(message["blocks"]) + texts(message["attachments"][0]["blocks"])
+    assert shown.count("Checkout") == 1
+    assert message["text"] == card.fallback_text(make(), config)
+    assert validate_message(message["blocks"], message["attachments"]) == []
+
+
+def test_severity_stays_readable_apart_from_the_colour(config: BeaconConfig):
+    p1, p2 = (card.card_message(make(severity=s), config, now=NOW) for s in ("P1", "P2"))
+    assert p1["attachments"][0]["color"] == p2["attachments"][0]["color"]  # both triggered
+    assert p1["blocks"] != p2["blocks"]
+    assert "*Severity*\nP2 · High" in texts(p2["attachments"][0]["blocks"])
+
+
+def test_more_menu_modals_and_their_forms(config: BeaconConfig):
+    incident = make(assignee="UBOB")
+    ctx = _ctx()
+    views = {
+        CallbackId.REASSIGN_MODAL: reassign_modal(incident, context=ctx),
+        CallbackId.NOTE_MODAL: note_modal(incident, context=ctx),
+        CallbackId.SEVERITY_MODAL: severity_modal(incident, config, context=ctx),
+        CallbackId.UPDATE_MODAL: status_update_modal(incident, context=ctx),
+        CallbackId.ESCALATE_MODAL: escalate_modal(
+            EscalationPlan(incident, "payments", Step(1, 0), Step(2, 0)), context=ctx),
     }
-    assert colours == {"P1": "#E01E5A", "P2": "#E01E5A", "P3": "#ECB22E", "P4": "#36C5F0"}
+    for callback, view in views.items():
+        assert view["callback_id"] == callback and len(view["title"]["text"]) <= 24
+        assert IncidentModalContext.parse(view["private_metadata"]).incident_id == "INC-1"
+        assert validate_view(view) == [], callback
+    assert views[CallbackId.REASSIGN_MODAL]["blocks"][1]["element"]["initial_user"] == "UBOB"
+    sev = views[CallbackId.SEVERITY_MODAL]["blocks"][1]["element"]
+    assert sev["initial_option"]["value"] == "P1" and len(sev["options"]) == 4
+    assert "Page level 2 of *payments* now" in texts(views[CallbackId.ESCALATE_MODAL]["blocks"])
+
+    def state(view: dict, block: str, action: str, value: dict) -> dict:
+        return {**view, "state": {"values": {block: {action: value}}}}
+
+    reassign = state(views[CallbackId.REASSIGN_MODAL], BlockId.ASSIGNEE, ActionId.ASSIGNEE,
+                     {"selected_user": "UC"})
+    assert ReassignForm.from_view(reassign).assignee == "UC"
+    severity = state(views[CallbackId.SEVERITY_MODAL], BlockId.SEVERITY, ActionId.SEVERITY,
+                     {"selected_option": {"value": "P2"}})
+    assert SeverityForm.from_view(severity).severity == "P2"
+    assert NoteForm.from_view(state(views[CallbackId.NOTE_MODAL], BlockId.NOTE, ActionId.NOTE,
+                                    {"value": " rolled back "})).text == "rolled back"
+    update = views[CallbackId.UPDATE_MODAL]
+    assert StatusUpdateForm.from_view(state(update, BlockId.STATUS_UPDATE, ActionId.UPDATE_TEXT,
+                                            {"value": "mitigated"})).text == "mitigated"
+    for form, view in ((NoteForm, views[CallbackId.NOTE_MODAL]), (StatusUpdateForm, update),
+                       (ReassignForm, views[CallbackId.REASSIGN_MODAL]),
+                       (SeverityForm, views[CallbackId.SEVERITY_MODAL])):
+        with pytest.raises(InvalidInput) as refused:  # blank: refused on its own field
+            form.from_view({**view, "state": {"values": {}}})
+        block = field_block(view, refused.value.field)
+        assert block and block in {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
 
 
 def test_header_stays_within_slack_limit(config: BeaconConfig):
@@ -246,6 +360,10 @@ def test_each_modal_shows_domain_field_errors_on_its_own_blocks(config: BeaconCo
         snooze_modal("INC-7", context=_ctx()),
         deny_modal(approval),
         retro_modal(make(), context=_ctx(), today="2027-01-15"),
+        reassign_modal(make(), context=_ctx()),
+        note_modal(make(), context=_ctx()),
+        severity_modal(make(), config, context=_ctx()),
+        status_update_modal(make(), context=_ctx()),
     ]
     assert {m["callback_id"] for m in modals} == set(FIELD_BLOCKS)
     for modal in modals:  # every table entry names an input block of its own modal

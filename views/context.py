@@ -84,3 +84,10 @@ class RollupAction(_Ctx):
 
     incident_id: str
     verb: str
+
+
+class CardAction(_Ctx):
+    """One option of a card's More ⋯ menu: which incident, which verb."""
+
+    incident_id: str
+    verb: str

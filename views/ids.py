@@ -11,6 +11,12 @@ class CallbackId(StrEnum):
     SNOOZE_MODAL = "beacon-snooze"
     DENY_MODAL = "beacon-approval-deny"
     RETRO_MODAL = "beacon-retro"
+    # the card's More ⋯ menu
+    REASSIGN_MODAL = "beacon-reassign"
+    NOTE_MODAL = "beacon-note"
+    SEVERITY_MODAL = "beacon-severity"
+    ESCALATE_MODAL = "beacon-escalate"
+    UPDATE_MODAL = "beacon-status-update"
 
 
 class ActionId(StrEnum):
@@ -21,6 +27,9 @@ class ActionId(StrEnum):
     RESOLVE = "incident-resolve"
     SNOOZE = "incident-snooze"
     VIEW = "incident-view"
+    MORE = "incident-more"  # the card's More ⋯ overflow menu
+    REOPEN = "incident-reopen"  # on a resolved card
+    UPDATE_TEXT = "status-update-input"
     TITLE = "title-input"
     DESCRIPTION = "description-input"
     SERVICE = "service-select"
@@ -80,6 +89,8 @@ class BlockId(StrEnum):
     RETRO_NOTES = "retro-notes"
     ROLLUP_HEAD = "rollup-head"
     ROLLUP_ACTIONS = "rollup-actions"
+    STATUS_UPDATE = "status-update"
+    MODAL_SUMMARY = "incident-modal-summary"
 
 
 class RollupVerb(StrEnum):
@@ -88,6 +99,16 @@ class RollupVerb(StrEnum):
     ACK = "ack"
     RESOLVE = "resolve"
     DETAILS = "details"
+
+
+class CardVerb(StrEnum):
+    """What an option of the card's More ⋯ menu opens (at most 5: Slack's overflow limit)."""
+
+    REASSIGN = "reassign"
+    NOTE = "note"
+    SEVERITY = "severity"
+    ESCALATE = "escalate"
+    UPDATE = "update"
 
 
 class OptionValue(StrEnum):

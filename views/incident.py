@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from app.config import URGENCY_COLOUR, BeaconConfig
+from app.config import BeaconConfig
 from app.domain.listing import IncidentPage
 from app.domain.models import Event, EventType, Incident, Status, is_api_actor
 from views import alerts, templates
@@ -19,31 +20,86 @@ from views.blocks import (
     plain_text,
     section,
 )
-from views.context import IncidentRef, SnoozeChoice
-from views.ids import ActionId, BlockId, OptionValue
+from views.context import CardAction, IncidentRef, SnoozeChoice
+from views.ids import ActionId, BlockId, CardVerb, OptionValue
 from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
 
 SNOOZE_CHOICES = (("15 minutes", 900), ("30 minutes", 1800), ("1 hour", 3600), ("4 hours", 14400))
 SEVERITY_EMOJI = {"HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🔵"}
 
 
-def status_text(incident: Incident, now: float) -> str:
+class CardState(StrEnum):
+    """What the card shows at a glance: its colour bar and header emoji follow this."""
+
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+STATE_COLOUR = {
+    CardState.TRIGGERED: "#E01E5A",  # red
+    CardState.ACKNOWLEDGED: "#ECB22E",  # amber
+    CardState.SNOOZED: "#9E9EA6",  # grey
+    CardState.RESOLVED: "#2EB67D",  # green
+}
+STATE_EMOJI = {
+    CardState.TRIGGERED: "🔴",
+    CardState.ACKNOWLEDGED: "🟠",
+    CardState.SNOOZED: "💤",
+    CardState.RESOLVED: "✅",
+}
+
+
+def card_state(incident: Incident, now: float) -> CardState:
     if incident.status is Status.RESOLVED:
-        return f"Resolved ✓ by {user(incident.resolved_by)}"
-    if incident.snoozed_at(now) and incident.snoozed_until:
-        return f"Snoozed until {date_time(incident.snoozed_until)}"
+        return CardState.RESOLVED
+    if incident.snoozed_at(now):
+        return CardState.SNOOZED
     if incident.status is Status.ACKNOWLEDGED:
-        return f"Acknowledged ✓ by {user(incident.acknowledged_by)}"
-    return "Triggered"
+        return CardState.ACKNOWLEDGED
+    return CardState.TRIGGERED
+
+
+def status_text(incident: Incident, now: float) -> str:
+    """The Status field: what the incident is doing, by whom, since when."""
+    match card_state(incident, now):
+        case CardState.RESOLVED:
+            took = duration((incident.resolved_at or incident.created_at) - incident.created_at)
+            return f"Resolved ✓ by {user(incident.resolved_by)} after {took}"
+        case CardState.SNOOZED:
+            return f"Snoozed until {date_time(incident.snoozed_until or now)}"
+        case CardState.ACKNOWLEDGED:
+            since = f" {date_ago(incident.acknowledged_at)}" if incident.acknowledged_at else ""
+            return f"Acknowledged ✓ by {user(incident.acknowledged_by)}{since}"
+    return f"Triggered {date_ago(sla_start(incident))}"
+
+
+def sla_start(incident: Incident) -> float:
+    """Where the SLA timers Beacon enforces started: the trigger, or the last reopen (which
+    re-arms them; see Pager.on_reopened and app/domain/timers.sla_timer)."""
+    return incident.reopened_at or incident.created_at
+
+
+def sla_deadline(incident: Incident, config: BeaconConfig, kind: str) -> float:
+    sev = config.severity(incident.severity)
+    minutes = sev.sla_ack_minutes if kind == "ack" else sev.sla_resolve_minutes
+    return sla_start(incident) + minutes * 60
 
 
 def sla_text(incident: Incident, config: BeaconConfig) -> str:
-    sev = config.severity(incident.severity)
-    if incident.status is Status.RESOLVED and incident.resolved_at:
-        return f"Resolved in {duration(incident.resolved_at - incident.created_at)}"
-    if incident.status is Status.TRIGGERED:
-        return f"Ack by {date_time(incident.created_at + sev.sla_ack_minutes * 60)}"
-    return f"Resolve by {date_time(incident.created_at + sev.sla_resolve_minutes * 60)}"
+    """The SLA field: the deadline that applies now, or since when it is overdue (the SLA
+    timer has fired: its breach event re-renders the card)."""
+    if incident.status is Status.RESOLVED:
+        late = [k for k, hit in (("ack", incident.sla_ack_breached),
+                                 ("resolve", incident.sla_resolve_breached)) if hit]
+        return "⚠️ Missed: " + " and ".join(late) if late else "Met ✓"
+    kind = "ack" if incident.status is Status.TRIGGERED else "resolve"
+    due = date_time(sla_deadline(incident, config, kind))
+    breached = incident.sla_ack_breached if kind == "ack" else incident.sla_resolve_breached
+    if breached:
+        return f"⚠️ {kind.capitalize()} overdue since {due}"
+    return f"{kind.capitalize()} by {due}"
 
 
 def snooze_select(incident_id: str) -> dict[str, Any]:
@@ -60,57 +116,81 @@ def snooze_select(incident_id: str) -> dict[str, Any]:
     }
 
 
+MORE_CHOICES = (
+    ("Reassign…", CardVerb.REASSIGN),
+    ("Add note…", CardVerb.NOTE),
+    ("Change severity…", CardVerb.SEVERITY),
+    ("Escalate now…", CardVerb.ESCALATE),
+    ("Post update…", CardVerb.UPDATE),
+)
+
+
+def more_menu(incident_id: str) -> dict[str, Any]:
+    """The card's More ⋯ overflow menu (Slack allows 1 to 5 options: these are 5)."""
+    options = [
+        option(label, CardAction(incident_id=incident_id, verb=verb).dump())
+        for label, verb in MORE_CHOICES
+    ]
+    return {"type": "overflow", "action_id": ActionId.MORE, "options": options}
+
+
 def declared_text(incident: Incident) -> str:
     """What the person who declared is told (the card goes to its channel on its own)."""
     return f"Declared *{incident.id}* ({incident.severity}): {escape(incident.title)}."
 
 
-def incident_title(incident: Incident, config: BeaconConfig) -> str:
-    sev = config.severity(incident.severity)
-    prefix = f"{SEVERITY_EMOJI[sev.urgency]} {incident.severity} · "
+def severity_name(incident: Incident, config: BeaconConfig) -> str:
+    """'P1 · Critical': the severity spelled out, so P1 and P2 never look alike."""
+    return f"{incident.severity} · {config.severity(incident.severity).label}"
+
+
+def incident_title(incident: Incident, config: BeaconConfig, *, now: float) -> str:
+    """The header: the status emoji, the severity, the title."""
+    prefix = f"{STATE_EMOJI[card_state(incident, now)]} {incident.severity} · "
     return truncate(prefix + incident.title, 150)
 
 
 def fallback_text(incident: Incident, config: BeaconConfig) -> str:
+    """The notification text (and what clients without Block Kit show)."""
     sev = config.severity(incident.severity)
     status = incident.status.value.lower()
     return f"{incident.id} [{incident.severity} {sev.label}] {escape(incident.title)} — {status}"
 
 
-def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list[dict[str, Any]]:
-    sev = config.severity(incident.severity)
+def _card_body(incident: Incident, config: BeaconConfig, *, now: float) -> list[Block]:
+    """Everything under the header: summary, fields, footer."""
     service = config.services.get(incident.service or "")
-    summary = f"*{incident.id}* · {sev.label} · urgency {sev.urgency.value}"
+    summary = f"*{incident.id}*"
     if incident.description:
         summary += "\n" + escape(truncate(incident.description, 2500))
-    blocks: list[Block] = [
-        header(incident_title(incident, config), block_id=BlockId.HEADER, emoji=True),
-        section(summary, block_id=BlockId.SUMMARY),
-        section(
-            block_id=BlockId.FIELDS,
-            fields=[
-                field("Service", escape(service.name) if service else "—"),
-                field("Status", status_text(incident, now)),
-                field("Triggered", date_ago(incident.created_at)),
-                field("Assignee", user(incident.assignee)),
-                field("SLA", sla_text(incident, config)),
-                *(
-                    [field("Escalation", f"Level {incident.esc_level}"
-                           + (f" (round {incident.esc_round + 1})" if incident.esc_round else ""))]
-                    if incident.esc_level and incident.is_open else []
-                ),
-            ],
-        ),
+    fields = [
+        field("Status", status_text(incident, now)),
+        field("Severity", severity_name(incident, config)),
+        field("Service", escape(service.name) if service else "—"),
+        field("Assignee", user(incident.assignee)),
+        field("SLA", sla_text(incident, config)),
     ]
-    blocks += alerts.alert_blocks(incident)
-    footer = f"Reported by {user(incident.reporter)}"
+    if incident.esc_level and incident.is_open:
+        again = f" (round {incident.esc_round + 1})" if incident.esc_round else ""
+        fields.append(field("Escalation", f"Level {incident.esc_level}{again}"))
+    footer = f"Reported by {user(incident.reporter)} · opened {date_ago(incident.created_at)}"
+    if incident.reopened_at and incident.is_open:
+        footer += f" · reopened {date_ago(incident.reopened_at)}"
     if incident.source_permalink:
         footer += f" · from <{incident.source_permalink}|this message>"
     if incident.incident_channel:  # the dedicated channel
         footer += f" · Channel <#{incident.incident_channel}>"
-    blocks.append(context(footer, block_id=BlockId.CONTEXT))
-    # A configured card template replaces the blocks above (the buttons stay).
-    blocks = templates.render("card", config, incident=incident) or blocks
+    return [
+        section(summary, block_id=BlockId.SUMMARY),
+        section(block_id=BlockId.FIELDS, fields=fields),
+        *alerts.alert_blocks(incident),
+        context(footer, block_id=BlockId.CONTEXT),
+    ]
+
+
+def card_actions(incident: Incident, *, reopen: bool = True) -> Block | None:
+    """The card's buttons: open incidents are acted on, a resolved one can be reopened (from
+    the channel's card; a page DM's work ends with the resolve)."""
     ref = IncidentRef(incident_id=incident.id).dump()
     elements: list[dict[str, Any]] = []
     if incident.status is Status.TRIGGERED:
@@ -118,25 +198,63 @@ def card_blocks(incident: Incident, config: BeaconConfig, *, now: float) -> list
     if incident.is_open:
         elements.append(button("Resolve", ActionId.RESOLVE, ref, style="danger", emoji=True))
         elements.append(snooze_select(incident.id))
+    elif reopen:
+        elements.append(button("Reopen", ActionId.REOPEN, ref, emoji=True))
     if incident.permalink:
         elements.append(button("View", ActionId.VIEW, ref, url=incident.permalink, emoji=True))
-    if elements:
-        blocks.append(actions(elements, block_id=BlockId.ACTIONS))
-    return blocks
+    if incident.is_open:
+        elements.append(more_menu(incident.id))
+    return actions(elements, block_id=BlockId.ACTIONS) if elements else None
+
+
+def _head_and_body(
+    incident: Incident, config: BeaconConfig, *, now: float
+) -> tuple[list[Block], list[Block]]:
+    """(header blocks, body blocks); a configured card template replaces both."""
+    template = templates.render("card", config, incident=incident)
+    if template:
+        return template, []
+    head = [header(incident_title(incident, config, now=now), block_id=BlockId.HEADER,
+                   emoji=True)]
+    return head, _card_body(incident, config, now=now)
+
+
+def card_blocks(
+    incident: Incident, config: BeaconConfig, *, now: float, reopen: bool = True
+) -> list[dict[str, Any]]:
+    """The whole card as one list of blocks (DMs, `/incident show`, the Details modal)."""
+    head, body = _head_and_body(incident, config, now=now)
+    buttons = card_actions(incident, reopen=reopen)
+    return [*head, *body, *([buttons] if buttons else [])]
+
+
+def card_message(incident: Incident, config: BeaconConfig, *, now: float) -> dict[str, Any]:
+    """The card as chat.postMessage / chat.update take it.
+
+    Slack shows a message's top-level `text` as its body unless the message has top-level
+    `blocks`; then `text` is only the notification fallback. So the header goes in top-level
+    `blocks` (the title shows once) and the rest in one attachment, whose left bar carries the
+    status colour (blocks alone have no colour bar).
+    """
+    head, body = _head_and_body(incident, config, now=now)
+    attachment = {
+        "color": STATE_COLOUR[card_state(incident, now)],
+        "fallback": fallback_text(incident, config),
+        "blocks": [*body, *filter(None, [card_actions(incident)])],
+    }
+    return {"text": fallback_text(incident, config), "blocks": head, "attachments": [attachment]}
 
 
 def card_attachments(
     incident: Incident, config: BeaconConfig, *, now: float
 ) -> list[dict[str, Any]]:
-    """The card as one attachment, for the severity colour bar."""
-    colour = URGENCY_COLOUR[config.severity(incident.severity).urgency]
-    if incident.status is Status.RESOLVED:
-        colour = "#2EB67D"
+    """The whole card as one attachment coloured by status, for messages whose own text is a
+    lead line (the DMs that show the incident: the same actions, but no Reopen)."""
     return [
         {
-            "color": colour,
+            "color": STATE_COLOUR[card_state(incident, now)],
             "fallback": fallback_text(incident, config),
-            "blocks": card_blocks(incident, config, now=now),
+            "blocks": card_blocks(incident, config, now=now, reopen=False),
         }
     ]
 

@@ -113,6 +113,7 @@ class Incident:
     epoch: str = ""  # the seq of the last reopen ('' never): its timers carry it
     alerts: AlertListing | None = None  # an Alertmanager incident's alerts
     reply_to: ReplyTo | None = None  # declared from Slack: where its confirmation goes
+    reopened_at: float | None = None  # the last reopen: its SLA timers start there
 
     @property
     def is_open(self) -> bool:
@@ -160,6 +161,7 @@ class Incident:
             epoch=raw.get("epoch", ""),
             alerts=AlertListing.from_redis(raw),
             reply_to=ReplyTo.load(raw.get("reply_to")),
+            reopened_at=_f(raw, "reopened_at"),
         )
 
 

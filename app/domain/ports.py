@@ -123,6 +123,16 @@ class IncidentUpdateRepository(Protocol):
     ) -> Outcome: ...
 
 
+class EscalationRepository(Protocol):
+    """Escalations: one escalation step, as its timer firing or a person asking makes it."""
+
+    async def escalate(
+        self, incident_id: str, timer_id: str, *, from_step: tuple[int, int],
+        to_step: tuple[int, int] | None, next_timer: tuple[str, float] | None, now: float,
+        epoch: str = ..., actor: str = ...,
+    ) -> Outcome: ...
+
+
 class RecordRepository(Protocol):
     """IncidentRecord: follow-ups, the retrospective, roles, pinned messages."""
 

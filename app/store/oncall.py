@@ -14,14 +14,15 @@ class OnCallStore(RedisStore):
     async def escalate(
         self, incident_id: str, timer_id: str, *, from_step: tuple[int, int],
         to_step: tuple[int, int] | None, next_timer: tuple[str, float] | None, now: float,
-        epoch: str = "",
+        epoch: str = "", actor: str = "beacon",
     ) -> Transition | Refused:
+        """One step up; `actor`: who asked ('beacon' when its timer fired)."""
         next_id, next_due = next_timer or ("", 0)
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id),
                 self.keys.timer(next_id or timer_id)]
         to_level, to_round = to_step or ("", "")
         args = [now, timer_id, from_step[0], from_step[1], to_level, to_round, next_id, next_due,
-                epoch]
+                epoch, actor]
         return outcome_of(await self._run("escalate", keys, args))
 
     async def sla_breach(

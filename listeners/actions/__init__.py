@@ -2,11 +2,13 @@ from slack_bolt.async_app import AsyncApp
 
 from listeners.actions.acknowledge import handle_acknowledge
 from listeners.actions.approve import handle_approve
+from listeners.actions.card_more import handle_more
 from listeners.actions.deny import handle_deny_click
 from listeners.actions.feedback import handle_feedback
 from listeners.actions.home_page import handle_home_page
 from listeners.actions.list_page import handle_list_next
 from listeners.actions.open_link import handle_open_link
+from listeners.actions.reopen import handle_reopen
 from listeners.actions.resolve import handle_resolve_click
 from listeners.actions.retro import handle_retro_click
 from listeners.actions.role_claim import handle_role_claim
@@ -25,6 +27,8 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.RESOLVE)(handle_resolve_click)
     app.action(ActionId.SNOOZE)(handle_snooze_choice)
     app.action(ActionId.VIEW)(handle_open_link)
+    app.action(ActionId.MORE)(handle_more)
+    app.action(ActionId.REOPEN)(handle_reopen)
     app.action(ActionId.APPROVE)(handle_approve)
     app.action(ActionId.DENY)(handle_deny_click)
     app.action(ActionId.RUNBOOK_RETRY)(handle_runbook_retry)

@@ -12,9 +12,13 @@ from typing import Any
 from views.ids import BlockId, CallbackId
 from views.modals.declare import DeclareForm
 from views.modals.deny import DenyForm
+from views.modals.note import NoteForm
+from views.modals.reassign import ReassignForm
 from views.modals.resolve import ResolveForm
 from views.modals.retro import RetroForm
+from views.modals.severity import SeverityForm
 from views.modals.snooze import SnoozeForm
+from views.modals.status_update import StatusUpdateForm
 
 # Each modal's field table, by the modal's callback id.
 FIELD_BLOCKS: dict[str, dict[str, BlockId]] = {
@@ -23,6 +27,10 @@ FIELD_BLOCKS: dict[str, dict[str, BlockId]] = {
     CallbackId.SNOOZE_MODAL: SnoozeForm.FIELDS,
     CallbackId.DENY_MODAL: DenyForm.FIELDS,
     CallbackId.RETRO_MODAL: RetroForm.FIELDS,
+    CallbackId.REASSIGN_MODAL: ReassignForm.FIELDS,
+    CallbackId.NOTE_MODAL: NoteForm.FIELDS,
+    CallbackId.SEVERITY_MODAL: SeverityForm.FIELDS,
+    CallbackId.UPDATE_MODAL: StatusUpdateForm.FIELDS,
 }
 
 

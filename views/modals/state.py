@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.errors import InvalidInput
 from views.ids import ActionId, BlockId
 
 
@@ -21,3 +22,10 @@ def text(view: dict[str, Any], block: BlockId, action: ActionId) -> str:
 def selected(view: dict[str, Any], block: BlockId, action: ActionId) -> str | None:
     option = element(view, block, action).get("selected_option") or {}
     return option.get("value")
+
+
+def required(value: str | None, *, field: str, message: str) -> str:
+    """A required input's value; blank (Slack lets spaces through) refused on its field."""
+    if not value:
+        raise InvalidInput(message, field=field)
+    return value

@@ -82,8 +82,7 @@ class Cards:
             event=event,
             channel=channel,
             lookup=redelivered,
-            text=card.fallback_text(incident, self.config),
-            attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
+            **card.card_message(incident, self.config, now=self.n.clock.now()),
         )
         channel, ts = place
         posted = replace(incident, channel=channel, card_ts=ts)
@@ -113,8 +112,7 @@ class Cards:
         await self.n.client.chat_update(
             channel=incident.channel,
             ts=incident.card_ts,
-            text=card.fallback_text(incident, self.config),
-            attachments=card.card_attachments(incident, self.config, now=self.n.clock.now()),
+            **card.card_message(incident, self.config, now=self.n.clock.now()),
         )
 
     # --- thread replies ------------------------------------------------------------------

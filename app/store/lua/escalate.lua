@@ -1,8 +1,10 @@
 -- Fires an escalation timer once.
 -- KEYS: incident, timeline, events, timers zset, this timer hash, next timer hash
 -- ARGV: now, timer_id, from_level, from_round, to_level, to_round, next_timer_id, next_due,
--- epoch (the reopen the timer belongs to; '' before any reopen)
+-- epoch (the reopen the timer belongs to; '' before any reopen), actor (who asked: a person's
+-- Escalate now; 'beacon' when the timer fired)
 local now, timer_id, epoch = ARGV[1], ARGV[2], ARGV[9] or ''
+local actor = (ARGV[10] and ARGV[10] ~= '') and ARGV[10] or 'beacon'
 
 redis.call('ZREM', KEYS[4], timer_id)
 redis.call('DEL', KEYS[5])
@@ -26,6 +28,6 @@ if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[6], 'kind', 'escalate', 'incident_id', inc.id,
     'from_level', ARGV[5], 'from_round', ARGV[6], 'due', ARGV[8], 'epoch', epoch)
 end
-local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.escalated', 'beacon', now,
+local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.escalated', actor, now,
   {level = tonumber(ARGV[5]), ['round'] = tonumber(ARGV[6]), from_level = tonumber(ARGV[3])})
 return {'ok', ev}

@@ -13,7 +13,8 @@ local status = 'TRIGGERED'
 if esc_start == 0 and inc.acknowledged_at and inc.acknowledged_at ~= '' then
   status = 'ACKNOWLEDGED'
 end
-redis.call('HSET', KEYS[1], 'status', status)
+-- the SLA timers restart from here (on_reopened arms them from the reopen): the card reads it
+redis.call('HSET', KEYS[1], 'status', status, 'reopened_at', now)
 redis.call('HDEL', KEYS[1], 'resolved_by', 'resolved_at', 'resolution_note',
   'sla_resolve_breached', 'esc_done')
 if esc_start > 0 then

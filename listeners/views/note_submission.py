@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from listeners.context import beacon_of, user_of
+from views.context import IncidentModalContext
+from views.modals.note import NoteForm
+
+
+async def handle_note_submission(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    form = NoteForm.from_view(view)
+    ctx = IncidentModalContext.parse(view.get("private_metadata"))
+    await beacon_of(context).incidents.add_note(ctx.incident_id, user_of(body), form.text)
+    await ack()
