@@ -210,7 +210,8 @@ async def test_view_permalink_opens_the_card_in_the_page(sandbox, http):
     url = view_url(card)
     async with http.get(f"{sandbox.url}api/permalink", params={"url": url}) as resp:
         where = await resp.json()
-    assert where == {"ok": True, "channel": card.channel, "ts": card.ts, "thread_ts": None}
+    assert where == {"ok": True, "channel": card.channel, "ts": card.ts, "thread_ts": None,
+                     "team": sandbox.emu.team_id}
     snap = await state(http, sandbox)
     assert snap["team_domain"] and f"https://{snap['team_domain']}.slack.com/" in url
 
