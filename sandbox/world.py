@@ -80,6 +80,7 @@ class Team:
     name: str
     domain: str
     people: tuple[SampleUser, ...]
+    channels: tuple[str, ...] = EXTRA_CHANNELS  # beside the configured ones
 
 
 # Acme is installed at start; Globex is installed from the page ("Add to Slack").
@@ -94,6 +95,7 @@ TEAMS = (
             SampleUser("UFRANK", "frank", "Frank Fox", "frank@globex.example.com"),
             SampleUser("UGRACE", "grace", "Grace Gu", "grace@globex.example.com"),
         ),
+        ("general", "globex-launch"),
     ),
 )
 MAX_WORKSPACES = len(TEAMS)
@@ -131,11 +133,14 @@ def configured_channels(config: BeaconConfig) -> list[str]:
 
 
 def seed(
-    ws: Workspace, config: BeaconConfig, people: tuple[SampleUser, ...] = SAMPLE_USERS
+    ws: Workspace,
+    config: BeaconConfig,
+    people: tuple[SampleUser, ...] = SAMPLE_USERS,
+    extra: tuple[str, ...] = EXTRA_CHANNELS,
 ) -> None:
     """Sample people and every configured channel, everyone a member, the bot too."""
     members = [ws.add_user(u.id, u.name, u.real_name, u.email) for u in people]
-    for name in [*configured_channels(config), *EXTRA_CHANNELS]:
+    for name in [*configured_channels(config), *extra]:
         if not any(c.name == name for c in ws.channels.values()):
             ws.add_channel(name, members=members)
 
@@ -211,7 +216,8 @@ class Sandbox:
         await self.emu.start()
         seed(self.emu.workspace, config)
         for team in self.teams[1:]:
-            seed(self.emu.add_team(team.id, team.name, team.domain), config, team.people)
+            ws = self.emu.add_team(team.id, team.name, team.domain)
+            seed(ws, config, team.people, team.channels)
         if self.teams:
             self.emu.workspace.installed = False  # Acme too is installed by OAuth, below
         # A fresh Redis every time: the emulated workspace starts empty too.
