@@ -311,6 +311,13 @@ class Sandbox:
         paths = [p for p, item in alertmanager.OPENAPI_PATHS.items() if "post" in item]
         return paths[0] if paths and self.api_port else None
 
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()

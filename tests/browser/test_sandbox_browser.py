@@ -234,10 +234,8 @@ async def test_modal_closes_unread_marks_and_a_failed_click(sandbox: Sandbox, br
 
 @pytest.fixture
 async def two_workspaces() -> AsyncIterator[Sandbox]:
-    sb = Sandbox(Runtime, port=0, workspaces=2)
-    await sb.start()
-    yield sb
-    await sb.stop()
+    async with Sandbox(Runtime, port=0, workspaces=2) as sb:
+        yield sb
 
 
 def rail(name: str) -> str:

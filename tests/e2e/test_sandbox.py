@@ -56,6 +56,9 @@ async def test_workspace_is_seeded_from_the_sample_config(sandbox, http):
         assert name in names
     assert [c["name"] for c in snap["channels"] if c["kind"] == "dm"] == ["Beacon"]
     assert {s["callback_id"] for s in snap["shortcuts"]["global"]} == {"declare_incident"}
+    # One workspace, installed with the bot token: no rail of workspaces, no Add to Slack.
+    assert [w["name"] for w in snap["workspaces"]] == ["Beacon Sandbox"]
+    assert snap["install_url"] is None and snap["installed"] is True
     async with http.get(sandbox.url) as resp:
         assert "Beacon sandbox" in await resp.text()
 

@@ -20,10 +20,8 @@ ACME, GLOBEX = TEAMS[0].id, TEAMS[1].id
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    sb = Sandbox(Runtime, port=0, workspaces=2)
-    await sb.start()
-    yield sb
-    await sb.stop()
+    async with Sandbox(Runtime, port=0, workspaces=2) as sb:
+        yield sb
 
 
 async def state(sb: Sandbox, team: str | None = None, **query: str) -> dict[str, Any]:
@@ -42,8 +40,8 @@ async def command(sb: Sandbox, team: str, user: str, channel: str, text: str) ->
         return await resp.json()
 
 
-async def card(ws: Workspace, incident_id: str) -> Message:
-    cid = ws.channel_by_name("incidents").id
+async def card(ws: Workspace, incident_id: str, channel: str = "incidents") -> Message:
+    cid = ws.channel_by_name(channel).id
 
     def find() -> Message | None:
         return next(
@@ -118,6 +116,15 @@ async def test_two_workspaces_each_with_its_own_people_incidents_and_ids(sandbox
     await globex.wait_for(
         lambda: "Acknowledged" in globex.message(g_incidents, g1.ts).all_text(), 10)
     assert "Acknowledged" not in acme.message(a_incidents, a1.ts).all_text()
+
+    # "Fire a test alert": the intake API's token is Acme's, so the alert's incident is Acme's.
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{sandbox.url}api/alert", json={"team": GLOBEX}
+    ) as resp:
+        assert (await resp.json())["ok"]
+    alerted = await card(acme, "INC-2", "incidents-critical")  # the sample alert is critical
+    assert "Checkout error rate" in alerted.all_text()
+    assert "Checkout error rate" not in str(globex.channels)
 
     # Someone of another workspace, or a workspace that is not there: a clear 400.
     wrong = await state(sandbox, GLOBEX, user="alice")
