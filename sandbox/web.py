@@ -81,6 +81,16 @@ def _person(ws: Workspace, name: object = None) -> str:
     return str(name or next(u.name for u in ws.users.values() if not u.is_bot))
 
 
+def _alert_off(sb: Sandbox, ws: Workspace) -> str | None:
+    """Why "Fire a test alert" cannot work in `ws`, or None when it can."""
+    if sb.alert_path() is None:
+        return ALERT_DISABLED
+    if ws is not sb.emu.workspace:  # the intake API's token is the first workspace's
+        return (f"The intake API's token in this sandbox belongs to {sb.emu.team_name}: "
+                "switch to it to fire a test alert.")
+    return None
+
+
 def _workspaces(sb: Sandbox) -> list[dict[str, Any]]:
     """The page's workspace switcher, as Slack's sidebar of workspaces."""
     return [
@@ -187,7 +197,8 @@ def snapshot(sb: Sandbox, user_id: str | None, team: str | None = None) -> dict[
         "views": [_view(sb, v) for v in stack],
         "home": _view(sb, home) if home else None,
         "shortcuts": sb.shortcuts,
-        "alert": {"enabled": sb.alert_path() is not None, "reason": ALERT_DISABLED},
+        "alert": {"enabled": _alert_off(sb, emu) is None,
+                  "reason": _alert_off(sb, emu) or ALERT_DISABLED},
         "now": time.time(),
     }
 
@@ -405,9 +416,10 @@ async def home(request: web.Request) -> web.Response:
 async def alert(request: web.Request) -> web.Response:
     """Post the sample Alertmanager payload to the intake API, like Alertmanager would."""
     sb = _sandbox(request)
-    path = sb.alert_path()
-    if path is None:
-        raise UserError(ALERT_DISABLED)
+    body = await _body(request) if request.can_read_body else {}
+    path, off = sb.alert_path(), _alert_off(sb, _ws(sb, body.get("team")))
+    if path is None or off:
+        raise UserError(off or ALERT_DISABLED)
     payload = json.loads((STATIC.parent / "sample_alert.json").read_text(encoding="utf-8"))
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     for item in payload["alerts"]:

@@ -662,7 +662,7 @@ function renderWorkspaces(snap) {
     onclick: () => switchTeam(w.id === list[0].id ? null : w.id),
   }, h("span", {className: "ws-icon"}, w.name[0]), h("span", {className: "ws-name"}, w.name))),
   snap.install_url ? h("a", {id: "add-to-slack", href: snap.install_url, target: "_blank", rel: "noopener",
-    title: "Install Beacon in another workspace (Beacon's install page, then Slack's)"}, "＋ Add to Slack") : "");
+    title: "Install Beacon in another workspace (Beacon's install page, then Slack's)"}, "+ Add to Slack") : "");
 }
 
 function switchTeam(team) {

@@ -117,11 +117,14 @@ async def test_two_workspaces_each_with_its_own_people_incidents_and_ids(sandbox
         lambda: "Acknowledged" in globex.message(g_incidents, g1.ts).all_text(), 10)
     assert "Acknowledged" not in acme.message(a_incidents, a1.ts).all_text()
 
-    # "Fire a test alert": the intake API's token is Acme's, so the alert's incident is Acme's.
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{sandbox.url}api/alert", json={"team": GLOBEX}
-    ) as resp:
-        assert (await resp.json())["ok"]
+    # "Fire a test alert": the intake API's token is Acme's, so only Acme's page offers it.
+    assert g["alert"]["enabled"] is False and "belongs to Acme" in g["alert"]["reason"]
+    assert a["alert"]["enabled"] is True
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sandbox.url}api/alert", json={"team": GLOBEX}) as resp:
+            assert resp.status == 400 and "belongs to Acme" in (await resp.json())["error"]
+        async with http.post(f"{sandbox.url}api/alert", json={"team": ACME}) as resp:
+            assert (await resp.json())["ok"]
     alerted = await card(acme, "INC-2", "incidents-critical")  # the sample alert is critical
     assert "Checkout error rate" in alerted.all_text()
     assert "Checkout error rate" not in str(globex.channels)
