@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         help="/healthz and /metrics port (default: METRICS_PORT, else off)",
     )
     sandbox.add_argument("--config", type=Path, default=None, help="config file to use")
+    sandbox.add_argument(
+        "--workspaces",
+        type=int,
+        choices=(1, 2),  # sandbox.world.TEAMS
+        default=1,
+        help="2: Beacon in multi-workspace mode with Acme installed and Globex to add from "
+        "the page (default: 1)",
+    )
     doctor = sub.add_parser("doctor", help="check tokens, scopes, channels, users and Redis")
     doctor.add_argument(
         "--send-test-message",
@@ -79,6 +87,7 @@ def run_sandbox(
     *,
     api_port: int | None = None,
     metrics_port: int | None = None,
+    workspaces: int = 1,
 ) -> int:
     from app.ops.logs import configure_logging
     from app.settings import load_settings
@@ -98,6 +107,7 @@ def run_sandbox(
             api_port=DEFAULT_API_PORT if api_port is None else api_port,
             settings=settings,
             reason=reason,
+            workspaces=workspaces,
         )
     )
     return 0
@@ -114,6 +124,7 @@ def run(argv: list[str], bot: BotFactory) -> int:
                 args.config,
                 api_port=args.api_port,
                 metrics_port=args.metrics_port,
+                workspaces=args.workspaces,
             )
         if args.command == "doctor":
             from app.ops.doctor import run_doctor

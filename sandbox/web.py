@@ -24,6 +24,7 @@ from aiohttp import web
 
 from slack_emulator import EmulatorError, Message, SlackEmulator, View
 from slack_emulator.driver import SlackUser
+from slack_emulator.state import Workspace
 
 log = logging.getLogger("beacon.sandbox")
 
@@ -48,6 +49,9 @@ class Sandbox(Protocol):
     @property
     def api_port(self) -> int: ...
 
+    @property
+    def install_url(self) -> str | None: ...
+
     def alert_path(self) -> str | None: ...
 
 
@@ -59,11 +63,48 @@ def _sandbox(request: web.Request) -> Sandbox:
     return request.app[SANDBOX_KEY]  # type: ignore[return-value]
 
 
+# --- workspaces ----------------------------------------------------------------------------
+
+
+def _ws(sb: Sandbox, team: object = None) -> Workspace:
+    """The workspace a request is about (`team`: its id); the first one when not given."""
+    if not team:
+        return sb.emu.workspace
+    ws = sb.emu.teams.get(str(team))
+    if ws is None:
+        raise UserError(f"no workspace {str(team)[:40]!r} in this sandbox")
+    return ws
+
+
+def _person(ws: Workspace, name: object = None) -> str:
+    """Who acts: the named person, else the workspace's first (alice in the first one)."""
+    return str(name or next(u.name for u in ws.users.values() if not u.is_bot))
+
+
+def _alert_off(sb: Sandbox, ws: Workspace) -> str | None:
+    """Why "Fire a test alert" cannot work in `ws`, or None when it can."""
+    if sb.alert_path() is None:
+        return ALERT_DISABLED
+    if ws is not sb.emu.workspace:  # the intake API's token is the first workspace's
+        return (f"The intake API's token in this sandbox belongs to {sb.emu.team_name}: "
+                "switch to it to fire a test alert.")
+    return None
+
+
+def _workspaces(sb: Sandbox) -> list[dict[str, Any]]:
+    """The page's workspace switcher, as Slack's sidebar of workspaces."""
+    return [
+        {"id": ws.team_id, "name": ws.team_name, "domain": ws.team_domain,
+         "installed": ws.installed}
+        for ws in sb.emu.teams.values()
+    ]
+
+
 # --- snapshot ------------------------------------------------------------------------------
 
 
 def _message(sb: Sandbox, msg: Message, *, with_replies: bool = True) -> dict[str, Any]:
-    emu = sb.emu
+    emu = _ws(sb, msg.team)
     author = emu.users.get(msg.user)
     out = {
         "ts": msg.ts,
@@ -110,9 +151,9 @@ def _view(sb: Sandbox, view: View) -> dict[str, Any]:
     }
 
 
-def snapshot(sb: Sandbox, user_id: str) -> dict[str, Any]:
-    emu = sb.emu
-    me = emu.find_user(user_id)
+def snapshot(sb: Sandbox, user_id: str | None, team: str | None = None) -> dict[str, Any]:
+    emu = _ws(sb, team)
+    me = emu.find_user(_person(emu, user_id))
     dm = emu.dm_channel(me.id)
     channels: list[dict[str, Any]] = [
         {
@@ -138,7 +179,11 @@ def snapshot(sb: Sandbox, user_id: str) -> dict[str, Any]:
     return {
         "me": {"id": me.id, "name": me.name},
         "team": emu.team_name,
+        "team_id": emu.team_id,
         "team_domain": emu.team_domain,
+        "installed": emu.installed,
+        "workspaces": _workspaces(sb),
+        "install_url": sb.install_url,
         "bot_user_id": emu.bot_user_id,
         "users": [
             {"id": u.id, "name": u.name, "real_name": u.real_name, "is_bot": u.is_bot}
@@ -152,7 +197,8 @@ def snapshot(sb: Sandbox, user_id: str) -> dict[str, Any]:
         "views": [_view(sb, v) for v in stack],
         "home": _view(sb, home) if home else None,
         "shortcuts": sb.shortcuts,
-        "alert": {"enabled": sb.alert_path() is not None, "reason": ALERT_DISABLED},
+        "alert": {"enabled": _alert_off(sb, emu) is None,
+                  "reason": _alert_off(sb, emu) or ALERT_DISABLED},
         "now": time.time(),
     }
 
@@ -171,15 +217,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _user(sb: Sandbox, body: dict[str, Any]) -> SlackUser:
+    ws = _ws(sb, body.get("team"))
     try:
-        return sb.emu.user(str(body.get("user") or "alice"))
+        return sb.emu.user(_person(ws, body.get("user")), ws.team_id)
     except KeyError as exc:
         raise UserError(str(exc)) from None
 
 
 def _channel(sb: Sandbox, body: dict[str, Any]) -> str:
     channel = str(body.get("channel") or "")
-    if channel not in sb.emu.channels:
+    if channel not in _ws(sb, body.get("team")).channels:
         raise UserError("pick a channel first")
     return channel
 
@@ -194,7 +241,8 @@ def _target(sb: Sandbox, user: SlackUser, target: dict[str, Any]) -> Message | V
                 return view
         raise UserError("that view is no longer open")
     channel, ts = str(target.get("channel", "")), str(target.get("ts", ""))
-    msg = sb.emu.message(channel, ts) if channel in sb.emu.channels else None
+    ws = user.workspace
+    msg = ws.message(channel, ts) if channel in ws.channels else None
     if msg is None:
         msg = next((m for m in user.ephemerals() if m.ts == ts), None)
     if msg is None:
@@ -225,7 +273,8 @@ async def index(request: web.Request) -> web.FileResponse:
 
 async def state(request: web.Request) -> web.Response:
     sb = _sandbox(request)
-    return web.json_response(snapshot(sb, request.query.get("user", "alice")))
+    query = request.query
+    return web.json_response(snapshot(sb, query.get("user"), query.get("team")))
 
 
 async def events(request: web.Request) -> web.StreamResponse:
@@ -268,7 +317,8 @@ async def command(request: web.Request) -> web.Response:
         result = await user.slash_command(cmd, args.strip(), channel=channel)
         return _ok(text=result.text)
     thread_ts = body.get("thread_ts") or None
-    sb.emu.post_message(sb.emu.channels[channel], user.id, text, thread_ts=thread_ts)
+    ws = user.workspace
+    ws.post_message(ws.channels[channel], user.id, text, thread_ts=thread_ts)
     return _ok()
 
 
@@ -366,9 +416,10 @@ async def home(request: web.Request) -> web.Response:
 async def alert(request: web.Request) -> web.Response:
     """Post the sample Alertmanager payload to the intake API, like Alertmanager would."""
     sb = _sandbox(request)
-    path = sb.alert_path()
-    if path is None:
-        raise UserError(ALERT_DISABLED)
+    body = await _body(request) if request.can_read_body else {}
+    path, off = sb.alert_path(), _alert_off(sb, _ws(sb, body.get("team")))
+    if path is None or off:
+        raise UserError(off or ALERT_DISABLED)
     payload = json.loads((STATIC.parent / "sample_alert.json").read_text(encoding="utf-8"))
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     for item in payload["alerts"]:
@@ -391,7 +442,7 @@ async def seen(request: web.Request) -> web.Response:
     body = await _body(request)
     user = _user(sb, body)
     channel = _channel(sb, body)
-    latest = [m.ts for m in sb.emu.messages(channel)]
+    latest = [m.ts for m in user.workspace.messages(channel)]
     if latest:
         sb.last_read.setdefault(user.id, {})[channel] = max(latest, key=float)
         sb.emu.notify()
@@ -407,20 +458,25 @@ async def permalink(request: web.Request) -> web.Response:
     url = request.query.get("url", "")
     parts = urlsplit(url)
     match = _PERMALINK.match(parts.path)
-    if parts.hostname != f"{sb.emu.team_domain}.slack.com" or match is None:
+    ws = next(
+        (w for w in sb.emu.teams.values() if parts.hostname == f"{w.team_domain}.slack.com"), None
+    )
+    if ws is None or match is None:
         raise UserError(f"not a message link of this workspace: {url[:200]}")
     channel, ts = match["channel"], f"{match['secs']}.{match['micros']}"
-    msg = sb.emu.message(channel, ts) if channel in sb.emu.channels else None
+    msg = ws.message(channel, ts) if channel in ws.channels else None
     if msg is None:
         raise UserError("that message is gone")
     thread_ts = (parse_qs(parts.query).get("thread_ts") or [msg.thread_ts or ""])[0]
-    return _ok(channel=channel, ts=ts, thread_ts=thread_ts if thread_ts not in ("", ts) else None)
+    thread = thread_ts if thread_ts not in ("", ts) else None
+    return _ok(channel=channel, ts=ts, thread_ts=thread, team=ws.team_id)
 
 
 async def file(request: web.Request) -> web.Response:
     """An uploaded file's text, as Slack's file viewer shows it."""
     sb = _sandbox(request)
-    entry = sb.emu.files.get(request.match_info["file_id"])
+    file_id = request.match_info["file_id"]  # ids never repeat across workspaces
+    entry = next((w.files[file_id] for w in sb.emu.teams.values() if file_id in w.files), None)
     if entry is None or entry.get("content") is None:
         return web.json_response({"ok": False, "error": "no such file"}, status=404)
     text = bytes(entry["content"]).decode("utf-8", errors="replace")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import shutil
 import socket
@@ -17,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urljoin
 
+import aiohttp
 import yaml
 from aiohttp import web
 
@@ -27,6 +30,7 @@ from app.settings import Mode, Settings, StartupError, load_settings
 from app.store.embedded import free_port
 from sandbox.web import build_web
 from slack_emulator import SlackEmulator
+from slack_emulator.state import Workspace
 
 log = logging.getLogger("beacon.sandbox")
 
@@ -68,6 +72,35 @@ SAMPLE_USERS = (
 EXTRA_CHANNELS = ("general", "random")
 
 
+@dataclass(frozen=True)
+class Team:
+    """A workspace of the multi-workspace sandbox (`--workspaces 2`)."""
+
+    id: str
+    name: str
+    domain: str
+    people: tuple[SampleUser, ...]
+    channels: tuple[str, ...] = EXTRA_CHANNELS  # beside the configured ones
+
+
+# Acme is installed at start; Globex is installed from the page ("Add to Slack").
+TEAMS = (
+    Team("T0ACME", "Acme", "acme", SAMPLE_USERS),
+    Team(
+        "T0GLOBEX",
+        "Globex",
+        "globex",
+        (
+            SampleUser("UERIN", "erin", "Erin Evans", "erin@globex.example.com"),
+            SampleUser("UFRANK", "frank", "Frank Fox", "frank@globex.example.com"),
+            SampleUser("UGRACE", "grace", "Grace Gu", "grace@globex.example.com"),
+        ),
+        ("general", "globex-launch"),
+    ),
+)
+MAX_WORKSPACES = len(TEAMS)
+
+
 def manifest() -> dict[str, Any]:
     return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
 
@@ -99,12 +132,42 @@ def configured_channels(config: BeaconConfig) -> list[str]:
     return names
 
 
-def seed(emu: SlackEmulator, config: BeaconConfig) -> None:
+def seed(
+    ws: Workspace,
+    config: BeaconConfig,
+    people: tuple[SampleUser, ...] = SAMPLE_USERS,
+    extra: tuple[str, ...] = EXTRA_CHANNELS,
+) -> None:
     """Sample people and every configured channel, everyone a member, the bot too."""
-    members = [emu.add_user(u.id, u.name, u.real_name, u.email) for u in SAMPLE_USERS]
-    for name in [*configured_channels(config), *EXTRA_CHANNELS]:
-        if not any(c.name == name for c in emu.channels.values()):
-            emu.add_channel(name, members=members)
+    members = [ws.add_user(u.id, u.name, u.real_name, u.email) for u in people]
+    for name in [*configured_channels(config), *extra]:
+        if not any(c.name == name for c in ws.channels.values()):
+            ws.add_channel(name, members=members)
+
+
+def _link(page: str, anchor: str, base: str) -> str:
+    found = re.search(rf'id="{re.escape(anchor)}" href="([^"]+)"', page)
+    if found is None:
+        raise StartupError(f"the install flow lost its way: no {anchor!r} link on {base}")
+    return urljoin(base, found.group(1).replace("&amp;", "&"))
+
+
+async def oauth_install(install_url: str, team_id: str) -> str:
+    """What an admin's browser does: Beacon's /slack/install → Add to Slack → the emulator's
+    authorize page → Allow in `team_id` → back to Beacon's redirect. Returns the last page."""
+    jar = aiohttp.CookieJar(unsafe=True)  # the state cookie on 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        async with browser.get(install_url) as page:
+            authorize = _link(await page.text(), "add-to-slack", install_url)
+        async with browser.get(authorize) as page:
+            approve = _link(await page.text(), f"allow-{team_id}", str(page.url))
+        async with browser.get(approve, allow_redirects=False) as back:
+            redirect = back.headers.get("Location", "")
+        async with browser.get(redirect) as done:
+            text = await done.text()
+            if done.status != 200:
+                raise StartupError(f"installing {team_id} failed ({done.status}): {text[:200]}")
+            return text
 
 
 class Sandbox:
@@ -118,16 +181,22 @@ class Sandbox:
         port: int = DEFAULT_PORT,
         api_port: int = 0,
         settings: Settings | None = None,
+        workspaces: int = 1,
     ) -> None:
         self.bot = bot
         self.config_path = config_path
         self.port = port
         self.wanted_api_port = api_port  # 0: any free port
         self.base = settings or Settings()
+        # Several workspaces: Beacon in multi-workspace mode (OAuth installs), one team each.
+        self.teams = TEAMS[:workspaces] if workspaces > 1 else ()
+        first = self.teams[0] if self.teams else Team("T0BEACON", "Beacon Sandbox",
+                                                       "beacon-sandbox", SAMPLE_USERS)
         self.emu = SlackEmulator(
             scopes=manifest_scopes(),
-            team_name="Beacon Sandbox",
-            team_domain="beacon-sandbox",
+            team_id=first.id,
+            team_name=first.name,
+            team_domain=first.domain,
             slash_commands=manifest()["features"]["slash_commands"],  # typed @bob is escaped
         )
         self.runtime: Bot | None = None
@@ -145,7 +214,12 @@ class Sandbox:
     async def start(self) -> None:
         config = load_config(self.config_path)
         await self.emu.start()
-        seed(self.emu, config)
+        seed(self.emu.workspace, config)
+        for team in self.teams[1:]:
+            ws = self.emu.add_team(team.id, team.name, team.domain)
+            seed(ws, config, team.people, team.channels)
+        if self.teams:
+            self.emu.workspace.installed = False  # Acme too is installed by OAuth, below
         # A fresh Redis every time: the emulated workspace starts empty too.
         self.data_dir = Path(tempfile.mkdtemp(prefix="beacon-sandbox-"))
         settings = self.base.model_copy(
@@ -166,9 +240,13 @@ class Sandbox:
                 "beacon_api_token": f"ci:{self.api_token}",
             }
         )
+        if self.teams:
+            settings = settings.model_copy(update=self._multi_settings())
         self.runtime = self.bot(settings)
         await self.runtime.start()
         await self.emu.wait_connected(1)
+        if self.install_url:
+            await oauth_install(self.install_url, self.teams[0].id)
         self.runner = web.AppRunner(build_web(self), handle_signals=False, shutdown_timeout=0.5)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.port)
@@ -184,6 +262,26 @@ class Sandbox:
         if sockets:
             self.port = sockets[0].getsockname()[1]
 
+    def _multi_settings(self) -> dict[str, Any]:
+        """No bot token, the app's OAuth credentials: Beacon serves what is installed."""
+        return {
+            "slack_bot_token": "",
+            "slack_client_id": self.emu.oauth.client_id,
+            "slack_client_secret": self.emu.oauth.client_secret,
+            "install_host": "127.0.0.1",
+            "install_port": free_port(),
+            # The intake API's token belongs to the first workspace: alerts land in Acme.
+            "beacon_api_token": f"ci:{self.api_token}@{self.teams[0].id}",
+        }
+
+    @property
+    def install_url(self) -> str | None:
+        """Beacon's "Add to Slack" page; None with one workspace (no OAuth there)."""
+        if not self.teams or self.runtime is None:
+            return None
+        s = self.runtime.settings
+        return f"http://{s.install_host}:{s.install_port}/slack/install"
+
     @property
     def api_port(self) -> int:
         return self.runtime.settings.api_port if self.runtime else 0
@@ -195,9 +293,13 @@ class Sandbox:
     def banner(self) -> list[str]:
         """What start-up prints: the page, and the intake API with its token and a curl line."""
         readme = "" if self.api_port == DEFAULT_API_PORT else f" (and {self.api_port} for 8088)"
+        what = "an emulated Slack workspace with alice, bob, carol and dan"
+        if self.teams:
+            names = " and ".join(t.name for t in self.teams)
+            what = (f"emulated workspaces {names}, {self.teams[0].name} installed; add the "
+                    f"others from the page or at {self.install_url}")
         return [
-            f"sandbox is up: open {self.url} (an emulated Slack workspace with alice, bob, "
-            "carol and dan; Ctrl-C stops it)",
+            f"sandbox is up: open {self.url} ({what}; Ctrl-C stops it)",
             f"intake API: {self.api_url} with token {self.api_token}; for README's curl "
             f"lines: export CI_TOKEN={self.api_token}{readme}",
             f"try: curl -sH 'Authorization: Bearer {self.api_token}' {self.api_url}/incidents "
@@ -208,6 +310,13 @@ class Sandbox:
         """The intake API's Alertmanager webhook path; None while the API is off."""
         paths = [p for p, item in alertmanager.OPENAPI_PATHS.items() if "post" in item]
         return paths[0] if paths and self.api_port else None
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         if self.runner is not None:
@@ -277,6 +386,7 @@ async def serve_sandbox(
     api_port: int = DEFAULT_API_PORT,
     settings: Settings | None = None,
     reason: str | None = None,
+    workspaces: int = 1,
 ) -> None:
     """Run until SIGINT/SIGTERM, printing where to open the page and how to call the API."""
     import signal
@@ -284,7 +394,14 @@ async def serve_sandbox(
     base = settings or load_settings()
     check_ports(sandbox_ports(port, api_port, base))  # before anything starts
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the emulator's requests
-    sandbox = Sandbox(bot, config_path=config_path, port=port, api_port=api_port, settings=base)
+    sandbox = Sandbox(
+        bot,
+        config_path=config_path,
+        port=port,
+        api_port=api_port,
+        settings=base,
+        workspaces=workspaces,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

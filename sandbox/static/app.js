@@ -3,8 +3,11 @@
 "use strict";
 
 const params = new URLSearchParams(location.search);
+// The workspace on screen (null: the first); each remembers who acts in it.
+const TEAM = params.get("team") || null;
 const S = {
-  user: params.get("user") || localStorage.getItem("sandbox-user") || "alice",
+  team: TEAM,
+  user: params.get("user") || localStorage.getItem(userKey(TEAM)) || (TEAM ? null : "alice"),
   channel: null,       // channel id shown in the main pane
   pane: "channel",     // "channel" or "home"
   threadTs: null,
@@ -17,6 +20,9 @@ const S = {
   marking: false,      // a "seen" call is on its way
 };
 const $ = (sel) => document.querySelector(sel);
+function userKey(team) { return team ? `sandbox-user:${team}` : "sandbox-user"; }
+// Who acts, and in which workspace: every call carries both (no user: its first person).
+function actor() { return {...(S.user ? {user: S.user} : {}), ...(S.team ? {team: S.team} : {})}; }
 
 // ---------------------------------------------------------------------------------------------
 // Server calls
@@ -38,7 +44,7 @@ async function api(path, body) {
   const data = await call(path, {
     method: "POST",
     headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({user: S.user, ...body}),
+    body: JSON.stringify({...actor(), ...body}),
   });
   if (!data.ok) toast(data.error || "That did not work.", true);
   if (!data.unreachable) refresh();
@@ -51,8 +57,13 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const snap = await call(`/api/state?user=${encodeURIComponent(S.user)}`);
-      if (snap.me) { S.snap = snap; render(); }
+      const snap = await call(`/api/state?${new URLSearchParams(actor())}`);
+      if (snap.me) { S.user = snap.me.name; S.snap = snap; render(); }
+      // A remembered person or workspace that is not in this sandbox: fall back to the first.
+      else if (!snap.unreachable && (S.user || S.team)) {
+        if (S.user) S.user = null; else S.team = null;
+        again = true;
+      }
     } while (again);
   })();
   try { await refreshing; } finally { refreshing = null; }
@@ -606,6 +617,7 @@ function currentChannel() {
 function render() {
   const snap = S.snap;
   renderTop(snap);
+  renderWorkspaces(snap);
   const chan = currentChannel();
   renderSidebar(snap);
   const pane = S.pane === "home" ? {home: snap.home} : {
@@ -634,6 +646,36 @@ function renderTop(snap) {
   }
   picker.value = S.user;
   renderToolbar(snap);
+}
+
+// Slack's rail of workspaces (several only with `--workspaces 2`), and "Add to Slack": Beacon's
+// own install page in a new tab (its authorize page, then back to Beacon), as an admin does.
+function renderWorkspaces(snap) {
+  const rail = $("#workspaces");
+  const list = snap.workspaces || [];
+  rail.hidden = list.length < 2;
+  if (rail.hidden || !changed("workspaces", [list, snap.team_id, snap.install_url])) return;
+  rail.replaceChildren(...list.map((w) => h("button", {
+    type: "button", "data-team": w.id, "aria-label": w.name,
+    className: ["ws", w.id === snap.team_id ? "active" : "", w.installed ? "" : "not-installed"].filter(Boolean).join(" "),
+    title: w.installed ? w.name : `${w.name}: Beacon is not installed here yet (Add to Slack)`,
+    onclick: () => switchTeam(w.id === list[0].id ? null : w.id),
+  }, h("span", {className: "ws-icon"}, w.name[0]), h("span", {className: "ws-name"}, w.name))),
+  snap.install_url ? h("a", {id: "add-to-slack", href: snap.install_url, target: "_blank", rel: "noopener",
+    title: "Install Beacon in another workspace (Beacon's install page, then Slack's)"}, "+ Add to Slack") : "");
+}
+
+function switchTeam(team) {
+  if (team === S.team) return;
+  S.team = team;
+  S.user = localStorage.getItem(userKey(team));
+  S.channel = null; S.pane = "channel"; S.threadTs = null; S.highlight = null;
+  S.sigs = {};
+  const url = new URL(location.href);
+  if (team) url.searchParams.set("team", team); else url.searchParams.delete("team");
+  url.searchParams.delete("user");
+  history.replaceState(null, "", url);
+  refresh();
 }
 
 function renderSidebar(snap) {
@@ -759,7 +801,7 @@ async function closeModal(view) {
 
 function setUser(name) {
   S.user = name;
-  localStorage.setItem("sandbox-user", name);
+  localStorage.setItem(userKey(S.team), name);
   S.threadTs = null;
   S.sigs = {};
   refresh();

@@ -6,6 +6,7 @@ Skipped only when Chromium is missing on a developer machine; with CI=true it mu
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -229,3 +230,59 @@ async def test_modal_closes_unread_marks_and_a_failed_click(sandbox: Sandbox, br
     assert not [c for c in browser.console if "Error" in c and "ERR_CONNECTION" not in c], (
         browser.console
     )
+
+
+@pytest.fixture
+async def two_workspaces() -> AsyncIterator[Sandbox]:
+    async with Sandbox(Runtime, port=0, workspaces=2) as sb:
+        yield sb
+
+
+def rail(name: str) -> str:
+    return f"document.querySelector('#workspaces .ws[aria-label={json.dumps(name)}]')"
+
+
+async def test_add_a_second_workspace_and_switch_to_it(
+    two_workspaces: Sandbox, browser: Browser
+) -> None:
+    sandbox = two_workspaces
+    await open_channel(browser, sandbox.url, "incidents")
+    assert await browser.eval("document.querySelector('#team').textContent") == "Acme"
+    assert await browser.wait(f"{rail('Globex')}.classList.contains('not-installed')")
+    assert await browser.eval(f"{rail('Acme')}.classList.contains('active')")
+
+    # "Add to Slack" leads to Beacon's install page; this browser follows it to the end.
+    install = await browser.eval("document.querySelector('#add-to-slack').href")
+    assert install == sandbox.install_url
+    await browser.send("Page.navigate", url=install)  # not the sandbox page: no goto()
+    await browser.wait("location.href.includes('/slack/install')")
+    await browser.click_at("document.querySelector('#add-to-slack')")
+    await browser.wait("document.querySelector('#allow-T0GLOBEX')")
+    await browser.click_at("document.querySelector('#allow-T0GLOBEX')")
+    done = await browser.wait(
+        "document.body && document.body.textContent.includes('Beacon is installed in') &&"
+        " document.body.textContent"
+    )
+    assert "Beacon is installed in Globex" in done
+
+    # Back on the page: switch to Globex, whose people and channels are its own.
+    await open_channel(browser, sandbox.url, "incidents")
+    await browser.wait(f"{rail('Globex')} && !{rail('Globex')}.classList.contains('not-installed')")
+    await browser.click_at(rail("Globex"))
+    await browser.wait("document.querySelector('#team').textContent === 'Globex'")
+    await browser.wait(channel_link("globex-launch"))
+    assert not await browser.eval(channel_link("random"))
+    assert await browser.eval("document.querySelector('#user-picker').value") == "erin"
+    await browser.click_at(channel_link("incidents"))
+    await declare(browser, "Globex checkout down")
+    globex = sandbox.emu.team("T0GLOBEX")
+    card = await globex.wait_message("incidents", "Globex checkout down", timeout=10)
+    assert card.team == "T0GLOBEX"
+    assert not sandbox.emu.workspace.messages("incidents")
+
+    # And back to Acme: its channels, alice again, no Globex card.
+    await browser.click_at(rail("Acme"))
+    await browser.wait(channel_link("random"))
+    assert await browser.eval("document.querySelector('#user-picker').value") == "alice"
+    assert not await browser.eval(channel_link("globex-launch"))
+    assert not await browser.eval(card_js("Triggered"))

@@ -56,6 +56,9 @@ async def test_workspace_is_seeded_from_the_sample_config(sandbox, http):
         assert name in names
     assert [c["name"] for c in snap["channels"] if c["kind"] == "dm"] == ["Beacon"]
     assert {s["callback_id"] for s in snap["shortcuts"]["global"]} == {"declare_incident"}
+    # One workspace, installed with the bot token: no rail of workspaces, no Add to Slack.
+    assert [w["name"] for w in snap["workspaces"]] == ["Beacon Sandbox"]
+    assert snap["install_url"] is None and snap["installed"] is True
     async with http.get(sandbox.url) as resp:
         assert "Beacon sandbox" in await resp.text()
 
@@ -210,7 +213,8 @@ async def test_view_permalink_opens_the_card_in_the_page(sandbox, http):
     url = view_url(card)
     async with http.get(f"{sandbox.url}api/permalink", params={"url": url}) as resp:
         where = await resp.json()
-    assert where == {"ok": True, "channel": card.channel, "ts": card.ts, "thread_ts": None}
+    assert where == {"ok": True, "channel": card.channel, "ts": card.ts, "thread_ts": None,
+                     "team": sandbox.emu.team_id}
     snap = await state(http, sandbox)
     assert snap["team_domain"] and f"https://{snap['team_domain']}.slack.com/" in url
 
