@@ -196,8 +196,8 @@ async def test_templates_render_hostile_text_escaped(rw: World):
     )
     card = await rw.card("incidents")
     text = card.all_text()
-    assert "*INC-1* &lt;!channel&gt; pay &lt;@UBOB&gt; now" in text
-    assert "<!channel>" not in text and "<@UBOB>" not in text
+    assert "*INC-1* &lt;!channel&gt; pay <@UBOB> now" in text  # people stay mentions
+    assert "<!channel>" not in text
     assert "Status: triggered" in text
     assert card.buttons() == ["Acknowledge", "Resolve", "View"]  # the buttons stay
     await rw.bob.click(card, "Acknowledge")
