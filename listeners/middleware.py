@@ -19,6 +19,8 @@ from listeners.context import BEACON
 
 def envelope_fingerprint(body: dict[str, Any]) -> str | None:
     """A key that is the same for an envelope and Slack's redelivery of it."""
+    if (body.get("event") or {}).get("type") == "function_executed":
+        return None  # a workflow step claims its execution id itself, and answers a redelivery
     if body.get("event_id"):
         return "event:" + body["event_id"]
     actions = body.get("actions") or [{}]
@@ -65,7 +67,9 @@ class BeaconMiddleware(AsyncMiddleware):
         beacon: Beacon | None = context.get(BEACON)
         key = (context.client.token, context.team_id)
         client = self.clients.get(key)
-        if client is None:
+        if context.get("function_bot_access_token"):  # a workflow step's token: its own
+            client = instrumented(context.client)
+        elif client is None:
             client = self.clients[key] = instrumented(context.client)
         context["client"] = client  # listeners' Web API calls counted too
         # (Counting, timing and the log line per envelope: app.bolt.BeaconApp.)
