@@ -124,6 +124,7 @@ class Sandbox:
             team_name="Beacon Sandbox",
             team_domain="beacon-sandbox",
             slash_commands=manifest()["features"]["slash_commands"],  # typed @bob is escaped
+            functions=manifest().get("functions"),  # Workflow Builder steps (⚙ menu)
         )
         self.runtime: Bot | None = None
         self.runner: web.AppRunner | None = None

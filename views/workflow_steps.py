@@ -36,6 +36,14 @@ def _user_id(inputs: dict[str, Any], name: str) -> str | None:
     return value or None
 
 
+def _channel_id(inputs: dict[str, Any], name: str) -> str | None:
+    value = _text(inputs, name)
+    if value and not (value[:1] in "CG" and value[1:].isalnum()):
+        raise InvalidInput(f"The step's `{name}` input is not a Slack channel ({value}).",
+                           field=name)
+    return value or None
+
+
 def actor_of(inputs: dict[str, Any]) -> str:
     named = _user_id(inputs, "user")
     if named:
@@ -59,6 +67,7 @@ class DeclareStep:
     description: str
     assignee: str | None
     create_channel: bool
+    channel: str | None  # the card goes here instead of where routing sends it
     actor: str
 
     @classmethod
@@ -70,6 +79,7 @@ class DeclareStep:
             description=_text(inputs, "description"),
             assignee=_user_id(inputs, "assignee"),
             create_channel=inputs.get("create_channel") is True,
+            channel=_channel_id(inputs, "channel"),
             actor=actor_of(inputs),
         )
 
@@ -82,6 +92,7 @@ class DeclareStep:
             service=self.service,
             assignee=self.assignee,
             wants_channel=self.create_channel,
+            card_channel=self.channel,
         )
 
 

@@ -47,6 +47,7 @@ def flat_fields(new: NewIncident) -> list[str]:
         "source_permalink": new.source_permalink or "",
         "wants_channel": "1" if new.wants_channel else "",
         "dedup_key": new.dedup_key or "",
+        "card_channel": new.card_channel or "",
     }
     return [part for pair in fields.items() for part in pair]
 

@@ -150,6 +150,18 @@ async def test_declare_step_can_open_a_dedicated_channel(world: World):
     assert execution.outputs["incident_channel_id"] == incident.incident_channel
 
 
+async def test_declare_step_puts_the_card_in_the_channel_asked_for(world: World):
+    random = world.channel("random")
+    execution = await run(world, StepId.DECLARE, {
+        "title": "Status page stale", "severity": "P1", "channel": random, "user": "UALICE",
+    })
+    assert execution.state == "completed", execution.error
+    card = await world.card("random")
+    assert execution.outputs["channel_id"] == random == card.channel
+    await world.settle()
+    assert [m for m in world.emu.messages(world.channel("incidents-critical"))] == []
+
+
 async def test_acknowledge_step_changes_card_and_thread_as_the_button(world: World):
     incident_id = await declared(world)
     card = await world.card("incidents")
@@ -217,6 +229,7 @@ async def test_oncall_step_outputs_who_and_until_when(world: World):
         ({"title": "x", "severity": "P9"}, "Pick a severity: P1, P2, P3 or P4."),
         ({"title": "x", "severity": "P3", "service": "nope"}, "Unknown service 'nope'."),
         ({"title": "x", "severity": "P3", "assignee": "#random"}, "is not a Slack user"),
+        ({"title": "x", "severity": "P3", "channel": "random"}, "is not a Slack channel"),
     ],
 )
 async def test_declare_step_with_bad_inputs_fails_and_creates_nothing(
