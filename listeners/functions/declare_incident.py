@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.complete.async_complete import AsyncComplete
-from slack_bolt.context.fail.async_fail import AsyncFail
 
 from app.domain.models import Incident
 from listeners.functions.run import run_step
@@ -25,8 +23,6 @@ async def handle_declare_step(
     ack: AsyncAck,
     event: dict[str, Any],
     inputs: dict[str, Any],
-    complete: AsyncComplete,
-    fail: AsyncFail,
     context: AsyncBoltContext,
 ) -> None:
     await ack()
@@ -36,7 +32,7 @@ async def handle_declare_step(
         incident = await beacon.incidents.declare(step.new_incident())
         return declared_outputs(await posted(beacon, incident, step.create_channel))
 
-    await run_step(context, event, complete, fail, work)
+    await run_step(context, event, work)
 
 
 async def posted(beacon: Beacon, incident: Incident, wants_channel: bool) -> Incident:

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.complete.async_complete import AsyncComplete
-from slack_bolt.context.fail.async_fail import AsyncFail
 
 from listeners.functions.run import run_step
 from views.workflow_steps import OnCallStep, oncall_outputs
@@ -20,8 +18,6 @@ async def handle_oncall_step(
     ack: AsyncAck,
     event: dict[str, Any],
     inputs: dict[str, Any],
-    complete: AsyncComplete,
-    fail: AsyncFail,
     context: AsyncBoltContext,
 ) -> None:
     await ack()
@@ -30,4 +26,4 @@ async def handle_oncall_step(
         step = OnCallStep.parse(inputs)
         return oncall_outputs(await beacon.oncall.lookup(step.schedule), step.schedule)
 
-    await run_step(context, event, complete, fail, work)
+    await run_step(context, event, work)

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.complete.async_complete import AsyncComplete
-from slack_bolt.context.fail.async_fail import AsyncFail
 
 from listeners.functions.run import run_step
 from views.workflow_steps import IncidentStep, status_outputs
@@ -20,8 +18,6 @@ async def handle_resolve_step(
     ack: AsyncAck,
     event: dict[str, Any],
     inputs: dict[str, Any],
-    complete: AsyncComplete,
-    fail: AsyncFail,
     context: AsyncBoltContext,
 ) -> None:
     await ack()
@@ -31,4 +27,4 @@ async def handle_resolve_step(
         incident = await beacon.incidents.resolve(step.incident_id, step.actor, step.text)
         return status_outputs(incident)
 
-    await run_step(context, event, complete, fail, work)
+    await run_step(context, event, work)

@@ -33,13 +33,10 @@ COMPLETION_ATTEMPTS = 4  # 5xx and dropped connections are retried by the client
 Work = Callable[["Beacon"], Awaitable[dict[str, Any]]]
 
 
-async def run_step(
-    context: AsyncBoltContext,
-    event: dict[str, Any],
-    complete: AsyncComplete,
-    fail: AsyncFail,
-    work: Work,
-) -> None:
+async def run_step(context: AsyncBoltContext, event: dict[str, Any], work: Work) -> None:
+    """Run `work` (the step's one service call, returning its outputs) once per execution and
+    end the step with its outputs or its error."""
+    complete, fail = context.complete, context.fail
     execution = str(event.get("function_execution_id") or "")
     step = str((event.get("function") or {}).get("callback_id") or "")
     try:

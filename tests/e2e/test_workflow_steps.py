@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     manifest_scopes,
 )
 from tests.e2e.test_redis_faults import aof_redis, idle, own_world  # noqa: F401 (fixture)
+from tests.e2e.test_workspaces import A, B, Multi, browser_install, multi  # noqa: F401 (fixture)
 from tests.redis_proc import RedisProcess
 from views.ids import StepId
 
@@ -325,3 +326,29 @@ async def test_the_steps_token_is_refused_for_another_execution(world: World):
         world.emu.bot_token,
     )
     assert bot.body == {"ok": False, "error": "access_denied"}
+
+
+# --- several workspaces: a step acts in its own workspace's Beacon --------------------------
+
+
+async def test_steps_in_two_workspaces_each_act_in_their_own(multi: Multi) -> None:  # noqa: F811
+    for team in (A, B):
+        assert (await browser_install(multi, team))[0] == 200
+    a_ws, b_ws = multi.emu.team(A), multi.emu.team(B)
+    first, _ = await multi.alice.run_function(StepId.DECLARE, {"title": "A down",
+                                                                "severity": "P3"})
+    second, _ = await multi.alice.run_function(StepId.DECLARE, {"title": "A slow",
+                                                                 "severity": "P3"})
+    in_b, _ = await multi.bert.run_function(StepId.DECLARE, {"title": "B down", "severity": "P3",
+                                                              "user": "UBERT"})
+    for execution in (first, second, in_b):
+        await multi.alice.wait_function(execution)
+    assert [e.outputs["incident_id"] for e in (first, second, in_b)] == ["INC-1", "INC-2", "INC-1"]
+    b_card = await multi.card(b_ws, "b-incidents", "INC-1")
+    assert "B down" in b_card.all_text() and in_b.outputs["channel_id"] == b_card.channel
+    await multi.card(a_ws, "incidents", "INC-2")
+    # B's step cannot reach A's INC-2.
+    refused, _ = await multi.bert.run_function(StepId.ACKNOWLEDGE, {"incident_id": "INC-2"})
+    await multi.bert.wait_function(refused)
+    assert (refused.error or "").startswith("I can't find incident INC-2.")
+
