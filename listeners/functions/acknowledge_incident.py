@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from listeners.functions.run import run_step
+from listeners.functions.run import start_step
 from views.workflow_steps import IncidentStep, status_outputs
 
 if TYPE_CHECKING:
@@ -26,4 +26,4 @@ async def handle_acknowledge_step(
         step = IncidentStep.parse(inputs)
         return status_outputs(await beacon.incidents.acknowledge(step.incident_id, step.actor))
 
-    await run_step(context, event, work)
+    start_step(context, event, work)

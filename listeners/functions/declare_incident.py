@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from app.domain.models import Incident
-from listeners.functions.run import run_step
+from listeners.functions.run import start_step
 from views.workflow_steps import DeclareStep, card_posted, declared_outputs
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ async def handle_declare_step(
         incident = await beacon.incidents.declare(step.new_incident())
         return declared_outputs(await posted(beacon, incident, step.create_channel))
 
-    await run_step(context, event, work)
+    start_step(context, event, work)
 
 
 async def posted(beacon: Beacon, incident: Incident, wants_channel: bool) -> Incident:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from listeners.functions.run import run_step
+from listeners.functions.run import start_step
 from views.workflow_steps import OnCallStep, oncall_outputs
 
 if TYPE_CHECKING:
@@ -26,4 +26,4 @@ async def handle_oncall_step(
         step = OnCallStep.parse(inputs)
         return oncall_outputs(await beacon.oncall.lookup(step.schedule), step.schedule)
 
-    await run_step(context, event, work)
+    start_step(context, event, work)

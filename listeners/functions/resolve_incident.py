@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from listeners.functions.run import run_step
+from listeners.functions.run import start_step
 from views.workflow_steps import IncidentStep, status_outputs
 
 if TYPE_CHECKING:
@@ -27,4 +27,4 @@ async def handle_resolve_step(
         incident = await beacon.incidents.resolve(step.incident_id, step.actor, step.text)
         return status_outputs(incident)
 
-    await run_step(context, event, work)
+    start_step(context, event, work)

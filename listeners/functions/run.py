@@ -33,6 +33,20 @@ COMPLETION_ATTEMPTS = 4  # 5xx and dropped connections are retried by the client
 Work = Callable[["Beacon"], Awaitable[dict[str, Any]]]
 
 
+# Steps at work after their ack. Bolt answers Socket Mode only once the listener returns
+# (process_before_response), and a step may wait on Redis or for its card: the step's work
+# runs on after the ack, so Slack never redelivers a step for want of an ack.
+_AT_WORK: set[asyncio.Task[None]] = set()
+
+
+def start_step(context: AsyncBoltContext, event: dict[str, Any], work: Work) -> None:
+    task = asyncio.get_running_loop().create_task(
+        run_step(context, event, work), name=f"beacon-step-{event.get('function_execution_id')}"
+    )
+    _AT_WORK.add(task)
+    task.add_done_callback(_AT_WORK.discard)
+
+
 async def run_step(context: AsyncBoltContext, event: dict[str, Any], work: Work) -> None:
     """Run `work` (the step's one service call, returning its outputs) once per execution and
     end the step with its outputs or its error."""

@@ -74,7 +74,12 @@ def config_path(tmp_path: Path) -> Path:
 async def run(world: World, step: StepId, inputs: dict[str, Any]) -> FunctionRun:
     execution, ack = await world.alice.run_function(step, inputs)
     assert ack is not None, "the step's event was not acked"
-    return await world.alice.wait_function(execution)
+    await world.alice.wait_function(execution)
+    # The ack never waits for the step's work (its card, Redis): it comes before the end.
+    [end] = [c for c in world.emu.gateway.calls if c.method.startswith("functions.complete")
+             and c.args.get("function_execution_id") == execution.execution_id]
+    assert ack.received_at <= end.at
+    return execution
 
 
 def completions(emu: SlackEmulator, execution: FunctionRun) -> list[str]:
