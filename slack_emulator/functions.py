@@ -63,7 +63,7 @@ def check_parameters(spec: Mapping[str, Any] | None, values: Mapping[str, Any]) 
         if name not in props:
             problems.append(f"unknown parameter {name}")
         elif value is not None and not _type_ok(props[name].get("type", ""), value):
-            problems.append(f"parameter {name} is not a {props[name].get('type')}")
+            problems.append(f"parameter {name} is not of type {props[name].get('type')}")
     return problems
 
 
