@@ -71,10 +71,12 @@ def config_path(tmp_path: Path) -> Path:
     return path
 
 
-async def run(world: World, step: StepId, inputs: dict[str, Any]) -> FunctionRun:
+async def run(
+    world: World, step: StepId, inputs: dict[str, Any], timeout: float = 10  # noqa: ASYNC109
+) -> FunctionRun:
     execution, ack = await world.alice.run_function(step, inputs)
     assert ack is not None, "the step's event was not acked"
-    await world.alice.wait_function(execution)
+    await world.alice.wait_function(execution, timeout)
     # The ack never waits for the step's work (its card, Redis): it comes before the end.
     [end] = [c for c in world.emu.gateway.calls if c.method.startswith("functions.complete")
              and c.args.get("function_execution_id") == execution.execution_id]
@@ -309,7 +311,8 @@ async def test_redis_down_ends_the_step_with_fail(
         assert execution.state == "failed"
         assert execution.error == DatabaseUnavailable().user_message
         aof_redis.start()
-        later = await run(world, StepId.DECLARE, {"title": "Disk full", "severity": "P3"})
+        # Back: the step works again (its card may wait for the notifier's own reconnect).
+        later = await run(world, StepId.DECLARE, {"title": "Disk full", "severity": "P3"}, 30)
         assert later.state == "completed" and later.outputs["incident_id"] == "INC-1"
 
 
