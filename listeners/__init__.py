@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from app.container import Beacon
-from listeners import actions, commands, events, shortcuts, views
+from listeners import actions, commands, events, functions, shortcuts, views
 from listeners.errors import handle_error
 from listeners.middleware import make_middleware
 
@@ -15,4 +15,5 @@ def register_listeners(app: AsyncApp, beacon: Beacon | None) -> None:
     views.register(app)
     shortcuts.register(app)
     events.register(app)
+    functions.register(app)
     app.error(handle_error)

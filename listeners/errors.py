@@ -36,6 +36,16 @@ def user_message(error: Exception) -> str:
     )
 
 
+def plain_message(error: Exception) -> str:
+    """The same words for a reader who sees no mrkdwn (a workflow step's error in Workflow
+    Builder): people as their ids, times in UTC."""
+    if isinstance(error, StoreError):
+        error = DatabaseUnavailable()
+    if isinstance(error, BeaconError):
+        return error.user_message
+    return user_message(error)  # logged with its reference
+
+
 def _modal_errors(error: Exception, message: str, view: dict[str, Any]) -> dict[str, str]:
     """Block id -> message: each field's own block, else the modal's first input."""
     if isinstance(error, InvalidFields):  # several fields at once, each on its block

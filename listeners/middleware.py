@@ -57,6 +57,8 @@ def _guarded_by_transition(body: dict[str, Any]) -> bool:
 
 def envelope_fingerprint(body: dict[str, Any]) -> str | None:
     """A key that is the same for an envelope and Slack's redelivery of it."""
+    if (body.get("event") or {}).get("type") == "function_executed":
+        return None  # a workflow step claims its execution id itself, and answers a redelivery
     if body.get("event_id"):
         return "event:" + body["event_id"]
     actions = body.get("actions") or [{}]

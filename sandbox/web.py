@@ -483,6 +483,48 @@ async def file(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
+# --- ⚙ Run workflow step: a workflow reaching one of Beacon's custom steps ----------------------
+
+STEP_WAIT_S = 15.0
+
+
+async def steps(request: web.Request) -> web.Response:
+    """The steps manifest.yml declares, with their inputs, for the page's forms."""
+    declared = _sandbox(request).emu.workspace.functions.declared
+    return _ok(steps=[
+        {
+            "callback_id": callback_id,
+            "title": entry.get("title", callback_id),
+            "required": (entry.get("input_parameters") or {}).get("required") or [],
+            "inputs": [
+                {"name": name, "title": p.get("title", name), "type": p.get("type", "string")}
+                for name, p in ((entry.get("input_parameters") or {}).get("properties")
+                                or {}).items()
+            ],
+        }
+        for callback_id, entry in declared.items()
+    ])
+
+
+async def run_step(request: web.Request) -> web.Response:
+    """Run the step with the form's inputs, as the person acting; answer how it ended."""
+    sb = _sandbox(request)
+    body = await _body(request)
+    user = _user(sb, body)
+    inputs = body.get("inputs")
+    if not isinstance(inputs, dict):
+        raise UserError("send the step's inputs as an object")
+    try:
+        execution, _ = await user.run_function(str(body.get("callback_id", "")), inputs)
+    except ValueError as exc:  # inputs Workflow Builder itself would refuse
+        raise UserError(str(exc)) from None
+    try:
+        await user.wait_function(execution, timeout=STEP_WAIT_S)
+    except TimeoutError:
+        raise UserError("the step has not ended yet (no complete or fail from Beacon)") from None
+    return _ok(state=execution.state, outputs=execution.outputs, error=execution.error)
+
+
 def build_web(sb: Sandbox) -> web.Application:
     app = web.Application(middlewares=[_errors])
     app[SANDBOX_KEY] = sb
@@ -500,5 +542,7 @@ def build_web(sb: Sandbox) -> web.Application:
     app.router.add_post("/api/seen", seen)
     app.router.add_get("/api/permalink", permalink)
     app.router.add_get("/api/files/{file_id}", file)
+    app.router.add_get("/api/steps", steps)
+    app.router.add_post("/api/step", run_step)
     app.router.add_static("/static/", STATIC)
     return app

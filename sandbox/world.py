@@ -198,6 +198,7 @@ class Sandbox:
             team_name=first.name,
             team_domain=first.domain,
             slash_commands=manifest()["features"]["slash_commands"],  # typed @bob is escaped
+            functions=manifest().get("functions"),  # Workflow Builder steps (⚙ menu)
         )
         self.runtime: Bot | None = None
         self.runner: web.AppRunner | None = None

@@ -4,6 +4,7 @@ Modules, each importing only those listed before it:
   models      plain data (User, Channel, Message, View, Ack, ApiCall)
   blockkit    Block Kit as Slack checks it
   ratelimits  Slack's rate-limit tiers as token buckets
+  functions   custom workflow steps: declared steps, their executions
   state       the workspace: its data and invariants, wait_for
   webapi      Web API method handlers, refusing what Slack refuses
   gateway     tokens, injected faults, rate limits and the call log, then a method

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .escaping import escape_command_text
+from .functions import FunctionRun
 from .models import Ack, Message, User, View, find_buttons, iter_elements
 from .socketmode import SocketMode
 from .state import Workspace
@@ -569,3 +570,33 @@ class SlackUser:
 
     def home_view(self) -> View | None:
         return self.workspace.home_views.get(self.id)
+
+    # --- workflow steps --------------------------------------------------------------------
+
+    async def run_function(
+        self, callback_id: str, inputs: dict[str, Any], *, wait_ack: bool = True
+    ) -> tuple[FunctionRun, Ack | None]:
+        """Run a workflow that reaches the app's custom step `callback_id` with `inputs` (as
+        the workflow maps them): the app gets `function_executed` with the execution's
+        bot_access_token. Returns the execution (see `wait_function`) and the ack."""
+        ws = self.workspace
+        run = ws.functions.start(callback_id, inputs, self.id)
+        now = time.time()
+        event: dict[str, Any] = {
+            "type": "function_executed",
+            "function": ws.functions.function_object(ws.app_id, callback_id),
+            "inputs": dict(inputs),
+            "function_execution_id": run.execution_id,
+            "workflow_execution_id": "Wx" + uuid.uuid4().hex[:10].upper(),
+            "event_ts": f"{now:.6f}",
+            "bot_access_token": run.token,
+        }
+        ack = await self.socket.deliver(
+            "events_api", self._event_callback(event, now), wait_ack=wait_ack
+        )
+        return run, ack
+
+    async def wait_function(self, run: FunctionRun, timeout: float = 10.0) -> FunctionRun:  # noqa: ASYNC109
+        """The execution once the app has completed or failed it."""
+        return await self.workspace.wait_for(lambda: None if run.running else run, timeout)
+

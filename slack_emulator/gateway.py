@@ -185,6 +185,8 @@ class Gateway:
                 return ws, "app"
             if token == ws.bot_token and ws.installed:
                 return ws, "bot"
+            if ws.functions.accepts(token) and ws.installed:  # a step's bot_access_token
+                return ws, "bot"
             if token in ws.revoked_tokens:
                 return "token_revoked"
         return "invalid_auth"

@@ -94,6 +94,7 @@ class SlackEmulator:
         rate_limits: bool = False,
         now: Callable[[], float] | None = None,
         slash_commands: Iterable[Mapping[str, Any]] = (),
+        functions: Mapping[str, Mapping[str, Any]] | None = None,
         client_id: str = "1111.2222",
         client_secret: str = "emulator-client-secret",
         redirect_urls: list[str] | None = None,
@@ -116,6 +117,8 @@ class SlackEmulator:
         self.slash_commands = list(slash_commands)  # the manifest's features.slash_commands
         for entry in self.slash_commands:
             self.workspace.declare_command(entry["command"], entry.get("should_escape", False))
+        # The manifest's `functions` (custom workflow steps): inputs and outputs are checked.
+        self.workspace.functions.declare(functions or {})
         # Every team the app may be installed in; the first is `workspace`, installed.
         self.teams: dict[str, Workspace] = {team_id: self.workspace}
         self.gateway = Gateway(self.workspace, self.teams)
@@ -215,6 +218,7 @@ class SlackEmulator:
             enterprise_id=enterprise_id,
         )
         ws.commands = dict(main.commands)  # one app, one manifest: the same slash commands
+        ws.functions.declare(main.functions.declared)  # and the same workflow steps
         self.teams[team_id] = ws
         if installed:
             self.oauth.install(ws, main.scopes)

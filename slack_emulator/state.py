@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .functions import Functions
 from .models import Channel, Message, User, View, iter_elements
 
 DEFAULT_SCOPES = (
@@ -128,6 +129,7 @@ class Workspace:
         self.installed = installed
         self.enterprise_id = enterprise_id
         self.revoked_tokens: set[str] = set()
+        self.functions = Functions()  # custom workflow steps: declared and executed
 
         self.users[bot_user_id] = User(
             bot_user_id, "beacon", "Beacon", None, is_bot=True, team_id=team_id

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import blockkit
+from .functions import FunctionRun, check_parameters
 from .models import Channel, Message
 from .state import Workspace
 
@@ -767,3 +768,39 @@ async def files_complete_upload_external(ws: Workspace, call: Call) -> dict[str,
         )
         msg.files = shared
     return {"files": shared}
+
+
+# --- custom workflow steps (functions.py) ---------------------------------------------------
+
+
+def _running(ws: Workspace, call: Call) -> FunctionRun:
+    execution_id = str(call.req("function_execution_id"))
+    refused = ws.functions.refusal(execution_id, call.token)
+    if refused:
+        raise ApiError(refused)
+    return ws.functions.runs[execution_id]
+
+
+@method("functions.completeSuccess")
+async def functions_complete_success(ws: Workspace, call: Call) -> dict[str, Any]:
+    run = _running(ws, call)
+    outputs = call.json("outputs") or {}
+    if not isinstance(outputs, dict):
+        raise ApiError("invalid_arguments")
+    spec = ws.functions.declared.get(run.callback_id, {}).get("output_parameters")
+    problems = check_parameters(spec, outputs)
+    if problems:
+        raise ApiError("parameter_validation_failed", errors=problems)
+    run.state, run.outputs = "completed", outputs
+    run.completions.append("success")
+    ws.notify()
+    return {}
+
+
+@method("functions.completeError")
+async def functions_complete_error(ws: Workspace, call: Call) -> dict[str, Any]:
+    run = _running(ws, call)
+    run.state, run.error = "failed", str(call.req("error"))
+    run.completions.append("error")
+    ws.notify()
+    return {}

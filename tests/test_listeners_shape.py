@@ -27,7 +27,7 @@ import pytest
 from app.container import Beacon
 
 ROOT = Path(__file__).parent.parent
-SURFACES = ("actions", "commands", "events", "shortcuts", "views")
+SURFACES = ("actions", "commands", "events", "functions", "shortcuts", "views")
 MODULES = sorted(p for s in SURFACES for p in (ROOT / "listeners" / s).glob("*.py"))
 FORBIDDEN = ("redis", "app.store", "app.keys", "app.notifier", "app.home", "app.scheduler")
 FORBIDDEN_ATTRIBUTES = {"store", "redis", "notifier"}
@@ -185,7 +185,7 @@ def _definition(function: Callable[..., Any]) -> ast.AsyncFunctionDef:
 
 def test_every_surface_registers_listeners():
     kinds = {r.kind for r in REGISTERED}
-    assert kinds == {"action", "command", "view", "shortcut", "event"}
+    assert kinds == {"action", "command", "view", "shortcut", "event", "function"}
 
 
 def test_one_listener_per_module():

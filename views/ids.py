@@ -19,6 +19,16 @@ class CallbackId(StrEnum):
     UPDATE_MODAL = "beacon-status-update"
 
 
+class StepId(StrEnum):
+    """Workflow Builder custom steps: manifest.yml's `functions` callback ids."""
+
+    DECLARE = "declare_incident"
+    ACKNOWLEDGE = "acknowledge_incident"
+    RESOLVE = "resolve_incident"
+    UPDATE = "post_incident_update"
+    ONCALL = "get_oncall"
+
+
 class ActionId(StrEnum):
     HOME_PAGE = "home-page"
     HOME_NEXT = "home-next"

@@ -102,6 +102,7 @@ class Incident:
     source_permalink: str | None = None
     wants_channel: bool = False
     dedup_key: str | None = None
+    card_channel: str | None = None  # asked for (a workflow step): the card goes here, unrouted
     fired_count: int = 1
     esc_level: int | None = None  # escalation level reached (1-based), when a policy applies
     esc_round: int = 0
@@ -150,6 +151,7 @@ class Incident:
             source_permalink=_s(raw, "source_permalink"),
             wants_channel=raw.get("wants_channel") == "1",
             dedup_key=_s(raw, "dedup_key"),
+            card_channel=_s(raw, "card_channel"),
             fired_count=int(raw.get("fired_count") or 1),
             esc_level=int(raw["esc_level"]) if raw.get("esc_level") else None,
             esc_round=int(raw.get("esc_round") or 0),
@@ -255,6 +257,7 @@ class NewIncident:
     source_permalink: str | None = None
     dedup_key: str | None = None
     reply_to: ReplyTo | None = None
+    card_channel: str | None = None  # a channel id the card goes to instead of the routed one
 
 
 TITLE_MAX = 150

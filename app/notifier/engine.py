@@ -591,7 +591,10 @@ class Notifier:
 
     # --- shared by handlers --------------------------------------------------------------
     async def channel_for(self, incident: Incident) -> tuple[str | None, str | None]:
-        """(configured ref, resolved id) of the incident's routed channel."""
+        """(configured ref, resolved id) of the incident's routed channel, or of the one its
+        declaration asked for (a workflow step's `channel`)."""
+        if incident.card_channel:
+            return incident.card_channel, await self.channels.resolve(incident.card_channel)
         chosen = route(self.config, service=incident.service, severity=incident.severity)
         if chosen.channel is None:
             return None, None

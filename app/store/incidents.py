@@ -49,6 +49,7 @@ def flat_fields(new: NewIncident) -> list[str]:
         "wants_channel": "1" if new.wants_channel else "",
         "dedup_key": new.dedup_key or "",
         "reply_to": new.reply_to.dump() if new.reply_to else "",
+        "card_channel": new.card_channel or "",
     }
     return [part for pair in fields.items() for part in pair]
 

@@ -849,3 +849,75 @@ document.addEventListener("DOMContentLoaded", () => {
   setInterval(() => refreshDates(), 20000);
   refresh().then(connectLive);
 });
+
+// ---------------------------------------------------------------------------------------------
+// ⚙ Run workflow step: what a Slack workflow does when it reaches one of Beacon's custom steps
+// (manifest.yml `functions`), so a person can see it work without a paid workspace.
+
+const STEP_HINTS = {
+  "slack#/types/user_id": "U… (a person's id)",
+  "slack#/types/channel_id": "C… (a channel's id)",
+};
+
+function stepInput(input, required) {
+  if (input.type === "boolean") {
+    return h("label", {className: "step-field"},
+      h("input", {type: "checkbox", name: input.name}), " " + input.title);
+  }
+  const person = input.type === "slack#/types/user_id";
+  const field = person
+    ? h("select", {name: input.name},
+        h("option", {value: ""}, "—"),
+        ...humans().map((u) => h("option", {value: u.id}, u.name)))
+    : h("input", {name: input.name, placeholder: STEP_HINTS[input.type] || ""});
+  return h("label", {className: "step-field"}, input.title + (required ? " *" : ""), field);
+}
+
+function stepRoot() {
+  // Its own root: the page re-renders #modal-root from the emulator's views.
+  let root = $("#step-root");
+  if (!root) { root = h("div", {id: "step-root"}); document.body.append(root); }
+  return root;
+}
+
+function stepForm(step) {
+  const root = stepRoot();
+  const close = () => root.replaceChildren();
+  const form = h("form", {className: "modal step-form", role: "dialog", "aria-label": step.title},
+    h("div", {className: "modal-head"}, h("span", {}, "⚙ " + step.title),
+      h("button", {type: "button", title: "Close", onclick: close}, "✕")),
+    h("div", {className: "modal-body"},
+      ...step.inputs.map((i) => stepInput(i, step.required.includes(i.name)))),
+    h("div", {className: "modal-foot"},
+      h("button", {type: "button", className: "bk-button", onclick: close}, "Cancel"),
+      h("button", {type: "submit", className: "bk-button primary"}, "Run step")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const inputs = {};
+    for (const i of step.inputs) {
+      const el = form.elements[i.name];
+      if (i.type === "boolean") { if (el.checked) inputs[i.name] = true; }
+      else if (el.value.trim()) inputs[i.name] = el.value.trim();
+    }
+    close();
+    toast(`Running “${step.title}”…`);
+    const res = await api("/api/step", {callback_id: step.callback_id, inputs});
+    if (!res.ok) return;
+    toast(res.state === "completed"
+      ? `✓ ${step.title}: ${JSON.stringify(res.outputs)}`
+      : `✗ ${step.title} failed: ${res.error}`);
+  });
+  root.replaceChildren(h("div", {className: "overlay"}, form));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const button = h("button", {type: "button", id: "steps-button",
+    title: "Run one of Beacon's workflow steps"}, "⚙ Run workflow step");
+  $("#fire-alert").after(button);
+  button.addEventListener("click", async (e) => {
+    e.stopPropagation();
+    const anchor = e.currentTarget;
+    const res = await fetch("/api/steps").then((r) => r.json());
+    openMenu(anchor, (res.steps || []).map((s) => [s.title, () => stepForm(s)]), "Workflow steps");
+  });
+});

@@ -463,3 +463,23 @@ def test_bootstrap_profiles_install_what_each_needs_once(tmp_path):
     assert [p.name for p in (root / ".venv").glob(".installed-*")] == [
         next((root / ".venv").glob(".installed-test-*")).name
     ]
+
+
+async def test_run_workflow_step_menu_runs_a_step_and_says_how_it_ended(sandbox, http):
+    async with http.get(f"{sandbox.url}api/steps") as resp:
+        steps = {s["callback_id"]: s for s in (await resp.json())["steps"]}
+    assert set(steps) == {
+        "declare_incident", "acknowledge_incident", "resolve_incident",
+        "post_incident_update", "get_oncall",
+    }
+    assert steps["declare_incident"]["required"] == ["title", "severity"]
+    done = await post(http, sandbox, "step", callback_id="declare_incident",
+                      inputs={"title": "Checkout down", "severity": "P2", "user": "UALICE"})
+    assert done["ok"] and done["state"] == "completed", done
+    assert done["outputs"]["incident_id"] == "INC-1"
+    again = await post(http, sandbox, "step", callback_id="resolve_incident",
+                       inputs={"incident_id": "INC-404"})
+    assert again["ok"] and again["state"] == "failed"
+    assert again["error"].startswith("I can't find incident INC-404.")
+    refused = await post(http, sandbox, "step", callback_id="declare_incident", inputs={})
+    assert not refused["ok"] and "missing required parameter title" in refused["error"]

@@ -57,7 +57,8 @@ async def test_every_envelope_type_is_acked(world: World):
     } <= kinds, kinds
     delivered = {e["envelope_id"] for e in world.emu.envelopes}
     assert delivered <= {a.envelope_id for a in world.emu.acks}
-    assert "Beacon" in world.alice.home_view().all_text()
+    home = await world.emu.wait_for(world.alice.home_view, timeout=10)  # published off the ack
+    assert "Beacon" in home.all_text()
 
 
 async def test_reconnects_after_slack_asks_to_refresh(world: World):
