@@ -26,7 +26,7 @@ from views.modals.deny import deny_modal
 from views.modals.resolve import resolve_modal
 from views.modals.retro import retro_modal
 from views.modals.snooze import SnoozeForm, snooze_modal
-from views.mrkdwn import duration, escape, parse_duration
+from views.mrkdwn import escape, format_duration, parse_duration
 from views.refusals import refusal_text
 
 NOW = 1_800_000_000.0
@@ -142,10 +142,7 @@ def test_header_stays_within_slack_limit(config: BeaconConfig):
 def test_thread_text_attribution_and_escaping():
     inc = make()
     ev = Event("INC-7#2", EventType.ACKNOWLEDGED, "INC-7", 2, "UBOB", NOW, {"since_trigger": 180})
-    assert card.thread_text(ev, inc, actor_email="bob@example.com") == (
-        "Acknowledged by <@UBOB> (bob@example.com) after 3m."
-    )
-    assert "(via Slack)" in card.thread_text(ev, inc, actor_email=None)
+    assert card.thread_text(ev, inc) == "Acknowledged by <@UBOB> after 3 min."
     note = Event(
         "INC-7#3",
         EventType.NOTE_ADDED,
@@ -155,7 +152,7 @@ def test_thread_text_attribution_and_escaping():
         NOW,
         {"text": "<!here> see <http://evil|x>"},
     )
-    text = card.thread_text(note, inc, actor_email=None)
+    text = card.thread_text(note, inc)
     assert "<!here>" not in text and "<http" not in text
     resolved = Event(
         "INC-7#4",
@@ -166,8 +163,8 @@ def test_thread_text_attribution_and_escaping():
         NOW,
         {"duration": 3720, "note": "rollback"},
     )
-    text = card.thread_text(resolved, inc, actor_email=None)
-    assert "after 1h 2m" in text and "rollback" in text
+    text = card.thread_text(resolved, inc)
+    assert "after 1 h 2 min" in text and "rollback" in text
 
 
 def test_modals_respect_slack_limits(config: BeaconConfig):
@@ -196,7 +193,12 @@ def test_durations():
     assert parse_duration("1h30m") == 5400
     assert parse_duration("2d") == 172800
     assert parse_duration("soon") is None and parse_duration("") is None
-    assert duration(3720) == "1h 2m" and duration(5) == "5s"
+    assert format_duration(3720) == "1 h 2 min" and format_duration(5) == "5 s"
+    assert format_duration(3600) == "1 h" and format_duration(5400) == "1 h 30 min"
+    assert format_duration(3 * 86400) == "3 d" and format_duration(4320 * 60) == "3 d"
+    assert format_duration(86400 + 300) == "1 d"  # no '1 d 5 min': the two largest, adjacent
+    assert format_duration(2 * 86400 + 4 * 3600 + 59) == "2 d 4 h"
+    assert format_duration(0) == "0 s" and format_duration(-5) == "0 s"
 
 
 def test_command_parser():
@@ -218,9 +220,15 @@ def test_refusals_read_the_same_in_slack_and_in_plain_text():
     by_api = Refusal(RefusalCode.ALREADY_RESOLVED, "INC-7", by="api:ci")
     assert refusal_text(by_api) == "INC-7 is already resolved (by ci (API)); nothing was changed."
     held = Refusal(RefusalCode.ROLE_HELD, "INC-7", "UBOB", by="UBOB", value="commander")
-    assert refusal_text(held) == "You are already the commander of INC-7."
+    assert refusal_text(held) == "You are already Commander for INC-7."
     other = replace(held, actor="UCAROL")
-    assert refusal_text(other) == "<@UBOB> is already the commander of INC-7."
+    assert refusal_text(other) == "<@UBOB> is already Commander for INC-7."
+    unacked = Refusal(RefusalCode.NOT_ACKNOWLEDGED, "INC-7", "UBOB")
+    assert refusal_text(unacked) == (
+        "INC-7 isn't acknowledged yet: a snooze stops the pages, so someone must own the "
+        "incident first. Acknowledge it (the Acknowledge button, or `/incident ack INC-7`), "
+        "then snooze."
+    )
     for code in RefusalCode:  # every code has words, and the plain ones carry no markup
         plain = describe(Refusal(code, "APR-1", "UX", by="UBOB", at=NOW, value="v", step=0))
         assert "APR-1" in plain or "Step 1" in plain, code

@@ -78,6 +78,7 @@ class BlockId(StrEnum):
     RETRO_NOTES = "retro-notes"
     ROLLUP_HEAD = "rollup-head"
     ROLLUP_ACTIONS = "rollup-actions"
+    DM_LEAD = "dm-lead"  # a page DM's line above the card
 
 
 class RollupVerb(StrEnum):

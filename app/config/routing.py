@@ -18,6 +18,28 @@ class Urgency(StrEnum):
 URGENCY_COLOUR = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#36C5F0"}
 
 
+class Paging(StrEnum):
+    """What an incident of an urgency does to people (`urgency_paging:` in beacon.yml)."""
+
+    ESCALATE = "escalate"  # pages its escalation policy's first level(s), then escalates
+    PAGE = "page"  # pages the first level(s) once; no escalation timers
+    NOTIFY = "notify"  # the card in its channel only: pages nobody
+
+
+# PagerDuty's convention: high urgency pages and escalates, low urgency only notifies. MEDIUM
+# (which PagerDuty does not have) pages like HIGH: P3s were paged before this was configurable.
+DEFAULT_URGENCY_PAGING: dict[Urgency, Paging] = {
+    Urgency.HIGH: Paging.ESCALATE,
+    Urgency.MEDIUM: Paging.ESCALATE,
+    Urgency.LOW: Paging.NOTIFY,
+}
+
+
+def merge_urgency_paging(value: dict[Urgency, Paging]) -> dict[Urgency, Paging]:
+    """Every urgency: the defaults, with what beacon.yml gives laid over."""
+    return {**DEFAULT_URGENCY_PAGING, **value}
+
+
 class EventKind(StrEnum):
     """Events a channel can switch on or off."""
 
