@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from app.config import BeaconConfig, EventKind
+from app.config.routing import Paging
 from app.domain.models import Incident
 from app.domain.oncall_service import (
     AddedOverride,
@@ -107,6 +108,15 @@ def status_text(report: StatusReport, config: BeaconConfig) -> str:
     lines.append(f"• Redis: {redis_state}")
     lines.append(f"• Slack: {_SLACK_STATE[report.slack_connected]}")
     return "\n".join(lines)
+
+
+def escalation_stopped_text(incident: Incident, config: BeaconConfig) -> str:
+    """A lowered severity whose urgency does not escalate (urgency_paging)."""
+    urgency = config.severity(incident.severity).urgency.value.lower()
+    does = "pages nobody" if config.paging(incident.severity) is Paging.NOTIFY \
+        else "does not escalate"
+    return (f"🔕 Escalation stopped: {incident.severity} is {urgency} urgency, which {does}. "
+            "Nobody else will be paged for it.")
 
 
 def paged_by_level(paged: dict[str, int]) -> str:

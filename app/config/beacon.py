@@ -25,6 +25,7 @@ from app.config.routing import (
     ServiceConfig,
     SeverityConfig,
     Urgency,
+    check_urgency_paging,
     merge_severities,
     merge_urgency_paging,
 )
@@ -68,6 +69,9 @@ class BeaconConfig(Strict):
     @classmethod
     def _all_severities(cls, value: dict[str, SeverityConfig]) -> dict[str, SeverityConfig]:
         return merge_severities(value)
+
+    _paging_words = field_validator("urgency_paging", mode="before")(
+        classmethod(lambda cls, v: check_urgency_paging(v)))
 
     @field_validator("urgency_paging")
     @classmethod

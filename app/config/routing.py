@@ -35,6 +35,24 @@ DEFAULT_URGENCY_PAGING: dict[Urgency, Paging] = {
 }
 
 
+def check_urgency_paging(value: object) -> object:
+    """One clear line per bad entry, naming what is allowed (before pydantic's own words)."""
+    if not isinstance(value, dict):
+        return value
+    problems = []
+    for urgency, mode in value.items():
+        if str(urgency) not in Urgency.__members__:
+            problems.append(f"unknown urgency '{urgency}': use HIGH, MEDIUM or LOW")
+        elif str(mode) not in {m.value for m in Paging}:
+            problems.append(
+                f"{urgency}: '{mode}' is not a paging mode: use escalate (page, then escalate), "
+                "page (the first levels once) or notify (the card only, nobody paged)"
+            )
+    if problems:
+        raise ValueError("\n".join(problems))
+    return value
+
+
 def merge_urgency_paging(value: dict[Urgency, Paging]) -> dict[Urgency, Paging]:
     """Every urgency: the defaults, with what beacon.yml gives laid over."""
     return {**DEFAULT_URGENCY_PAGING, **value}

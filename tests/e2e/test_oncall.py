@@ -282,3 +282,82 @@ async def test_sla_breach_once_across_three_instances(
     finally:
         for runtime in runtimes:
             await runtime.stop()
+
+
+def thread_texts(world: World, card: Message) -> list[str]:
+    return [m.text for m in world.emu.thread(card.channel, card.ts)]
+
+
+async def test_low_urgency_pages_nobody_until_raised_and_stops_when_lowered(ow: World):
+    await declare(ow, "Disk 80%", severity="P4")  # LOW urgency: the card only (PagerDuty's way)
+    card = await ow.card("payments-oncall")
+    await ow.clock.advance(30 * 60)  # well past every escalation delay
+    await ow.settle()
+    assert not ow.emu.dms(ON_CALL) and not ow.emu.dms("UCAROL") and not ow.emu.dms("UDAN")
+    assert await escalations(ow) == 0
+    assert not any("Paged" in t for t in thread_texts(ow, card))
+    assert (await ow.runtime.beacon.incidents.get("INC-1")).esc_level is None
+    # Raised to P1 (HIGH): paging starts, both of P1's levels at once, each at their own.
+    ch = ow.channel("payments-oncall")
+    await ow.alice.slash_command("/incident", "severity INC-1 P1", channel=ch)
+    await ow.reply("payments-oncall", card, f"📟 INC-1 is now P1: paged <@{ON_CALL}> (level 1), "
+                                           "<@UCAROL>, <@UDAN> (level 2).")
+    assert pages(ow, ON_CALL) == ["📟 You are paged at level 1 for INC-1: P1 · Disk 80%"]
+    assert pages(ow, "UDAN") == ["📟 You are paged at level 2 for INC-1: P1 · Disk 80%"]
+    await ow.clock.advance(10 * 60)  # level 2's delay: the policy's repeat pages level 1 again
+    await ow.reply("payments-oncall", card, f"⬆️ Escalated to <@{ON_CALL}> (level 1).")
+    assert await escalations(ow) == 1
+    # Lowered to P4 again: the armed escalation timer is stopped; nobody is paged any more.
+    await ow.alice.slash_command("/incident", "severity INC-1 P4", channel=ch)
+    await ow.reply("payments-oncall", card, "🔕 Escalation stopped: P4 is low urgency, which "
+                                           "pages nobody.")
+    for _ in range(4):
+        await ow.clock.advance(10 * 60)
+        await ow.settle()
+    assert await escalations(ow) == 1 and len(pages(ow, ON_CALL)) == 2
+    assert len(ow.emu.dms("UCAROL")) == 1
+
+
+async def test_lifecycle_timeline_reopen_order_and_no_email_anywhere(ow: World):
+    ch = ow.channel("payments-oncall")
+    await declare(ow, "Checkout down", severity="P1")
+    card = await ow.card("payments-oncall")
+    await ow.reply("payments-oncall", card, "📟 Paged")
+    await ow.clock.advance(60)
+    await ow.bob.click(card, "Acknowledge")
+    await ow.reply("payments-oncall", card, "Acknowledged by <@UBOB> after 1 min.")
+    await ow.bob.select(ow.fresh(card), "4 hours", placeholder="Snooze")
+    await ow.reply("payments-oncall", card, "💤 Snoozed by <@UBOB> for 4 h")
+    await ow.bob.slash_command("/incident", "note INC-1 rolled back", channel=ch)
+    await ow.alice.slash_command("/incident", "assign INC-1 <@UDAN|dan>", channel=ch)
+    await ow.alice.slash_command("/incident", "severity INC-1 P2", channel=ch)
+    await ow.reply("payments-oncall", card, "changed severity P1 → P2")
+    await ow.clock.advance(30 * 60)
+    await ow.bob.slash_command("/incident", "resolve INC-1 fixed", channel=ch)
+    summary = (await ow.reply("payments-oncall", card, "INC-1 resolved: Checkout down")).text
+    # The timeline says what happened: who was paged at which level, the snooze's length and end.
+    assert f"+0 s · paged <@{ON_CALL}> (level 1), <@UCAROL>, <@UDAN> (level 2)" in summary
+    assert "+1 min · snoozed by <@UBOB> for 4 h, until <!date^" in summary
+    assert summary.count("snoozed by") == 1
+    # Reopened: "reopened by" comes first, then who was paged again, then an escalation.
+    await ow.alice.slash_command("/incident", "reopen INC-1", channel=ch)
+    await ow.reply("payments-oncall", card, "📟 INC-1 was reopened: paged")
+    texts = thread_texts(ow, card)
+    reopened = next(i for i, t in enumerate(texts) if "INC-1 was reopened by <@UALICE>" in t)
+    paged = next(i for i, t in enumerate(texts) if t.startswith("📟 INC-1 was reopened: paged"))
+    assert reopened < paged
+    await ow.clock.advance(5 * 60)  # P2 pages level 1 only; level 2 after its 5 minutes
+    await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2).")
+    await ow.settle()
+    await ow.bob.slash_command("/incident", "resolve INC-1 fixed again", channel=ch)
+    second = await ow.emu.wait_for(lambda: next(
+        (t for t in thread_texts(ow, card) if t.startswith("*INC-1 resolved") and "again" in t),
+        None), timeout=10)
+    assert "· escalated to level 2" in second and "paged <@UCAROL>, <@UDAN> (level 2)" in second
+    assert "reopened by <@UALICE>" in second
+    # Thread replies, channel messages and DMs name people by mention: no email anywhere.
+    await ow.settle()
+    posted = [m for channel in ow.emu.channels.values() for m in channel.messages]
+    assert len(posted) >= 20  # card, thread replies, summaries, page and assignee DMs
+    leaked = [m.all_text() for m in posted if "@example.com" in m.all_text()]
+    assert leaked == []

@@ -183,7 +183,7 @@ async def test_reopen_pages_again_and_restarts_escalation_and_sla(lw: World):
     assert await count(lw, EventType.SLA_BREACHED, kind="resolve") == 0
     await run_minutes(lw, 2)
     await reaches(lw, 1, EventType.SLA_BREACHED, kind="resolve")
-    await lw.reply("incidents", card, "⚠️ SLA breached: INC-1 was not resolved within 30m")
+    await lw.reply("incidents", card, "⚠️ SLA breached: INC-1 was not resolved within 30 min")
 
 
 async def test_reopened_after_a_resolve_breach_can_breach_again(lw: World):

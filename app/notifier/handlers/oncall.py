@@ -110,10 +110,8 @@ class Pager:
             return
         policy = found[1]
         if data.get("escalation") == "stopped":
-            mode = self.config.paging(incident.severity).value
-            urgency = self.config.severity(incident.severity).urgency.value
-            await self.thread(incident, event, f"🔕 Escalation stopped: {incident.severity} is "
-                                               f"{urgency} urgency ({mode}).")
+            text = oncall_views.escalation_stopped_text(incident, self.config)
+            await self.thread(incident, event, text)
         if data.get("escalation") == "started" and incident.esc_level:
             level = int(data.get("esc_start") or 1)
             timer = self._esc_timer(incident.id, Step(level, 0), event.at + delay_s(policy, level),
