@@ -328,3 +328,37 @@ async def test_a_declaration_shows_every_bad_field_on_its_own_block(config: Beac
         BlockId.TITLE: "Give the incident a title.",
         BlockId.SEVERITY: "Pick a severity: P1, P2, P3 or P4.",
     }}
+
+
+def test_digest_names_services_as_the_card_does(config: BeaconConfig):
+    from app.domain.digest import Digest, Window
+    from views.digest import digest_blocks
+
+    today = Window(incidents=3, alerts=3, by_severity={"P2": 3},
+                   by_service={"payments": 2, "retired": 1}, mtta_s=5400, mttr_s=None)
+    none = Window(incidents=0, alerts=0, by_severity={}, by_service={}, mtta_s=None, mttr_s=None)
+    digest = Digest(start=NOW - 86400, end=NOW, today=today, yesterday=none, open_now={})
+    text = texts(digest_blocks(digest, config))
+    assert "*By service*  Payments: 2 · retired: 1" in text  # a key no longer configured: as is
+    assert "1 h 30 min (day before —)" in text
+
+
+def test_timeline_says_snooze_length_pages_and_escalations(config: BeaconConfig):
+    from app.domain.models import TimelineEntry
+    from views.incident_channel import timeline_lines, timeline_markdown
+
+    inc = replace(make(), created_at=NOW)
+    entries = [
+        TimelineEntry(2, EventType.PAGED, "beacon", NOW, {
+            "pages": [{"user": "UBOB", "level": 1}, {"user": "UCAROL", "level": 2}]}),
+        TimelineEntry(3, EventType.SNOOZED, "UBOB", NOW + 60,
+                      {"until": NOW + 60 + 14400, "seconds": 14400}),
+        TimelineEntry(4, EventType.ESCALATED, "beacon", NOW + 600, {"level": 2, "round": 0}),
+    ]
+    lines = timeline_lines(inc, entries)
+    assert lines[0] == "+0 s · paged <@UBOB> (level 1), <@UCAROL> (level 2)"
+    assert lines[1].startswith("+1 min · snoozed by <@UBOB> for 4 h, until <!date^")
+    assert lines[2] == "+10 min · escalated to level 2"
+    document = timeline_markdown(inc, entries, {"UBOB": "Bob", "UCAROL": "Carol"})
+    assert "| paged | Beacon | Bob (level 1), Carol (level 2) |" in document
+    assert "| snoozed | Bob | for 4 h, until " in document

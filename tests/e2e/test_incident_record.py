@@ -126,7 +126,7 @@ async def test_roles_claimed_assigned_dmed_and_nudged(rw: World):
     await rw.bob.wait_ephemeral("You are already Commander for INC-1.", ch.id)
     # inside the incident channel the id can go; someone else can be named
     await rw.alice.slash_command("/incident", "role scribe <@UCAROL|carol>", channel=ch.id)
-    await rw.alice.wait_ephemeral("<@UCAROL> is now the *scribe* of *INC-1*.", ch.id)
+    await rw.alice.wait_ephemeral("<@UCAROL> is now *Scribe* for *INC-1*.", ch.id)
     await rw.emu.wait_message(
         ch.id, "<@UCAROL> is now *Scribe* for INC-1 (assigned by <@UALICE>)"
     )
