@@ -120,7 +120,8 @@ class Pager:
         levels = int(data.get("page") or 0)
         if levels and incident.status is Status.TRIGGERED \
                 and not incident.snoozed_at(self.clock.now()):
-            await self.page(incident, event, policy, range(1, levels + 1), why="severity")
+            await self.page(incident, event, policy, range(1, levels + 1), why="severity",
+                            timer_suffix=f":s{event.seq}")
 
     async def on_escalated(
         self, incident: Incident, event: Event, redelivered: bool = False
@@ -157,7 +158,8 @@ class Pager:
         if incident.assignee:
             await self.snooze_over(incident, event)
         else:
-            await self.page(incident, event, policy, [level], why="snooze_over")
+            await self.page(incident, event, policy, [level], why="snooze_over",
+                            timer_suffix=f":w{event.seq}")
 
     async def snooze_over(self, incident: Incident, event: Event) -> None:
         """The assignee's DM when a snooze ends, in their own DM lane."""
@@ -202,11 +204,12 @@ class Pager:
     # --- paging ----------------------------------------------------------------------------
     async def page(
         self, incident: Incident, event: Event, policy: EscalationPolicy,
-        levels: Iterable[int], *, why: str,
+        levels: Iterable[int], *, why: str, timer_suffix: str = "",
     ) -> None:
         """Page everyone at `levels` (each at their own level, the first one they are on),
         say so in the card thread and record it in the timeline. `why`: what caused it
-        (triggered, escalated, reopened, severity, snooze_over)."""
+        (triggered, escalated, reopened, severity, snooze_over); `timer_suffix`: the one the
+        escalation timer armed with these pages carries (a level with nobody moves it on)."""
         levels = list(levels)
         paged: dict[str, int] = {}  # user -> the level they are paged at (their own)
         skipped: list[str] = []
@@ -244,7 +247,7 @@ class Pager:
             note += ": escalating on at once." if nxt else "; nobody is left to escalate to."
             await self.thread(incident, event, note)
             timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
-                                    epoch=incident.epoch)
+                                    suffix=timer_suffix, epoch=incident.epoch)
             await self.timers.advance_timer(str(timer["id"]), self.clock.now())
             return
         await self.thread(incident, event, oncall_views.paged_text(incident, paged, why))
