@@ -138,7 +138,7 @@ def _event(etype: EventType, data: dict, actor: str = "api:ci") -> Event:
 
 def test_thread_text_for_refire_and_investigation(config):
     inc = Incident("INC-1", 1, "t", "", None, "P3", "TRIGGERED", "api:ci", None, 0.0)  # type: ignore[arg-type]
-    assert thread_text(_event(EventType.REFIRED, {"count": 2}), inc, actor_email=None) == (
+    assert thread_text(_event(EventType.REFIRED, {"count": 2}), inc) == (
         "🔁 The alert fired again (×2)."
     )
     text = thread_text(
@@ -148,7 +148,6 @@ def test_thread_text_for_refire_and_investigation(config):
             "api:investigator",
         ),
         inc,
-        actor_email=None,
     )
     assert text is not None
     assert text.startswith("🎯 *Root cause* from *investigator* (API) · confidence 85%")

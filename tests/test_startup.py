@@ -94,6 +94,26 @@ def test_bad_config_lists_every_problem_with_path_and_fix(tmp_path):
     assert all(line.startswith(str(path)) for line in lines)
 
 
+def test_urgency_paging_defaults_overrides_and_bad_values(tmp_path):
+    path = tmp_path / "paging.yml"
+    path.write_text("default_channel: '#x'\n")
+    config = load_config(path)  # PagerDuty's convention: LOW pages nobody
+    assert [config.paging(s).value for s in ("P1", "P2", "P3", "P4")] == [
+        "escalate", "escalate", "escalate", "notify"]
+    path.write_text("default_channel: '#x'\nurgency_paging: {LOW: page, MEDIUM: notify}\n")
+    config = load_config(path)
+    assert [config.paging(s).value for s in ("P1", "P3", "P4")] == ["escalate", "notify", "page"]
+    path.write_text("default_channel: '#x'\nurgency_paging: {LOW: pagee, URGENT: page}\n")
+    with pytest.raises(StartupError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()
+    assert lines == [
+        f"{path}: urgency_paging: LOW: 'pagee' is not a paging mode: use escalate (page, then "
+        "escalate), page (the first levels once) or notify (the card only, nobody paged)",
+        f"{path}: urgency_paging: unknown urgency 'URGENT': use HIGH, MEDIUM or LOW",
+    ]
+
+
 def test_config_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "broken.yml"
     path.write_text("default_channel: '#x'\nservices: [\n")

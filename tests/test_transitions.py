@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from app.clock import FakeClock
 from app.config import BeaconConfig
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidInput
+from app.domain.escalation import SeverityPaging
 from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
@@ -189,6 +190,7 @@ async def test_unknown_incident_is_reported_by_every_transition(service):
 
 async def test_snooze_wakes_once_through_the_scheduler(service, store, clock, stores):
     await service.declare(new(assignee="UBOB"))
+    await service.acknowledge("INC-1", "UBOB")
     inc = await service.snooze("INC-1", "UBOB", 900)
     assert inc.snoozed_until == clock.now() + 900 and inc.snoozed_at(clock.now())
     scheduler = scheduler_for(stores, clock)
@@ -208,6 +210,7 @@ async def test_snooze_wakes_once_through_the_scheduler(service, store, clock, st
 
 async def test_resnooze_and_resolve_make_old_timers_stale(service, store, clock, stores):
     await service.declare(new())
+    await service.acknowledge("INC-1", "UBOB")
     await service.snooze("INC-1", "UBOB", 600)
     await service.snooze("INC-1", "UBOB", 3600)  # replaces the first wake-up
     scheduler = scheduler_for(stores, clock)
@@ -231,6 +234,7 @@ async def test_snooze_bounds(service):
 
 async def test_claimed_timer_is_leased_not_lost(store, service, clock, stores):
     await service.declare(new())
+    await service.acknowledge("INC-1", "UBOB")
     await service.snooze("INC-1", "UBOB", 60)
     await clock.advance(61)
     claimed = await stores.timers.claim_timers(clock.now(), lease=30)
@@ -323,7 +327,9 @@ async def test_escalate_refuses_after_ack_and_while_snoozed(store, service, cloc
     for n in ("INC-1", "INC-2"):
         await stores.timers.arm(n, fields={"esc_level": 1, "esc_round": 0}, timers=[])
     await service.acknowledge("INC-1", "UBOB")
-    await service.snooze("INC-2", "UBOB", 600)
+    # A snooze needs an acknowledged incident now; one snoozed while unacknowledged (before
+    # that rule) still never escalates.
+    await store.redis.hset(store.keys.incident("INC-2"), "snoozed_until", clock.now() + 600)
     kw = {"from_step": (1, 0), "to_step": (2, 0), "next_timer": None, "now": clock.now()}
     assert (await stores.oncall.escalate("INC-1", "t1", **kw)).code == "stale"
     assert (await stores.oncall.escalate("INC-2", "t2", **kw)).code == "snoozed"
@@ -352,3 +358,62 @@ async def test_digest_due_announces_each_day_once(store, clock, stores):
     second = await timers.digest_due("DIGEST-2027-01-15", "digest:DIGEST-2027-01-15", clock.now())
     assert isinstance(first, Transition) and isinstance(second, Refused)
     assert [f["type"] for _, f in await events(store)] == [EventType.DIGEST_DUE]
+
+
+async def test_snooze_needs_an_acknowledged_incident_and_says_its_length(service, store, clock):
+    await service.declare(new())
+    with pytest.raises(RefusalError) as refused:
+        await service.snooze("INC-1", "UBOB", 600)
+    assert refused.value.refusal.code is RefusalCode.NOT_ACKNOWLEDGED
+    assert "`/incident ack INC-1`" in refusal_text(refused.value.refusal)
+    assert (await service.get("INC-1")).snoozed_until is None
+    await service.acknowledge("INC-1", "UBOB")
+    await service.snooze("INC-1", "UBOB", 4 * 3600)
+    snoozed = (await service.timeline("INC-1"))[-1]
+    # the resolve SLA's deadline goes with the event (its thread reply warns when it is passed)
+    inc = await service.get("INC-1")
+    created, sla = inc.created_at, service.config.severity(inc.severity).sla_resolve_minutes * 60
+    assert snoozed.data == {"until": clock.now() + 4 * 3600, "seconds": 4 * 3600,
+                            "resolve_by": created + sla}
+
+
+async def test_severity_change_stops_or_starts_escalation_in_one_script(store, service, clock):
+    await service.declare(new(severity="P3"))
+    await store.redis.hset(store.keys.incident("INC-1"), mapping={"esc_level": 1,
+                                                                 "esc_round": 0})
+    paging = ("P1", "P2", "P3")
+    # Lowered to a severity that does not escalate: the level goes, so a due timer is stale.
+    await store.set_severity("INC-1", "U1", "P4", clock.now(), SeverityPaging(paging=paging))
+    inc = await service.get("INC-1")
+    assert inc.esc_level is None
+    assert (await service.timeline("INC-1"))[-1].data["escalation"] == "stopped"
+    # Raised again: escalation starts from level 2 and, as P4 paged nobody, levels are paged.
+    await store.set_severity("INC-1", "U1", "P1", clock.now(), SeverityPaging(2, 2, paging))
+    inc = await service.get("INC-1")
+    assert (inc.esc_level, inc.esc_round) == (2, 0)
+    data = (await service.timeline("INC-1"))[-1].data
+    assert data == {"severity": "P1", "previous": "P4", "escalation": "started", "esc_start": 2,
+                    "page": 2}
+    # P1 -> P2, both paging: nothing starts again, nobody is paged twice.
+    await store.set_severity("INC-1", "U1", "P2", clock.now(), SeverityPaging(1, 1, paging))
+    assert (await service.timeline("INC-1"))[-1].data == {"severity": "P2", "previous": "P1"}
+    # Acknowledged: a raise pages nobody.
+    await store.set_severity("INC-1", "U1", "P4", clock.now(), SeverityPaging(paging=paging))
+    await service.acknowledge("INC-1", "UBOB")
+    await store.set_severity("INC-1", "U1", "P1", clock.now(), SeverityPaging(1, 1, paging))
+    assert (await service.timeline("INC-1"))[-1].data == {"severity": "P1", "previous": "P4"}
+
+
+async def test_pages_are_recorded_once_per_cause(store, service, clock):
+    await service.declare(new())
+    pages = [("UBOB", 1), ("UCAROL", 2)]
+    first = await store.record_pages("INC-1", 1, pages, "triggered", clock.now())
+    again = await store.record_pages("INC-1", 1, pages, "triggered", clock.now())
+    assert isinstance(first, Transition) and isinstance(again, Refused)
+    entries = [t for t in await service.timeline("INC-1") if t.type is EventType.PAGED]
+    assert len(entries) == 1 and entries[0].actor == "beacon"
+    assert entries[0].data == {"pages": [{"user": "UBOB", "level": 1},
+                                         {"user": "UCAROL", "level": 2}],
+                               "cause": 1, "why": "triggered"}
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.PAGED) == 1  # in the outbox too: the seq stays gapless

@@ -34,7 +34,7 @@ from views.modals.retro import retro_modal
 from views.modals.severity import SeverityForm, severity_modal
 from views.modals.snooze import SnoozeForm, snooze_modal
 from views.modals.status_update import StatusUpdateForm, status_update_modal
-from views.mrkdwn import duration, escape, parse_duration
+from views.mrkdwn import escape, format_duration, parse_duration
 from views.refusals import refusal_text
 
 NOW = 1_800_000_000.0
@@ -166,7 +166,7 @@ def test_card_follows_status(config: BeaconConfig):
     assert "Snoozed until <!date^" in texts(card.card_blocks(snoozed, config, now=NOW))
     done = make(status=Status.RESOLVED, resolved_by="UBOB", resolved_at=NOW)
     blocks = card.card_blocks(done, config, now=NOW)
-    assert "Resolved ✓ by <@UBOB> after 3m" in texts(blocks)
+    assert "Resolved ✓ by <@UBOB> after 3 min" in texts(blocks)
     assert buttons(blocks) == ["Reopen"]  # no Acknowledge, Snooze or More ⋯ once resolved
     reopen = next(b for b in blocks if b["type"] == "actions")["elements"][0]
     assert reopen["action_id"] == ActionId.REOPEN
@@ -262,10 +262,7 @@ def test_header_stays_within_slack_limit(config: BeaconConfig):
 def test_thread_text_attribution_and_escaping():
     inc = make()
     ev = Event("INC-7#2", EventType.ACKNOWLEDGED, "INC-7", 2, "UBOB", NOW, {"since_trigger": 180})
-    assert card.thread_text(ev, inc, actor_email="bob@example.com") == (
-        "Acknowledged by <@UBOB> (bob@example.com) after 3m."
-    )
-    assert "(via Slack)" in card.thread_text(ev, inc, actor_email=None)
+    assert card.thread_text(ev, inc) == "Acknowledged by <@UBOB> after 3 min."
     note = Event(
         "INC-7#3",
         EventType.NOTE_ADDED,
@@ -275,7 +272,7 @@ def test_thread_text_attribution_and_escaping():
         NOW,
         {"text": "<!here> see <http://evil|x>"},
     )
-    text = card.thread_text(note, inc, actor_email=None)
+    text = card.thread_text(note, inc)
     assert "<!here>" not in text and "<http" not in text
     resolved = Event(
         "INC-7#4",
@@ -286,8 +283,8 @@ def test_thread_text_attribution_and_escaping():
         NOW,
         {"duration": 3720, "note": "rollback"},
     )
-    text = card.thread_text(resolved, inc, actor_email=None)
-    assert "after 1h 2m" in text and "rollback" in text
+    text = card.thread_text(resolved, inc)
+    assert "after 1 h 2 min" in text and "rollback" in text
 
 
 def test_modals_respect_slack_limits(config: BeaconConfig):
@@ -316,7 +313,12 @@ def test_durations():
     assert parse_duration("1h30m") == 5400
     assert parse_duration("2d") == 172800
     assert parse_duration("soon") is None and parse_duration("") is None
-    assert duration(3720) == "1h 2m" and duration(5) == "5s"
+    assert format_duration(3720) == "1 h 2 min" and format_duration(5) == "5 s"
+    assert format_duration(3600) == "1 h" and format_duration(5400) == "1 h 30 min"
+    assert format_duration(3 * 86400) == "3 d" and format_duration(4320 * 60) == "3 d"
+    assert format_duration(86400 + 300) == "1 d"  # no '1 d 5 min': the two largest, adjacent
+    assert format_duration(2 * 86400 + 4 * 3600 + 59) == "2 d 4 h"
+    assert format_duration(0) == "0 s" and format_duration(-5) == "0 s"
 
 
 def test_command_parser():
@@ -338,9 +340,15 @@ def test_refusals_read_the_same_in_slack_and_in_plain_text():
     by_api = Refusal(RefusalCode.ALREADY_RESOLVED, "INC-7", by="api:ci")
     assert refusal_text(by_api) == "INC-7 is already resolved (by ci (API)); nothing was changed."
     held = Refusal(RefusalCode.ROLE_HELD, "INC-7", "UBOB", by="UBOB", value="commander")
-    assert refusal_text(held) == "You are already the commander of INC-7."
+    assert refusal_text(held) == "You are already Commander for INC-7."
     other = replace(held, actor="UCAROL")
-    assert refusal_text(other) == "<@UBOB> is already the commander of INC-7."
+    assert refusal_text(other) == "<@UBOB> is already Commander for INC-7."
+    unacked = Refusal(RefusalCode.NOT_ACKNOWLEDGED, "INC-7", "UBOB")
+    assert refusal_text(unacked) == (
+        "INC-7 isn't acknowledged yet: a snooze stops the pages, so someone must own the "
+        "incident first. Acknowledge it (the Acknowledge button, or `/incident ack INC-7`), "
+        "then snooze."
+    )
     for code in RefusalCode:  # every code has words, and the plain ones carry no markup
         plain = describe(Refusal(code, "APR-1", "UX", by="UBOB", at=NOW, value="v", step=0))
         assert "APR-1" in plain or "Step 1" in plain, code
@@ -444,3 +452,37 @@ async def test_a_declaration_shows_every_bad_field_on_its_own_block(config: Beac
         BlockId.TITLE: "Give the incident a title.",
         BlockId.SEVERITY: "Pick a severity: P1, P2, P3 or P4.",
     }}
+
+
+def test_digest_names_services_as_the_card_does(config: BeaconConfig):
+    from app.domain.digest import Digest, Window
+    from views.digest import digest_blocks
+
+    today = Window(incidents=3, alerts=3, by_severity={"P2": 3},
+                   by_service={"payments": 2, "retired": 1}, mtta_s=5400, mttr_s=None)
+    none = Window(incidents=0, alerts=0, by_severity={}, by_service={}, mtta_s=None, mttr_s=None)
+    digest = Digest(start=NOW - 86400, end=NOW, today=today, yesterday=none, open_now={})
+    text = texts(digest_blocks(digest, config))
+    assert "*By service*  Payments: 2 · retired: 1" in text  # a key no longer configured: as is
+    assert "1 h 30 min (day before —)" in text
+
+
+def test_timeline_says_snooze_length_pages_and_escalations(config: BeaconConfig):
+    from app.domain.models import TimelineEntry
+    from views.incident_channel import timeline_lines, timeline_markdown
+
+    inc = replace(make(), created_at=NOW)
+    entries = [
+        TimelineEntry(2, EventType.PAGED, "beacon", NOW, {
+            "pages": [{"user": "UBOB", "level": 1}, {"user": "UCAROL", "level": 2}]}),
+        TimelineEntry(3, EventType.SNOOZED, "UBOB", NOW + 60,
+                      {"until": NOW + 60 + 14400, "seconds": 14400}),
+        TimelineEntry(4, EventType.ESCALATED, "beacon", NOW + 600, {"level": 2, "round": 0}),
+    ]
+    lines = timeline_lines(inc, entries)
+    assert lines[0] == "+0 s · paged <@UBOB> (level 1), <@UCAROL> (level 2)"
+    assert lines[1].startswith("+1 min · snoozed by <@UBOB> for 4 h, until <!date^")
+    assert lines[2] == "+10 min · escalated to level 2"
+    document = timeline_markdown(inc, entries, {"UBOB": "Bob", "UCAROL": "Carol"})
+    assert "| paged | Beacon | Bob (level 1), Carol (level 2) |" in document
+    assert "| snoozed | Bob | for 4 h, until " in document

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import BeaconConfig
 from app.domain.digest import Digest
 from views.blocks import Block, context, field, header, section
-from views.mrkdwn import date_time, duration, escape
+from views.mrkdwn import date_time, escape, format_duration
 
 
 def _trend(now: int, before: int) -> str:
@@ -18,7 +19,7 @@ def _trend(now: int, before: int) -> str:
 
 
 def _time(seconds: float | None) -> str:
-    return duration(seconds) if seconds is not None else "—"
+    return format_duration(seconds) if seconds is not None else "—"
 
 
 def digest_text(d: Digest) -> str:
@@ -28,7 +29,13 @@ def digest_text(d: Digest) -> str:
     )
 
 
-def digest_blocks(d: Digest) -> list[dict[str, Any]]:
+def service_name(key: str, config: BeaconConfig) -> str:
+    """A service as the card names it; a key no longer configured (or none) as it is."""
+    service = config.services.get(key)
+    return service.name if service else key
+
+
+def digest_blocks(d: Digest, config: BeaconConfig) -> list[dict[str, Any]]:
     blocks: list[Block] = [
         header("Daily incident digest"),
         context(f"{date_time(d.start)} → {date_time(d.end)}"),
@@ -54,7 +61,8 @@ def digest_blocks(d: Digest) -> list[dict[str, Any]]:
         ]
         blocks.append(section("*By severity*  " + " · ".join(parts)))
     if t.by_service:
-        parts = [f"{escape(svc)}: {n}" for svc, n in list(t.by_service.items())[:10]]
+        parts = [f"{escape(service_name(svc, config))}: {n}"
+                 for svc, n in list(t.by_service.items())[:10]]
         blocks.append(section("*By service*  " + " · ".join(parts)))
     open_parts = " · ".join(f"{sev}: {n}" for sev, n in d.open_now.items()) or "none"
     blocks.append(section(f"*Open now*  {open_parts}"))

@@ -101,6 +101,7 @@ class BlockId(StrEnum):
     ROLLUP_ACTIONS = "rollup-actions"
     STATUS_UPDATE = "status-update"
     MODAL_SUMMARY = "incident-modal-summary"
+    DM_LEAD = "dm-lead"  # a page DM's line above the card
 
 
 class RollupVerb(StrEnum):

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.config import BeaconConfig
 from app.domain.listing import IncidentPage
-from app.domain.models import Event, EventType, Incident, Status, is_api_actor
+from app.domain.models import Event, EventType, Incident, Status
 from views import alerts, templates
 from views.blocks import (
     Block,
@@ -22,7 +22,7 @@ from views.blocks import (
 )
 from views.context import CardAction, IncidentRef, SnoozeChoice
 from views.ids import ActionId, BlockId, CardVerb, OptionValue
-from views.mrkdwn import date_ago, date_time, duration, escape, truncate, user
+from views.mrkdwn import date_ago, date_time, escape, format_duration, truncate, user
 
 SNOOZE_CHOICES = (("15 minutes", 900), ("30 minutes", 1800), ("1 hour", 3600), ("4 hours", 14400))
 SEVERITY_EMOJI = {"HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🔵"}
@@ -65,7 +65,8 @@ def status_text(incident: Incident, now: float) -> str:
     """The Status field: what the incident is doing, by whom, since when."""
     match card_state(incident, now):
         case CardState.RESOLVED:
-            took = duration((incident.resolved_at or incident.created_at) - incident.created_at)
+            took = format_duration((incident.resolved_at or incident.created_at)
+                                   - incident.created_at)
             return f"Resolved ✓ by {user(incident.resolved_by)} after {took}"
         case CardState.SNOOZED:
             return f"Snoozed until {date_time(incident.snoozed_until or now)}"
@@ -259,25 +260,21 @@ def card_attachments(
     ]
 
 
-def _attributed(user_id: str, email: str | None) -> str:
-    if is_api_actor(user_id):
-        return user(user_id)
-    return f"{user(user_id)} ({escape(email) if email else 'via Slack'})"
-
-
-def thread_text(event: Event, incident: Incident, *, actor_email: str | None) -> str | None:
-    """The thread reply for one event, or None when the event has none."""
-    who = _attributed(event.actor, actor_email) if event.actor != "beacon" else "Beacon"
+def thread_text(event: Event, incident: Incident) -> str | None:
+    """The thread reply for one event, or None when the event has none. People are named by
+    mention only: the channel sees the reply, and an email is nobody else's business (who did
+    it stays in the timeline and the intake API)."""
+    who = user(event.actor) if event.actor != "beacon" else "Beacon"
     data = event.data
     match event.type:
         case EventType.ACKNOWLEDGED:
-            return f"Acknowledged by {who} after {duration(data.get('since_trigger', 0))}."
+            return f"Acknowledged by {who} after {format_duration(data.get('since_trigger', 0))}."
         case EventType.RESOLVED:
-            text = f"✅ Resolved by {who} after {duration(data.get('duration', 0))}."
+            text = f"✅ Resolved by {who} after {format_duration(data.get('duration', 0))}."
             note = data.get("note")
             return text + (f"\n>*Resolution:* {escape(truncate(note, 2000))}" if note else "")
         case EventType.SNOOZED:
-            return f"💤 Snoozed by {who} until {date_time(float(data['until']))}."
+            return f"💤 Snoozed by {who} {snooze_span(data)}.{snooze_warning(data)}"
         case EventType.UNSNOOZED:
             target = user(data.get("assignee") or None)
             return f"⏰ Snooze is over: {target}, {incident.id} needs attention again."
@@ -296,6 +293,46 @@ def thread_text(event: Event, incident: Incident, *, actor_email: str | None) ->
         case EventType.ALERTS_CHANGED:
             return alerts.alerts_changed_text(data)
     return None
+
+
+def page_push(incident: Incident, level: int | None) -> str:
+    """A page DM's notification text: what it is about, at a glance on a lock screen."""
+    if incident.status is Status.TRIGGERED:
+        return f"📟 {incident.severity} {incident.id}: {escape(incident.title)}"
+    return page_lead(incident, level)
+
+
+def page_lead(incident: Incident, level: int | None) -> str:
+    """The first line of a page DM, from the incident's state now; `level`: the one this
+    person was paged at (their own, not the highest paged)."""
+    what = f"{incident.severity} · {escape(incident.title)}"
+    if not incident.is_open:
+        return f"✅ {incident.id} was resolved by {user(incident.resolved_by)}: {what}"
+    if incident.status is Status.ACKNOWLEDGED:
+        return f"✓ {incident.id} was acknowledged by {user(incident.acknowledged_by)}: {what}"
+    at = f" at level {level}" if level else ""
+    return f"📟 You are paged{at} for {incident.id}: {what}"
+
+
+def lead_blocks(lead: str) -> list[dict[str, Any]]:
+    """A DM's lead line above the card (when the notification text says something else)."""
+    return [section(lead, block_id=BlockId.DM_LEAD)]
+
+
+def snooze_span(data: dict[str, Any]) -> str:
+    """'for 4 h, until <time>' from a snooze event's data (older events lack the length)."""
+    until = f"until {date_time(float(data['until']))}"
+    seconds = data.get("seconds")
+    return f"for {format_duration(float(seconds))}, {until}" if seconds else until
+
+
+def snooze_warning(data: dict[str, Any]) -> str:
+    """A note when the snooze outlasts the resolve SLA: the snooze still happens."""
+    resolve_by = data.get("resolve_by")
+    if resolve_by is None or float(data["until"]) <= float(resolve_by):
+        return ""
+    return (f"\n⚠️ The snooze ends after the resolve deadline ({date_time(float(resolve_by))}):"
+            " the incident will miss its time to resolve unless someone acts first.")
 
 
 INVESTIGATION_STAGES = {

@@ -9,7 +9,9 @@ from app.config import BeaconConfig
 from app.domain.models import EventType, Incident, Status, TimelineEntry
 from views import incident_record as record
 from views.blocks import section
-from views.mrkdwn import duration, escape, truncate, user
+from views.incident import snooze_span
+from views.mrkdwn import escape, format_duration, truncate, user
+from views.oncall import paged_by_level
 
 TOPIC_MAX = 250  # Slack's limit for topic and purpose
 
@@ -98,6 +100,7 @@ _TIMELINE_WORDS = {
     EventType.ASSIGNED: "assigned",
     EventType.SEVERITY_CHANGED: "changed severity",
     EventType.ESCALATED: "escalated",
+    EventType.PAGED: "paged",
     EventType.SLA_BREACHED: "SLA breached",
     EventType.REFIRED: "alert fired again",
     EventType.ALERTS_CHANGED: "alerts changed",
@@ -169,6 +172,13 @@ def _detail(entry: TimelineEntry) -> str:
         text = f"{data.get('previous')} → {data.get('severity')}"
     elif entry.type is EventType.TRIGGERED:
         text = str(data.get("severity") or "")
+    elif entry.type is EventType.SNOOZED:
+        return f" {snooze_span(data)}"  # mrkdwn (a date token): not escaped
+    elif entry.type is EventType.PAGED:
+        return " " + paged_by_level(pages_of(data))
+    elif entry.type is EventType.ESCALATED:
+        rnd = int(data.get("round") or 0)
+        return f" to level {data.get('level')}" + (f" (round {rnd + 1})" if rnd else "")
     elif entry.type is EventType.MESSAGE_PINNED:
         return record.pinned_detail(data)
     elif entry.type is EventType.ROLE_ASSIGNED:
@@ -180,13 +190,18 @@ def _detail(entry: TimelineEntry) -> str:
     return f": {escape(truncate(str(text), 300))}" if text else ""
 
 
+def pages_of(data: dict[str, Any]) -> dict[str, int]:
+    """A `paged` entry's people, each with the level they were paged at."""
+    return {str(p["user"]): int(p["level"]) for p in data.get("pages") or []}
+
+
 def timeline_lines(incident: Incident, timeline: list[TimelineEntry]) -> list[str]:
     """`+12m · acknowledged by @bob` per entry, offsets from the declaration."""
     lines = []
     for entry in timeline:
         if entry.type in _QUIET:
             continue
-        offset = duration(max(0.0, entry.at - incident.created_at))
+        offset = format_duration(max(0.0, entry.at - incident.created_at))
         if entry.type in _RUNBOOK:
             words = runbook_words(entry)
             if words is None:
@@ -197,7 +212,8 @@ def timeline_lines(incident: Incident, timeline: list[TimelineEntry]) -> list[st
             lines.append(f"+{offset} · {words}{by}{detail}")
             continue
         word = _TIMELINE_WORDS.get(entry.type, entry.type.value.removeprefix("incident."))
-        lines.append(f"+{offset} · {word} by {_who(entry.actor)}{_detail(entry)}")
+        by = f" by {_who(entry.actor)}" if entry.actor and entry.actor != "beacon" else ""
+        lines.append(f"+{offset} · {word}{by}{_detail(entry)}")
     return lines
 
 
@@ -205,14 +221,14 @@ def resolution_text(incident: Incident, timeline: list[TimelineEntry], config: B
     """The post-incident summary: duration, time to acknowledge, who did what, note, timeline."""
     end = incident.resolved_at or incident.created_at
     tta = (
-        duration(incident.acknowledged_at - incident.created_at)
+        format_duration(incident.acknowledged_at - incident.created_at)
         if incident.acknowledged_at
         else "never acknowledged"
     )
     lines = [
         f"*{incident.id} resolved: {escape(incident.title)}*",
-        f"*Duration:* {duration(end - incident.created_at)}   *Time to acknowledge:* {tta}   "
-        f"*Severity:* {incident.severity}",
+        f"*Duration:* {format_duration(end - incident.created_at)}   "
+        f"*Time to acknowledge:* {tta}   *Severity:* {incident.severity}",
     ]
     if incident.resolution_note:
         lines.append(f"*Resolution:* {escape(truncate(incident.resolution_note, 1000))}")
@@ -242,14 +258,14 @@ def status_update_text(actor: str, text: str) -> str:
 def reminder_text(incident: Incident, since_s: float) -> str:
     who = f"<@{incident.assignee}>, " if incident.assignee else ""
     return (
-        f"⏰ {who}no status update on {incident.id} for {duration(since_s)}. "
+        f"⏰ {who}no status update on {incident.id} for {format_duration(since_s)}. "
         f"Post one with `/incident update {incident.id} <what is happening>`."
     )
 
 
 def archive_warning_text(incident: Incident, in_s: float) -> str:
     return (
-        f"🗄️ {incident.id} is resolved: this channel will be archived in {duration(in_s)}. "
+        f"🗄️ {incident.id} is resolved: this channel will be archived in {format_duration(in_s)}. "
         f"To keep it open, reopen the incident with `/incident reopen {incident.id}`."
     )
 
@@ -286,6 +302,15 @@ def timeline_markdown(
             if said is None:
                 continue
             word, detail = said.replace("|", "\\|"), _runbook_detail(entry)
+        if entry.type is EventType.PAGED:
+            detail = ", ".join(f"{who(u)} (level {lv})" for u, lv in pages_of(entry.data).items())
+        if entry.type is EventType.ESCALATED:
+            detail = f"to level {entry.data.get('level')}"
+        if entry.type is EventType.SNOOZED:
+            until = _utc(float(entry.data["until"]))
+            seconds = entry.data.get("seconds")
+            detail = f"for {format_duration(float(seconds))}, until {until}" if seconds \
+                else f"until {until}"
         if entry.type is EventType.MESSAGE_PINNED:  # who wrote it, and where
             author = who(str(entry.data.get("author") or ""))
             detail = f"{author}: {detail} ({entry.data.get('permalink') or ''})"

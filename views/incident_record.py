@@ -7,19 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from app.config import BeaconConfig
-from app.config.roles import RoleConfig
+from app.config.roles import RoleConfig, role_title
 from app.domain.models import FollowUp, Incident
 from views.blocks import Block, actions, button, context, section
 from views.context import IncidentRef, RoleClaim
 from views.ids import ActionId, BlockId
-from views.mrkdwn import escape, truncate, user
+from views.mrkdwn import escape, format_duration, truncate, user
 
 SECTION_MAX = 3000  # Slack's limit for a section's text
 PINNED_NOTE = "📌 Added to the timeline"
-
-
-def role_title(name: str) -> str:
-    return name.replace("_", " ").replace("-", " ").capitalize()
 
 
 # --- the incident channel's summary: who holds which role ------------------------------------
@@ -47,14 +43,14 @@ def role_blocks(incident: Incident, config: BeaconConfig) -> list[dict[str, Any]
 def role_assigned_text(incident_id: str, role: str, holder: str, actor: str, previous: str) -> str:
     how = "claimed it" if actor == holder else f"assigned by {user(actor)}"
     was = f", taking over from {user(previous)}" if previous else ""
-    return f"🎖️ {user(holder)} is now the *{role}* of {incident_id} ({how}{was})."
+    return f"🎖️ {user(holder)} is now *{role_title(role)}* for {incident_id} ({how}{was})."
 
 
 def role_dm_text(incident: Incident, role: RoleConfig | None, name: str, actor: str) -> str:
     how = (
         "You claimed" if actor and actor == incident.roles.get(name) else f"{user(actor)} gave you"
     )
-    lines = [f"{how} the *{name}* role of *{incident.id}*: {escape(incident.title)}."]
+    lines = [f"{how} the *{role_title(name)}* role for *{incident.id}*: {escape(incident.title)}."]
     if role and role.duties:
         lines.append(f"*Your duties:* {role.duties}")
     where = f"<#{incident.incident_channel}>" if incident.incident_channel else "the card thread"
@@ -63,11 +59,11 @@ def role_dm_text(incident: Incident, role: RoleConfig | None, name: str, actor: 
 
 
 def roles_unclaimed_text(incident: Incident, roles: list[str], minutes: int) -> str:
-    names = ", ".join(f"*{r}*" for r in roles)
+    names = ", ".join(f"*{role_title(r)}*" for r in roles)
     first = roles[0] if roles else "commander"
     return (
-        f"🎖️ {incident.id} has had no {names} for {minutes} minutes. Claim a role with the "
-        f"buttons on the pinned summary, or `/incident role {first} @someone`."
+        f"🎖️ {incident.id} has had no {names} for {format_duration(minutes * 60)}. Claim a "
+        f"role with the buttons on the pinned summary, or `/incident role {first} @someone`."
     )
 
 

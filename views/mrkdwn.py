@@ -58,19 +58,22 @@ def time_of_day(ts: float) -> str:
     return f"<!date^{int(ts)}^{{time}}|{_fallback(ts, '%H:%M UTC')}>"
 
 
-def duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """A length of time as people say it: '45 s', '5 min', '1 h 30 min', '3 d', '2 d 4 h'.
+
+    The two largest units at most (a reader wants the size, not the seconds of a day-long
+    span); the rest is dropped, never rounded up, so a deadline is not overstated."""
     seconds = int(max(0, seconds))
     if seconds < 60:
-        return f"{seconds}s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [
-        f"{days}d" if days else "",
-        f"{hours}h" if hours else "",
-        f"{minutes}m" if minutes else "",
-    ]
-    return " ".join(p for p in parts if p)
+        return f"{seconds} s"
+    parts: list[str] = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+        elif parts:
+            break  # '1 d 5 min' reads as a typo: a gap ends the parts
+    return " ".join(parts[:2])
 
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from app.config import BeaconConfig, EventKind
+from app.config.routing import Paging
+from app.domain.models import Incident
 from app.domain.oncall_service import (
     AddedOverride,
     DryRun,
@@ -13,7 +15,7 @@ from app.domain.oncall_service import (
     TargetNow,
 )
 from app.domain.status import StatusReport
-from views.mrkdwn import date_time, escape
+from views.mrkdwn import date_time, escape, format_duration
 
 
 def who(user: str | None) -> str:
@@ -77,9 +79,10 @@ def dry_run_text(dry: DryRun) -> str:
     lines.append(f"• Escalation policy *{escape(dry.policy)}*:")
     for i, level in enumerate(dry.levels, start=1):
         targets = ", ".join(_target(t) for t in level.targets)
-        lines.append(f"    {i}. {targets} — then after {level.delay_minutes} min")
-    lines.append(f"• SLA: acknowledge within {dry.sla_ack_minutes} min, resolve within "
-                 f"{dry.sla_resolve_minutes} min")
+        after = format_duration(level.delay_minutes * 60)
+        lines.append(f"    {i}. {targets} — then after {after}")
+    lines.append(f"• SLA: acknowledge within {format_duration(dry.sla_ack_minutes * 60)}, "
+                 f"resolve within {format_duration(dry.sla_resolve_minutes * 60)}")
     return "\n".join(lines)
 
 
@@ -105,3 +108,36 @@ def status_text(report: StatusReport, config: BeaconConfig) -> str:
     lines.append(f"• Redis: {redis_state}")
     lines.append(f"• Slack: {_SLACK_STATE[report.slack_connected]}")
     return "\n".join(lines)
+
+
+def escalation_stopped_text(incident: Incident, config: BeaconConfig) -> str:
+    """A lowered severity whose urgency does not escalate (urgency_paging)."""
+    urgency = config.severity(incident.severity).urgency.value.lower()
+    does = "pages nobody" if config.paging(incident.severity) is Paging.NOTIFY \
+        else "does not escalate"
+    return (f"🔕 Escalation stopped: {incident.severity} is {urgency} urgency, which {does}. "
+            "Nobody else will be paged for it.")
+
+
+def paged_by_level(paged: dict[str, int]) -> str:
+    """'<@A> (level 1), <@B>, <@C> (level 2)': everyone with their own level."""
+    levels: dict[int, list[str]] = {}
+    for person, level in paged.items():
+        levels.setdefault(level, []).append(f"<@{person}>")
+    return ", ".join(f"{', '.join(people)} (level {level})"
+                     for level, people in sorted(levels.items()))
+
+
+def paged_text(incident: Incident, paged: dict[str, int], why: str) -> str:
+    """The card thread's line for pages sent; `why` as Pager.page takes it."""
+    who = paged_by_level(paged)
+    match why:
+        case "escalated":
+            return f"⬆️ Escalated to {who}."
+        case "snooze_over":
+            return f"📟 Paged {who} again after the snooze."
+        case "reopened":
+            return f"📟 {incident.id} was reopened: paged {who}."
+        case "severity":
+            return f"📟 {incident.id} is now {incident.severity}: paged {who}."
+    return f"📟 Paged {who}."

@@ -19,6 +19,9 @@ class SlackNotation:
     def emphasis(self, text: str) -> str:
         return f"*{text}*"
 
+    def command(self, text: str) -> str:
+        return f"`{text}`"
+
 
 SLACK = SlackNotation()
 

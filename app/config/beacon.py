@@ -19,10 +19,15 @@ from app.config.retention import RetentionConfig
 from app.config.roles import DEFAULT_ROLES, RoleConfig, check_emoji, check_roles
 from app.config.routing import (
     DEFAULT_SEVERITIES,
+    DEFAULT_URGENCY_PAGING,
     ChannelConfig,
+    Paging,
     ServiceConfig,
     SeverityConfig,
+    Urgency,
+    check_urgency_paging,
     merge_severities,
+    merge_urgency_paging,
 )
 from app.config.runbooks import Runbook, TemplatesConfig, attach
 from app.settings import StartupError
@@ -31,6 +36,9 @@ from app.settings import StartupError
 class BeaconConfig(Strict):
     default_channel: str | None = None
     severities: dict[str, SeverityConfig] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    # per urgency: escalate (page and escalate), page (once) or notify (the card only)
+    urgency_paging: dict[Urgency, Paging] = Field(
+        default_factory=lambda: dict(DEFAULT_URGENCY_PAGING))
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     dm_on_assignment: bool = True
@@ -65,6 +73,14 @@ class BeaconConfig(Strict):
     @classmethod
     def _all_severities(cls, value: dict[str, SeverityConfig]) -> dict[str, SeverityConfig]:
         return merge_severities(value)
+
+    _paging_words = field_validator("urgency_paging", mode="before")(
+        classmethod(lambda cls, v: check_urgency_paging(v)))
+
+    @field_validator("urgency_paging")
+    @classmethod
+    def _all_urgencies(cls, value: dict[Urgency, Paging]) -> dict[Urgency, Paging]:
+        return merge_urgency_paging(value)
 
     @model_validator(mode="after")
     def _something_to_post_to(self) -> BeaconConfig:
@@ -123,6 +139,10 @@ class BeaconConfig(Strict):
 
     def severity(self, key: str) -> SeverityConfig:
         return self.severities[key]
+
+    def paging(self, severity: str) -> Paging:
+        """Whether an incident of this severity pages and escalates (by its urgency)."""
+        return self.urgency_paging[self.severities[severity].urgency]
 
     def channel_filter(self, channel: str) -> ChannelConfig:
         return self.channels.get(channel) or ChannelConfig()

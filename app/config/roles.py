@@ -27,6 +27,11 @@ class RoleConfig(Strict):
         return value
 
 
+def role_title(name: str) -> str:
+    """A role as people read it: 'communications' -> 'Communications'."""
+    return name.replace("_", " ").replace("-", " ").capitalize()
+
+
 DEFAULT_ROLES: tuple[RoleConfig, ...] = (
     RoleConfig(
         name="commander",

@@ -18,6 +18,46 @@ class Urgency(StrEnum):
 URGENCY_COLOUR = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#36C5F0"}
 
 
+class Paging(StrEnum):
+    """What an incident of an urgency does to people (`urgency_paging:` in beacon.yml)."""
+
+    ESCALATE = "escalate"  # pages its escalation policy's first level(s), then escalates
+    PAGE = "page"  # pages the first level(s) once; no escalation timers
+    NOTIFY = "notify"  # the card in its channel only: pages nobody
+
+
+# PagerDuty's convention: high urgency pages and escalates, low urgency only notifies. MEDIUM
+# (which PagerDuty does not have) pages like HIGH: P3s were paged before this was configurable.
+DEFAULT_URGENCY_PAGING: dict[Urgency, Paging] = {
+    Urgency.HIGH: Paging.ESCALATE,
+    Urgency.MEDIUM: Paging.ESCALATE,
+    Urgency.LOW: Paging.NOTIFY,
+}
+
+
+def check_urgency_paging(value: object) -> object:
+    """One clear line per bad entry, naming what is allowed (before pydantic's own words)."""
+    if not isinstance(value, dict):
+        return value
+    problems = []
+    for urgency, mode in value.items():
+        if str(urgency) not in Urgency.__members__:
+            problems.append(f"unknown urgency '{urgency}': use HIGH, MEDIUM or LOW")
+        elif str(mode) not in {m.value for m in Paging}:
+            problems.append(
+                f"{urgency}: '{mode}' is not a paging mode: use escalate (page, then escalate), "
+                "page (the first levels once) or notify (the card only, nobody paged)"
+            )
+    if problems:
+        raise ValueError("\n".join(problems))
+    return value
+
+
+def merge_urgency_paging(value: dict[Urgency, Paging]) -> dict[Urgency, Paging]:
+    """Every urgency: the defaults, with what beacon.yml gives laid over."""
+    return {**DEFAULT_URGENCY_PAGING, **value}
+
+
 class EventKind(StrEnum):
     """Events a channel can switch on or off."""
 

@@ -4,7 +4,7 @@ make."""
 from __future__ import annotations
 
 from app.domain.errors import InvalidInput
-from app.domain.escalation import start_levels
+from app.domain.escalation import escalation_start
 from app.domain.incidents import IncidentService, check
 from app.domain.models import NOTE_MAX, Incident
 from app.domain.ports import IncidentUpdateRepository
@@ -31,8 +31,7 @@ class IncidentUpdates:
     async def reopen(self, incident_id: str, actor: str) -> Incident:
         # With an escalation policy, paging restarts where a new incident's would.
         current = await self.incidents.get(incident_id)
-        found = self.incidents.config.policy_for(current.service)
-        esc_start = start_levels(found[1], current.severity) if found else 0
+        esc_start = escalation_start(self.incidents.config, current.service, current.severity)
         outcome = await self.store.reopen(incident_id, actor, self.clock.now(), esc_start)
         if isinstance(outcome, Refused) and outcome.code == "not_resolved":
             value = outcome.details[0] if outcome.details else None

@@ -7,6 +7,7 @@ import uuid
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidFields, InvalidInput
+from app.domain.escalation import severity_paging
 from app.domain.listing import (
     IncidentPage,
     IncidentState,
@@ -61,7 +62,14 @@ def check(incident_id: str, outcome: Transition | Refused, actor: str | None = N
             raise RefusalError(Refusal(RefusalCode.UNCHANGED, incident_id, actor, value=value))
         case "past":
             raise InvalidInput("That time has already passed: pick a time in the future.")
+        case "not_acknowledged":
+            raise RefusalError(Refusal(RefusalCode.NOT_ACKNOWLEDGED, incident_id, actor))
     raise RefusalError(Refusal(RefusalCode.REFUSED, incident_id, actor, value=outcome.code))
+
+
+def resolve_deadline(incident: Incident, config: BeaconConfig) -> float:
+    """When the resolve SLA runs out (as the card's SLA field shows it)."""
+    return incident.created_at + config.severity(incident.severity).sla_resolve_minutes * 60
 
 
 class IncidentService:
@@ -177,8 +185,14 @@ class IncidentService:
     async def snooze(self, incident_id: str, actor: str, seconds: float) -> Incident:
         if seconds <= 0 or seconds > 7 * 86400:
             raise InvalidInput("Snooze for between 1 minute and 7 days.", field="duration")
+        # Snoozing needs the incident acknowledged (snooze.lua refuses otherwise): a snooze
+        # silences paging, and silence with nobody owning the incident is how pages get lost.
+        # PagerDuty has the same rule; the other choice, a snooze that acknowledges, would let
+        # a click on a menu take an incident without saying so.
+        deadline = resolve_deadline(await self.get(incident_id), self.config)
         now = self.clock.now()
-        check(incident_id, await self.store.snooze(incident_id, actor, now + seconds, now), actor)
+        outcome = await self.store.snooze(incident_id, actor, now + seconds, now, deadline)
+        check(incident_id, outcome, actor)
         return await self.get(incident_id)
 
     async def assign(self, incident_id: str, actor: str, assignee: str) -> Incident:
@@ -190,7 +204,11 @@ class IncidentService:
         severity = severity.upper()
         if severity not in self.config.severities:
             raise InvalidInput(f"`{severity}` is not a severity. Use P1, P2, P3 or P4.")
-        outcome = await self.store.set_severity(incident_id, actor, severity, self.clock.now())
+        # The new severity's urgency decides paging: escalation stops or starts with it.
+        current = await self.get(incident_id)
+        paging = severity_paging(self.config, current.service, severity)
+        outcome = await self.store.set_severity(
+            incident_id, actor, severity, self.clock.now(), paging)
         check(incident_id, outcome, actor)
         return await self.get(incident_id)
 

@@ -28,6 +28,7 @@ class EventType(StrEnum):
     SEVERITY_CHANGED = "incident.severity_changed"
     DIGEST_DUE = "digest.due"  # the daily digest (stream id DIGEST-<date>)
     ESCALATED = "incident.escalated"  # moved to the next escalation level
+    PAGED = "incident.paged"  # who was paged at which level (recorded by the notifier)
     SLA_BREACHED = "incident.sla_breached"  # missed time to acknowledge / resolve
     REFIRED = "incident.refired"  # an alert with the same dedup key fired again while open
     # Alertmanager: the alert list changed (joined, re-fired, resolved), said once in the

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from app.domain.alerts import AlertNotification, AlertsApplied
+from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import FollowUp, Incident, NewIncident, TimelineEntry
 from app.domain.results import Outcome
@@ -52,12 +53,16 @@ class IncidentRepository(Protocol):
         *,
         once: str = ...,
     ) -> Outcome: ...
-    async def snooze(self, incident_id: str, actor: str, until: float, now: float) -> Outcome: ...
+    async def snooze(
+        self, incident_id: str, actor: str, until: float, now: float,
+        resolve_by: float | None = None,
+    ) -> Outcome: ...
     async def assign(
         self, incident_id: str, actor: str, assignee: str, now: float
     ) -> Outcome: ...
     async def set_severity(
-        self, incident_id: str, actor: str, severity: str, now: float
+        self, incident_id: str, actor: str, severity: str, now: float,
+        paging: SeverityPaging | None = None,
     ) -> Outcome: ...
     async def add_note(self, incident_id: str, actor: str, text: str, now: float) -> Outcome: ...
 

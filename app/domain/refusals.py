@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from app.config.roles import role_title
 from app.domain.errors import AlreadyDone
 from app.domain.models import is_api_actor
 
@@ -23,6 +24,7 @@ class RefusalCode(StrEnum):
     ALREADY_RESOLVED = "already_resolved"
     UNCHANGED = "unchanged"
     NOT_RESOLVED = "not_resolved"
+    NOT_ACKNOWLEDGED = "not_acknowledged"  # a snooze needs someone to own the incident
     ALREADY_APPROVED = "already_approved"
     ALREADY_DENIED = "already_denied"
     EXPIRED = "expired"
@@ -59,6 +61,7 @@ class Notation(Protocol):
     def time(self, at: float) -> str: ...
     def date_time(self, at: float) -> str: ...
     def emphasis(self, text: str) -> str: ...
+    def command(self, text: str) -> str: ...
 
 
 class PlainText:
@@ -72,6 +75,9 @@ class PlainText:
         return datetime.fromtimestamp(int(at), UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     def emphasis(self, text: str) -> str:
+        return text
+
+    def command(self, text: str) -> str:
         return text
 
 
@@ -97,6 +103,12 @@ def describe(refusal: Refusal, notation: Notation = PLAIN) -> str:
             return f"{r.subject} is already resolved (by {who}{at}); nothing was changed."
         case RefusalCode.UNCHANGED:
             return f"{r.subject} already has that value ({r.value}); nothing changed."
+        case RefusalCode.NOT_ACKNOWLEDGED:
+            return (
+                f"{r.subject} isn't acknowledged yet: a snooze stops the pages, so someone must "
+                f"own the incident first. Acknowledge it (the Acknowledge button, or "
+                f"{n.command(f'/incident ack {r.subject}')}), then snooze."
+            )
         case RefusalCode.NOT_RESOLVED:
             return f"{r.subject} is not resolved, so there is nothing to reopen."
         case RefusalCode.ALREADY_APPROVED:
@@ -112,7 +124,7 @@ def describe(refusal: Refusal, notation: Notation = PLAIN) -> str:
             return f"{r.subject} was already done (by {who})."
         case RefusalCode.ROLE_HELD:
             holder = "You are" if r.by == r.actor else f"{actor_name(r.by, n)} is"
-            return f"{holder} already the {r.value} of {r.subject}."
+            return f"{holder} already {role_title(r.value or '')} for {r.subject}."
         case RefusalCode.STEP_NOT_FAILED:
             step = (r.step or 0) + 1
             return (

@@ -81,8 +81,10 @@ EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
     EventType.SNOOZED: (reply, topic, *STATE),
     EventType.UNSNOOZED: (reply, topic, via(Pager, "on_unsnoozed"), *STATE),
     EventType.ASSIGNED: (reply, topic, *STATE, dm_assignee),
-    EventType.SEVERITY_CHANGED: (reply, topic, via(RecordNotifier, "severity_changed"), *STATE),
-    EventType.REOPENED: (via(Pager, "on_reopened"), topic, via(IncidentChannels, "reopened"),
+    EventType.SEVERITY_CHANGED: (reply, via(Pager, "on_severity_changed"), topic,
+                                 via(RecordNotifier, "severity_changed"), *STATE),
+    # "reopened by" first, then who was paged again: the thread reads in the order it happened
+    EventType.REOPENED: (via(IncidentChannels, "reopened"), via(Pager, "on_reopened"), topic,
                          *STATE),
     EventType.ESCALATED: (via(Pager, "on_escalated"), runbooks, refresh),
     EventType.NOTE_ADDED: (reply, refresh),
@@ -103,6 +105,7 @@ EVENT_HANDLERS: dict[EventType, tuple[Handler, ...]] = {
     EventType.ROLES_UNCLAIMED: (via(RecordNotifier, "roles_unclaimed"),),
     EventType.MESSAGE_PINNED: (via(RecordNotifier, "message_pinned"),),
     EventType.RUNBOOK_STEP: (via(RunbookRunner, "run_step"),),
+    EventType.PAGED: (),  # in the timeline: the pages themselves went out with their cause
     EventType.RUNBOOK_STEP_DONE: (),  # in the timeline; the next step is its own event
     EventType.RUNBOOK_STEP_FAILED: (via(RunbookRunner, "announce_failure"),),
 }

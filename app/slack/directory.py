@@ -7,7 +7,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app.domain.models import is_api_actor
 from app.store.cache import CacheStore
 
 PROFILE_TTL_S = 24 * 3600
@@ -57,8 +56,3 @@ class UserDirectory:
         uid = resp["user"]["id"]
         await self.store.cache_profile(cache_key, {"id": uid}, PROFILE_TTL_S)
         return uid
-
-    async def email(self, user_id: str) -> str | None:
-        if not user_id or user_id == "beacon" or is_api_actor(user_id):
-            return None
-        return (await self.profile(user_id)).get("email")

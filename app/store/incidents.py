@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from app.domain.alert_list import CARD_ALERTS
 from app.domain.alerts import AlertAction, AlertNotification, AlertsApplied
+from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
@@ -173,11 +174,22 @@ class IncidentStore(RedisStore):
         return outcome_of(await self._run("resolve", keys, args))
 
     async def snooze(
-        self, incident_id: str, actor: str, until: float, now: float
+        self, incident_id: str, actor: str, until: float, now: float,
+        resolve_by: float | None = None,
     ) -> Transition | Refused:
         timer_id = snooze_id(incident_id, uuid.uuid4().hex[:8])
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
-        return outcome_of(await self._run("snooze", keys, [now, actor, until, timer_id]))
+        args = [now, actor, until, timer_id, "" if resolve_by is None else resolve_by]
+        return outcome_of(await self._run("snooze", keys, args))
+
+    async def record_pages(
+        self, incident_id: str, cause_seq: int, pages: list[tuple[str, int]], why: str,
+        now: float,
+    ) -> Transition | Refused:
+        """Who was paged at which level for the event `cause_seq`: an `incident.paged` event in
+        the timeline (once per cause)."""
+        args = [now, cause_seq, json.dumps(pages), why]
+        return outcome_of(await self._run("paged", self._inc3(incident_id), args))
 
     async def wake(self, incident_id: str, timer_id: str, now: float) -> Transition | Refused:
         keys = [*self._inc3(incident_id), self.keys.timers(), self.keys.timer(timer_id)]
@@ -190,9 +202,12 @@ class IncidentStore(RedisStore):
         return outcome_of(await self._run("assign", self._inc3(incident_id), args))
 
     async def set_severity(
-        self, incident_id: str, actor: str, severity: str, now: float
+        self, incident_id: str, actor: str, severity: str, now: float,
+        paging: SeverityPaging | None = None,
     ) -> Transition | Refused:
-        args = [now, actor, severity, self._p]
+        paging = paging or SeverityPaging()
+        args = [now, actor, severity, self._p, paging.esc_start, paging.page_start,
+                "," + ",".join(paging.paging) + ","]
         return outcome_of(await self._run("severity", self._inc3(incident_id), args))
 
     async def add_note(

@@ -62,4 +62,4 @@ async def role(beacon: Any, parsed: ParsedCommand, user: str, command: dict, *_u
         user, name, holder, incident_id, command.get("channel_id")
     )
     who = "You are" if holder == user else f"<@{holder}> is"
-    return f"{who} now the *{name}* of *{incident_id}*."
+    return f"{who} now *{views.role_title(name)}* for *{incident_id}*."

@@ -19,4 +19,4 @@ async def status(beacon: Beacon) -> str:
 async def digest(beacon: Beacon) -> tuple[str, list[dict[str, Any]]]:
     assert beacon.digest is not None
     built = await beacon.digest.build()
-    return digest_text(built), digest_blocks(built)
+    return digest_text(built), digest_blocks(built, beacon.config)

@@ -212,7 +212,7 @@ async def test_page_dm_offers_the_card_actions(ow: World):
     card = await create(ow, "Refunds failing", extra=" --service payments",
                         channel="payments-oncall")
     dm = (await ow.emu.wait_for(
-        lambda: [m for m in ow.emu.dms("UBOB") if "You are paged" in m.text], timeout=10))[0]
+        lambda: [m for m in ow.emu.dms("UBOB") if "You are paged" in m.all_text()], timeout=10))[0]
     assert "Acknowledge" in dm.buttons() and overflow(dm)["action_id"] == ActionId.MORE
     await ow.bob.select(dm, "Add note…", block_id=BlockId.ACTIONS)
     await ow.bob.fill({"Note": "looking from my phone"})

@@ -172,7 +172,7 @@ async def test_status_update_goes_to_thread_and_channel_and_resets_reminders(cw:
     assert not [m for m in cw.emu.messages(ch.id) if "no status update" in m.text]
     # 30 min after the update: reminded in the incident channel
     await cw.clock.advance(20 * 60)
-    reminder = await cw.emu.wait_message(ch.id, "no status update on INC-1 for 30m", timeout=10)
+    reminder = await cw.emu.wait_message(ch.id, "no status update on INC-1 for 30 min", timeout=10)
     assert "<@UBOB>" in reminder.text and "/incident update INC-1" in reminder.text
 
 
@@ -191,20 +191,20 @@ async def test_resolve_summary_then_warning_then_archive(cw: World):
     summary = await cw.emu.wait_message(ch.id, "INC-1 resolved", timeout=10)
     text = summary.text
     for part in (
-        "*Duration:* 1h",
-        "*Time to acknowledge:* 4m",
+        "*Duration:* 1 h",
+        "*Time to acknowledge:* 4 min",
         "*Resolution:* Rolled back &lt;b&gt;",
         "• <@UBOB>: acknowledged, resolved",
         "• <@UALICE>: declared, note",
-        "+0s · declared by <@UALICE>: P1",
-        "+5m · note by <@UALICE>: Replica promoted",
+        "+0 s · declared by <@UALICE>: P1",
+        "+5 min · note by <@UALICE>: Replica promoted",
     ):
         assert part in text, part
     assert await cw.reply("incidents", card, "INC-1 resolved")
     assert ch.topic["value"].startswith("P1 Critical · Resolved")
     # 23 h later: the warning, not yet archived
     await cw.clock.advance(23 * 3600)
-    warning = await cw.emu.wait_message(ch.id, "will be archived in 1h", timeout=10)
+    warning = await cw.emu.wait_message(ch.id, "will be archived in 1 h", timeout=10)
     assert "/incident reopen INC-1" in warning.text
     assert not ch.is_archived
     await cw.clock.advance(3600)

@@ -114,21 +114,21 @@ async def test_roles_claimed_assigned_dmed_and_nudged(rw: World):
     assert {"Claim commander", "Claim communications", "Claim scribe"} <= set(summary.buttons())
     assert "*Commander:* _unclaimed_" in summary.all_text()
     await rw.bob.click(summary, "Claim commander")
-    await rw.emu.wait_message(ch.id, "<@UBOB> is now the *commander* of INC-1 (claimed it).")
+    await rw.emu.wait_message(ch.id, "<@UBOB> is now *Commander* for INC-1 (claimed it).")
     await rw.settle()
     assert "*Commander:* <@UBOB>" in rw.fresh(summary).all_text()  # re-rendered in place
     dm = await rw.emu.wait_for(
-        lambda: next((m for m in rw.emu.dms("UBOB") if "*commander*" in m.text), None),
+        lambda: next((m for m in rw.emu.dms("UBOB") if "*Commander*" in m.text), None),
         timeout=10,
     )
     assert "*Your duties:* Lead the response" in dm.text and f"<#{ch.id}>" in dm.text
     await rw.bob.click(rw.fresh(summary), "Claim commander")
-    await rw.bob.wait_ephemeral("You are already the commander of INC-1.", ch.id)
+    await rw.bob.wait_ephemeral("You are already Commander for INC-1.", ch.id)
     # inside the incident channel the id can go; someone else can be named
     await rw.alice.slash_command("/incident", "role scribe <@UCAROL|carol>", channel=ch.id)
-    await rw.alice.wait_ephemeral("<@UCAROL> is now the *scribe* of *INC-1*.", ch.id)
+    await rw.alice.wait_ephemeral("<@UCAROL> is now *Scribe* for *INC-1*.", ch.id)
     await rw.emu.wait_message(
-        ch.id, "<@UCAROL> is now the *scribe* of INC-1 (assigned by <@UALICE>)"
+        ch.id, "<@UCAROL> is now *Scribe* for INC-1 (assigned by <@UALICE>)"
     )
     await rw.emu.wait_for(
         lambda: next((m for m in rw.emu.dms("UCAROL") if "Keep the record" in m.text), None),
@@ -143,7 +143,7 @@ async def test_roles_claimed_assigned_dmed_and_nudged(rw: World):
     )
     # 10 minutes in, communications is still free: one nudge in the channel, and only one
     await rw.clock.advance(10 * 60)
-    nudge = await rw.emu.wait_message(ch.id, "INC-1 has had no *communications* for 10 minutes")
+    nudge = await rw.emu.wait_message(ch.id, "INC-1 has had no *Communications* for 10 min")
     assert "/incident role communications @someone" in nudge.text
     await rw.clock.advance(60 * 60)
     await rw.settle()
@@ -151,7 +151,7 @@ async def test_roles_claimed_assigned_dmed_and_nudged(rw: World):
     incident = await rw.runtime.beacon.incidents.get("INC-1")
     assert incident.roles == {"commander": "UBOB", "scribe": "UCAROL"}
     lines = timeline_lines(incident, await rw.runtime.beacon.stores.incidents.timeline("INC-1"))
-    assert "+0s · role by <@UALICE>: scribe to <@UCAROL>" in lines
+    assert "+0 s · role by <@UALICE>: scribe to <@UCAROL>" in lines
 
 
 async def test_p3_is_not_nudged(rw: World):
@@ -189,5 +189,5 @@ async def test_pushpin_reaction_adds_the_message_to_the_timeline(rw: World):
     assert len(rw.emu.thread(ch.id, said.ts)) == 1
     incident = await rw.runtime.beacon.incidents.get("INC-1")
     line = timeline_lines(incident, await rw.runtime.beacon.stores.incidents.timeline("INC-1"))[-1]
-    assert line.startswith("+0s · pinned by <@UALICE>: <https://") and "from <@UCAROL>" in line
+    assert line.startswith("+0 s · pinned by <@UALICE>: <https://") and "from <@UCAROL>" in line
     assert "Failover done &lt;!channel&gt;" in line

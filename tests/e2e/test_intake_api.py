@@ -169,7 +169,7 @@ async def test_list_get_acknowledge_notes_resolve(api):
     assert (
         acked["acknowledged_by"] == "api:bot" and acked["acknowledged_at"] == "2027-01-15T08:02:00Z"
     )
-    await world.reply("incidents", card, "Acknowledged by *bot* (API) after 2m")
+    await world.reply("incidents", card, "Acknowledged by *bot* (API) after 2 min")
     status, body = await client.post(f"/incidents/{two['id']}/acknowledge")
     assert status == 409 and "already acknowledged by bot (API)" in body["error"]
     assert (body["code"], body["by"], body["at"]) == (
@@ -267,7 +267,7 @@ def thread_texts(world: World, card) -> list[str]:
 
 
 def pages(world: World, user: str) -> list[str]:
-    return [m.text for m in world.emu.dms(user) if "You are paged" in m.text]
+    return [m.text for m in world.emu.dms(user) if "You are paged" in m.all_text()]
 
 
 PAGING = """\

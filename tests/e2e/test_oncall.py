@@ -12,6 +12,7 @@ from app.clock import FakeClock
 from app.domain.models import EventType, NewIncident
 from app.main import Runtime
 from slack_emulator import SlackEmulator
+from slack_emulator.models import Message
 from tests.e2e.conftest import World, make_settings, start_runtime
 from tests.redis_proc import RedisProcess
 
@@ -74,8 +75,13 @@ async def declare(world: World, title: str, severity: str = "P3",
     return incident.id
 
 
+def lead(message: Message) -> str:
+    """A DM's line above the card (its top-level text is the push notification's)."""
+    return message.blocks[0]["text"]["text"] if message.blocks else message.text
+
+
 def pages(world: World, user: str) -> list[str]:
-    return [m.text for m in world.emu.dms(user) if "You are paged" in m.text]
+    return [lead(m) for m in world.emu.dms(user) if "You are paged" in lead(m)]
 
 
 async def escalations(world: World) -> int:
@@ -87,9 +93,10 @@ async def test_escalates_level_by_level_until_acknowledged(ow: World):
     await declare(ow, "Card payments failing")
     card = await ow.card("payments-oncall")
     await ow.reply("payments-oncall", card, f"📟 Paged <@{ON_CALL}> (level 1)")
-    lead = "📟 You are paged for INC-1 (level 1): P3 · Card payments failing"
-    assert pages(ow, ON_CALL) == [lead]
+    lead_line = "📟 You are paged at level 1 for INC-1: P3 · Card payments failing"
+    assert pages(ow, ON_CALL) == [lead_line]
     dm = ow.emu.dms(ON_CALL)[-1]
+    assert dm.text == "📟 P3 INC-1: Card payments failing"  # the push: what, not who
     assert "Acknowledge" in dm.buttons()  # the page carries the card and its buttons
     await ow.clock.advance(5 * 60)
     await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2)")
@@ -123,7 +130,13 @@ async def test_p1_pages_two_levels_at_once_and_repeats(ow: World):
     await declare(ow, "Everything down", severity="P1")
     card = await ow.card("payments-oncall")
     await ow.reply("payments-oncall", card,
-                   f"📟 Paged <@{ON_CALL}>, <@UCAROL>, <@UDAN> (level 1, 2)")
+                   f"📟 Paged <@{ON_CALL}> (level 1), <@UCAROL>, <@UDAN> (level 2).")
+    # Two levels paged at once: each person's DM says their own level, the push says what.
+    assert pages(ow, ON_CALL) == ["📟 You are paged at level 1 for INC-1: P1 · Everything down"]
+    for person in ("UCAROL", "UDAN"):
+        [dm] = ow.emu.dms(person)
+        assert dm.text == "📟 P1 INC-1: Everything down"
+        assert lead(dm) == "📟 You are paged at level 2 for INC-1: P1 · Everything down"
     await ow.clock.advance(10 * 60)  # level 2's delay: the policy starts again (repeat: 1)
     await ow.reply("payments-oncall", card, f"⬆️ Escalated to <@{ON_CALL}> (level 1)")
     assert len(pages(ow, ON_CALL)) == 2
@@ -161,20 +174,33 @@ async def test_ack_racing_a_due_escalation_pages_nobody(ow: World):
     assert not pages(ow, "UCAROL") and not pages(ow, "UDAN")
 
 
-async def test_snooze_pauses_escalation_and_wake_up_repages(ow: World):
-    await declare(ow, "Snoozy")
+async def test_snooze_needs_an_ack_and_warns_past_the_resolve_deadline(ow: World):
+    await declare(ow, "Snoozy", severity="P1")  # P1: resolve within 4 h
     card = await ow.card("payments-oncall")
     await ow.settle()
-    await ow.bob.select(card, "30 minutes", placeholder="Snooze")
-    await ow.reply("payments-oncall", card, "💤 Snoozed by <@UBOB>")
-    await ow.clock.advance(10 * 60)  # the level-1 delay passes while snoozed
+    ch = ow.channel("payments-oncall")
+    await ow.alice.select(card, "30 minutes", placeholder="Snooze")
+    refused = await ow.alice.wait_ephemeral("isn't acknowledged yet", ch)
+    assert "`/incident ack INC-1`" in refused.text
+    assert (await ow.runtime.beacon.incidents.get("INC-1")).snoozed_until is None
+    await ow.clock.advance(60)
+    await ow.bob.click(ow.fresh(card), "Acknowledge")
+    await ow.reply("payments-oncall", card, "Acknowledged by <@UBOB>")
+    await ow.bob.select(ow.fresh(card), "4 hours", placeholder="Snooze")
+    snoozed = await ow.reply("payments-oncall", card, "💤 Snoozed by <@UBOB>")
+    assert snoozed.text.startswith("💤 Snoozed by <@UBOB> for 4 h, until <!date^")
+    assert "⚠️ The snooze ends after the resolve deadline (<!date^" in snoozed.text
+    await ow.clock.advance(15 * 60)  # escalation stays stopped: acknowledged and snoozed
     await ow.settle()
-    assert await escalations(ow) == 0
-    await ow.clock.advance(20 * 60 + 1)
-    await ow.reply("payments-oncall", card, "📟 Paged <@UBOB> again after the snooze (level 1)")
-    assert len(pages(ow, ON_CALL)) == 2
-    await ow.clock.advance(5 * 60)
-    await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2)")
+    assert await escalations(ow) == 0 and not pages(ow, "UCAROL")
+    # A short snooze within the SLA carries no warning.
+    await declare(ow, "Short", severity="P1")
+    card2 = await ow.card("payments-oncall", "INC-2")
+    await ow.bob.click(card2, "Acknowledge")
+    await ow.reply("payments-oncall", card2, "Acknowledged by")
+    await ow.bob.select(ow.fresh(card2), "15 minutes", placeholder="Snooze")
+    short = await ow.reply("payments-oncall", card2, "💤 Snoozed by <@UBOB> for 15 min, until")
+    assert "⚠️" not in short.text
 
 
 async def test_sla_breach_is_announced_once(ow: World):
@@ -182,7 +208,7 @@ async def test_sla_breach_is_announced_once(ow: World):
     card = await ow.card("payments-oncall")
     await ow.clock.advance(16 * 60)
     await ow.reply("payments-oncall", card, "⚠️ SLA breached: INC-1 was not acknowledged "
-                                           "within 15m.")
+                                           "within 15 min.")
     notice = await ow.emu.wait_message(ow.channel("payments-oncall"), "missed its time to be")
     assert notice.thread_ts is None
     await ow.clock.advance(60 * 60)
@@ -217,7 +243,12 @@ async def test_oncall_override_and_route_test_commands(ow: World):
     dry = await ow.alice.wait_ephemeral("*Dry run*", ch)
     assert "#payments-oncall (rule: service payments)" in dry.text
     assert "policy *standard*" in dry.text and "primary (now <@UDAN>)" in dry.text
-    assert "acknowledge within 15 min" in dry.text
+    assert "acknowledge within 15 min" in dry.text and "resolve within 8 h" in dry.text
+    assert "— then after 5 min" in dry.text and "— then after 10 min" in dry.text
+    await ow.alice.slash_command("/incident", "route test service=payments severity=P3",
+                                 channel=ch)
+    dry = await ow.alice.wait_ephemeral("severity=P3", ch)
+    assert "resolve within 3 d" in dry.text and "4320" not in dry.text
     assert await ow.runtime.beacon.incidents.list_open() == []
 
 
@@ -251,3 +282,83 @@ async def test_sla_breach_once_across_three_instances(
     finally:
         for runtime in runtimes:
             await runtime.stop()
+
+
+def thread_texts(world: World, card: Message) -> list[str]:
+    return [m.text for m in world.emu.thread(card.channel, card.ts)]
+
+
+async def test_low_urgency_pages_nobody_until_raised_and_stops_when_lowered(ow: World):
+    await declare(ow, "Disk 80%", severity="P4")  # LOW urgency: the card only (PagerDuty's way)
+    card = await ow.card("payments-oncall")
+    await ow.clock.advance(30 * 60)  # well past every escalation delay
+    await ow.settle()
+    assert not ow.emu.dms(ON_CALL) and not ow.emu.dms("UCAROL") and not ow.emu.dms("UDAN")
+    assert await escalations(ow) == 0
+    assert not any("Paged" in t for t in thread_texts(ow, card))
+    assert (await ow.runtime.beacon.incidents.get("INC-1")).esc_level is None
+    # Raised to P1 (HIGH): paging starts, both of P1's levels at once, each at their own.
+    ch = ow.channel("payments-oncall")
+    await ow.alice.slash_command("/incident", "severity INC-1 P1", channel=ch)
+    await ow.reply("payments-oncall", card, f"📟 INC-1 is now P1: paged <@{ON_CALL}> (level 1), "
+                                           "<@UCAROL>, <@UDAN> (level 2).")
+    assert pages(ow, ON_CALL) == ["📟 You are paged at level 1 for INC-1: P1 · Disk 80%"]
+    assert pages(ow, "UDAN") == ["📟 You are paged at level 2 for INC-1: P1 · Disk 80%"]
+    await ow.clock.advance(10 * 60)  # level 2's delay: the policy's repeat pages level 1 again
+    await ow.reply("payments-oncall", card, f"⬆️ Escalated to <@{ON_CALL}> (level 1).")
+    assert await escalations(ow) == 1
+    # Lowered to P4 again: the armed escalation timer is stopped; nobody is paged any more.
+    await ow.alice.slash_command("/incident", "severity INC-1 P4", channel=ch)
+    await ow.reply("payments-oncall", card, "🔕 Escalation stopped: P4 is low urgency, which "
+                                           "pages nobody.")
+    for _ in range(4):
+        await ow.clock.advance(10 * 60)
+        await ow.settle()
+    assert await escalations(ow) == 1 and len(pages(ow, ON_CALL)) == 2
+    assert len(ow.emu.dms("UCAROL")) == 1
+
+
+async def test_lifecycle_timeline_reopen_order_and_no_email_anywhere(ow: World):
+    await declare(ow, "Checkout down", severity="P1")
+    card = await ow.card("payments-oncall")
+    await ow.reply("payments-oncall", card, "📟 Paged")
+    await ow.clock.advance(60)
+    await ow.bob.click(card, "Acknowledge")
+    await ow.reply("payments-oncall", card, "Acknowledged by <@UBOB> after 1 min.")
+    await ow.bob.select(ow.fresh(card), "4 hours", placeholder="Snooze")
+    await ow.reply("payments-oncall", card, "💤 Snoozed by <@UBOB> for 4 h")
+    # The rest through the services the commands call (fewer acks to wait for on a busy box).
+    beacon = ow.runtime.beacon
+    await beacon.incidents.add_note("INC-1", "UBOB", "rolled back")
+    await beacon.incidents.assign("INC-1", "UALICE", "UDAN")
+    await beacon.incidents.set_severity("INC-1", "UALICE", "P2")
+    await ow.reply("payments-oncall", card, "changed severity P1 → P2")
+    await ow.clock.advance(30 * 60)
+    await beacon.incidents.resolve("INC-1", "UBOB", "fixed")
+    summary = (await ow.reply("payments-oncall", card, "INC-1 resolved: Checkout down")).text
+    # The timeline says what happened: who was paged at which level, the snooze's length and end.
+    assert f"+0 s · paged <@{ON_CALL}> (level 1), <@UCAROL>, <@UDAN> (level 2)" in summary
+    assert "+1 min · snoozed by <@UBOB> for 4 h, until <!date^" in summary
+    assert summary.count("snoozed by") == 1
+    # Reopened: "reopened by" comes first, then who was paged again, then an escalation.
+    await beacon.updates.reopen("INC-1", "UALICE")
+    await ow.reply("payments-oncall", card, "📟 INC-1 was reopened: paged")
+    texts = thread_texts(ow, card)
+    reopened = next(i for i, t in enumerate(texts) if "INC-1 was reopened by <@UALICE>" in t)
+    paged = next(i for i, t in enumerate(texts) if t.startswith("📟 INC-1 was reopened: paged"))
+    assert reopened < paged
+    await ow.clock.advance(5 * 60)  # P2 pages level 1 only; level 2 after its 5 minutes
+    await ow.reply("payments-oncall", card, "⬆️ Escalated to <@UCAROL>, <@UDAN> (level 2).")
+    await ow.settle()
+    await beacon.incidents.resolve("INC-1", "UBOB", "fixed again")
+    second = await ow.emu.wait_for(lambda: next(
+        (t for t in thread_texts(ow, card) if t.startswith("*INC-1 resolved") and "again" in t),
+        None), timeout=10)
+    assert "· escalated to level 2" in second and "paged <@UCAROL>, <@UDAN> (level 2)" in second
+    assert "reopened by <@UALICE>" in second
+    # Thread replies, channel messages and DMs name people by mention: no email anywhere.
+    await ow.settle()
+    posted = [m for channel in ow.emu.channels.values() for m in channel.messages]
+    assert len(posted) >= 20  # card, thread replies, summaries, page and assignee DMs
+    leaked = [m.all_text() for m in posted if "@example.com" in m.all_text()]
+    assert leaked == []

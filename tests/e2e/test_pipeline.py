@@ -113,6 +113,7 @@ async def test_twenty_timers_fire_once_each(world3: World, emu: SlackEmulator, c
         incident = await beacon.incidents.declare(
             NewIncident(title=f"Timer {i}", severity="P4", reporter="UALICE")
         )
+        await beacon.incidents.acknowledge(incident.id, "UALICE")  # a snooze needs an owner
         await beacon.incidents.snooze(incident.id, "UALICE", 60 + i)
     await world3.settle()
     await world3.clock.advance(120)

@@ -81,7 +81,7 @@ async def declare(world: World, title: str, severity: str = "P3", **kw: str) -> 
 
 
 def pages(world: World, user: str) -> list[Message]:
-    return [m for m in world.emu.dms(user) if "You are paged" in m.text]
+    return [m for m in world.emu.dms(user) if "You are paged" in m.all_text()]
 
 
 async def count(world: World, etype: EventType, **data: object) -> int:
@@ -126,8 +126,8 @@ async def run_minutes(world: World, minutes: int) -> None:
 async def test_pages_use_the_dm_template(lw: World):
     await declare(lw, "Pay <!here> down", service="payments")
     page = (await lw.emu.wait_for(lambda: pages(lw, "UBOB") or None, timeout=10))[0]
-    lead = "📟 You are paged for INC-1 (level 1): P3 · Pay &lt;!here&gt; down"
-    assert page.text == lead
+    lead = "📟 You are paged at level 1 for INC-1: P3 · Pay &lt;!here&gt; down"
+    assert page.text == "📟 P3 INC-1: Pay &lt;!here&gt; down"  # the push says what it is
     assert page.blocks[0]["text"]["text"] == f"DM · {lead} · Pay &lt;!here&gt; down"
     assert page.attachments == []  # the template replaces the card
 
@@ -164,7 +164,7 @@ async def test_reopen_pages_again_and_restarts_escalation_and_sla(lw: World):
     # The page DM from before the resolve is brought back, not copied: it reads "paged" again
     # (it said resolved in between).
     [dm] = pages(lw, "UBOB")
-    assert dm.text.startswith("📟 You are paged for INC-1 (level 1)")
+    assert "📟 You are paged at level 1 for INC-1" in dm.blocks[0]["text"]["text"]
     incident = await lw.runtime.beacon.incidents.get("INC-1")
     assert incident.status.value == "TRIGGERED" and incident.epoch
     # The first round's level-1 timer falls due at +5 min and finds it stale; the new round's
@@ -183,7 +183,7 @@ async def test_reopen_pages_again_and_restarts_escalation_and_sla(lw: World):
     assert await count(lw, EventType.SLA_BREACHED, kind="resolve") == 0
     await run_minutes(lw, 2)
     await reaches(lw, 1, EventType.SLA_BREACHED, kind="resolve")
-    await lw.reply("incidents", card, "⚠️ SLA breached: INC-1 was not resolved within 30m")
+    await lw.reply("incidents", card, "⚠️ SLA breached: INC-1 was not resolved within 30 min")
 
 
 async def test_reopened_after_a_resolve_breach_can_breach_again(lw: World):
@@ -217,7 +217,7 @@ async def test_raised_severity_arms_the_role_nudge_once(lw: World):
     await lw.settle()  # P1 -> P2 stays nudged: nothing new armed
     assert len([t for t in await lw.redis.zrange(timers, 0, -1) if "role_nudge" in t]) == 1
     await run_minutes(lw, 10)
-    await lw.reply("incidents", card, "INC-1 has had no *commander*")
+    await lw.reply("incidents", card, "INC-1 has had no *Commander*")
     # down and up again arms a second timer, but the nudge comes once
     await lw.alice.slash_command("/incident", "severity INC-1 P3", channel=incidents)
     await lw.settle()

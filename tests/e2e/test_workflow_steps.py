@@ -177,7 +177,7 @@ async def test_acknowledge_step_changes_card_and_thread_as_the_button(world: Wor
     execution = await run(world, StepId.ACKNOWLEDGE, {"incident_id": "inc-1", "user": "UALICE"})
     assert (execution.state, execution.outputs) == ("completed", {"status": "acknowledged"})
     reply = await world.reply("incidents", card, "Acknowledged by")
-    assert reply.text == "Acknowledged by <@UALICE> (alice@example.com) after 2m."
+    assert reply.text == "Acknowledged by <@UALICE> after 2 min."
     await world.settle()
     fresh = world.fresh(card)
     assert "Acknowledged ✓ by <@UALICE>" in fresh.all_text()

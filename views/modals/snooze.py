@@ -26,7 +26,7 @@ def snooze_modal(incident_id: str, *, context: IncidentModalContext) -> dict[str
                 BlockId.SNOOZE_FOR,
                 "Snooze for",
                 duration,
-                hint="Reminders stay quiet until then; the assignee is paged again after.",
+                hint="Pages stay quiet until then; the assignee gets a DM when it ends.",
             )
         ],
         callback_id=CallbackId.SNOOZE_MODAL,

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
-from app.domain.models import Event, EventType, Incident, Status
+from app.domain.models import Event, EventType, Incident
 from app.domain.routing import event_enabled
 from app.notifier.context import Delivery
 from app.notifier.poster import is_transient
@@ -19,7 +19,7 @@ from app.slack.channels import ChannelNotFound
 from views import incident as card
 from views import incident_channel as channel_views
 from views import templates
-from views.mrkdwn import escape, user
+from views.mrkdwn import user
 
 log = logging.getLogger("beacon.notifier")
 
@@ -130,8 +130,7 @@ class Cards:
         known = await self.messages.message_ref(incident.id, role)
         if known is not None:
             return
-        email = await self.n.directory.email(event.actor)
-        text = card.thread_text(event, incident, actor_email=email)
+        text = card.thread_text(event, incident)
         if text is None:
             return
         if await self.n.rollups.is_member(incident.id):
@@ -176,16 +175,26 @@ class Cards:
             return f"{user(actor)} assigned you {incident.id}."
         return f"You are the assignee of {incident.id}, declared by {user(incident.reporter)}."
 
-    def dm_message(self, incident: Incident, lead: str) -> dict[str, Any]:
-        """A DM showing the incident: the lead, then the card (or the configured DM template)."""
+    def dm_message(
+        self, incident: Incident, lead: str, *, push: str | None = None
+    ) -> dict[str, Any]:
+        """A DM showing the incident: the lead, then the card (or the configured DM template).
+        `push`: the notification's own text when it is not the lead (a page's push says what
+        the page is about; its lead, shown above the card, the person's own level)."""
         blocks = templates.render("dm", self.config, incident=incident, message_text=lead)
+        if blocks:
+            return {"text": push or lead, "blocks": blocks, "attachments": None}
         return {
-            "text": lead,
-            "blocks": blocks,
-            "attachments": None
-            if blocks
-            else card.card_attachments(incident, self.config, now=self.n.clock.now()),
+            "text": push or lead,
+            "blocks": card.lead_blocks(lead) if push else None,
+            "attachments": card.card_attachments(incident, self.config, now=self.n.clock.now()),
         }
+
+    def page_message(self, incident: Incident, role: str) -> dict[str, Any]:
+        """A page DM, from the incident's state now and the level the person was paged at."""
+        level = page_level(role)
+        return self.dm_message(incident, card.page_lead(incident, level),
+                               push=card.page_push(incident, level))
 
     async def refresh(self, incident: Incident, event: Event, redelivered: bool) -> None:
         """Every message that shows this incident's state, re-rendered from it now."""
@@ -200,9 +209,11 @@ class Cards:
                 continue
             done.add(place)
             channel, ts = place.split(" ", 1)
-            lead = page_lead(fresh, role) if kind == PAGE_ROLE else self.assignee_lead(
-                fresh, event.actor, False)
-            await self._update_dm(fresh, channel, ts, lead)
+            if kind == PAGE_ROLE:
+                message = self.page_message(fresh, role)
+            else:
+                message = self.dm_message(fresh, self.assignee_lead(fresh, event.actor, False))
+            await self._update_dm(fresh, channel, ts, message)
         summary = await self.messages.message_ref(fresh.id, "ic:summary")
         if summary is not None:
             await self._guarded(self.n.client.chat_update(
@@ -211,9 +222,10 @@ class Cards:
                 blocks=channel_views.summary_blocks(fresh, self.config),
             ), fresh.id, "summary")
 
-    async def _update_dm(self, incident: Incident, channel: str, ts: str, lead: str) -> None:
+    async def _update_dm(
+        self, incident: Incident, channel: str, ts: str, message: dict[str, Any]
+    ) -> None:
         """Re-rendered in the DM's own lane: a person's paced DMs hold up nobody else."""
-        message = self.dm_message(incident, lead)
 
         async def update() -> None:
             await self._guarded(
@@ -242,13 +254,7 @@ STATE_EVENTS = frozenset({
 })
 
 
-def page_lead(incident: Incident, role: str) -> str:
-    """The first line of a page DM, from the incident's state now."""
+def page_level(role: str) -> int | None:
+    """The level a page DM's role was paged at (each person's own)."""
     level = role.rsplit(":L", 1)[-1] if ":L" in role else ""
-    at = f" (level {level})" if level.isdigit() else ""
-    what = f"{incident.severity} · {escape(incident.title)}"
-    if not incident.is_open:
-        return f"✅ {incident.id} was resolved by {user(incident.resolved_by)}: {what}"
-    if incident.status is Status.ACKNOWLEDGED:
-        return f"✓ {incident.id} was acknowledged by {user(incident.acknowledged_by)}: {what}"
-    return f"📟 You are paged for {incident.id}{at}: {what}"
+    return int(level) if level.isdigit() else None

@@ -21,7 +21,8 @@ async def post_digest(notifier: Delivery, event: Event, digest: object) -> None:
         channel=channel,
         text=digest_text(built),
         # a configured digest template first
-        blocks=render("digest", config, message_text=digest_text(built)) or digest_blocks(built),
+        blocks=render("digest", config, message_text=digest_text(built))
+        or digest_blocks(built, config),
         metadata={
             "event_type": "beacon_event",
             "event_payload": {"event_id": event.event_id, "incident_id": event.incident_id},

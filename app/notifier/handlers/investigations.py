@@ -41,7 +41,7 @@ async def post_investigation_update(
     role = f"inv-update:{event.event_id}"
     if await n.already_posted(incident.id, role, event, parent[0], parent[1], redelivered):
         return
-    text = card.thread_text(event, incident, actor_email=await n.directory.email(event.actor))
+    text = card.thread_text(event, incident)
     if text is None:
         return
     resp = await n.client.chat_postMessage(

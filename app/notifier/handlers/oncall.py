@@ -15,16 +15,24 @@ from slack_sdk.errors import SlackApiError
 
 from app.config import EventKind
 from app.config.oncall import EscalationPolicy, Target
-from app.domain.escalation import Step, delay_s, next_step, start_levels
+from app.domain.escalation import (
+    Step,
+    delay_s,
+    escalates,
+    next_step,
+    paging_policy,
+    start_levels,
+)
 from app.domain.models import Event, EventType, Incident, Status
 from app.domain.oncall import on_call
 from app.domain.routing import event_enabled
 from app.domain.timers import escalation_timer, sla_timer
 from app.notifier.context import Delivery
-from app.notifier.handlers.cards import PAGE_ROLE, page_lead, page_role
+from app.notifier.handlers.cards import PAGE_ROLE, page_role
 from app.notifier.poster import metadata
 from app.ops.metrics import METRICS
-from views.mrkdwn import duration, escape
+from views import oncall as oncall_views
+from views.mrkdwn import escape, format_duration
 
 log = logging.getLogger("beacon.pager")
 
@@ -44,32 +52,31 @@ class Pager:
     async def on_triggered(
         self, incident: Incident, event: Event, redelivered: bool = False
     ) -> bool:
-        """Arms SLA and escalation timers and pages the first levels. True when the incident
-        changed (its escalation level)."""
+        """Arms SLA and escalation timers and pages the first levels, as the severity's urgency
+        says (urgency_paging). True when the incident changed (its escalation level)."""
         timers = self._sla_timers(incident)
-        found = self.config.policy_for(incident.service)
-        fields: dict[str, object] = {}
-        first = 0
-        if found:
-            _, policy = found
-            first = start_levels(policy, incident.severity)
-            fields = {"esc_level": first, "esc_round": 0}
-            due = incident.created_at + delay_s(policy, first)
-            timers.append(self._esc_timer(incident.id, Step(first, 0), due))
-        if not found:  # SLA timers only: nothing below reads them, they go with the finish
+        policy = paging_policy(self.config, incident.service, incident.severity)
+        first = start_levels(policy, incident.severity) if policy else 0
+        if policy is None or not escalates(self.config, incident.severity):
+            # SLA timers only: nothing below reads them, they go with the finish
             await self.n.arm_later(incident.id, timers)
+            if policy is not None:  # pages its first levels once
+                await self.page(incident, event, policy, range(1, first + 1), why="triggered")
             return False
+        fields = {"esc_level": first, "esc_round": 0}
+        due = incident.created_at + delay_s(policy, first)
+        timers.append(self._esc_timer(incident.id, Step(first, 0), due))
         await self.timers.arm(incident.id, fields=fields, timers=timers)
         fresh = await self.incidents.get(incident.id) or incident
-        await self.page(fresh, event, found[1], range(1, first + 1), escalated=False)
+        await self.page(fresh, event, policy, range(1, first + 1), why="triggered")
         return True
 
     async def on_reopened(
         self, incident: Incident, event: Event, redelivered: bool = False
     ) -> None:
-        """Reopened: the resolve SLA and, with a policy, escalation start over from the
-        reopen, in a round of their own (timer ids carry the reopen's seq, so they are the same
-        when the event is replayed and differ from every earlier round's)."""
+        """Reopened: the resolve SLA and, when its urgency escalates, escalation start over
+        from the reopen, in a round of their own (timer ids carry the reopen's seq, so they are
+        the same when the event is replayed and differ from every earlier round's)."""
         epoch = str(event.seq)
         sev = self.config.severity(incident.severity)
         timers: list[dict[str, object]] = []
@@ -79,18 +86,42 @@ class Pager:
         if sev.sla_resolve_minutes:
             timers.append(self._sla_timer(incident.id, "resolve", sev.sla_resolve_minutes,
                                           event.at, epoch))
-        found = self.config.policy_for(incident.service)
+        policy = paging_policy(self.config, incident.service, incident.severity)
         first = int(event.data.get("esc_start") or 0)
-        if found and first:
-            due = event.at + delay_s(found[1], first)
+        if policy and first:
+            due = event.at + delay_s(policy, first)
             timers.append(self._esc_timer(incident.id, Step(first, 0), due, epoch=epoch))
-        if timers and found and first:  # paging may advance the escalation timer at once
+        if timers and policy and first:  # paging may advance the escalation timer at once
             await self.timers.arm(incident.id, fields={}, timers=timers)
         elif timers:
             await self.n.arm_later(incident.id, timers)
-        if found and first and incident.status is Status.TRIGGERED:
-            await self.page(incident, event, found[1], range(1, first + 1), escalated=False,
-                            reopened=True)
+        if policy and incident.status is Status.TRIGGERED:
+            levels = first or start_levels(policy, incident.severity)
+            await self.page(incident, event, policy, range(1, levels + 1), why="reopened")
+
+    async def on_severity_changed(
+        self, incident: Incident, event: Event, redelivered: bool = False
+    ) -> None:
+        """severity.lua stopped or started escalation with the new severity's urgency: say so,
+        arm the first escalation timer, page the first levels when nobody was paged before."""
+        data = event.data
+        found = self.config.policy_for(incident.service)
+        if found is None:
+            return
+        policy = found[1]
+        if data.get("escalation") == "stopped":
+            text = oncall_views.escalation_stopped_text(incident, self.config)
+            await self.thread(incident, event, text)
+        if data.get("escalation") == "started" and incident.esc_level:
+            level = int(data.get("esc_start") or 1)
+            timer = self._esc_timer(incident.id, Step(level, 0), event.at + delay_s(policy, level),
+                                    suffix=f":s{event.seq}", epoch=incident.epoch)
+            await self.timers.arm(incident.id, fields={}, timers=[timer])
+        levels = int(data.get("page") or 0)
+        if levels and incident.status is Status.TRIGGERED \
+                and not incident.snoozed_at(self.clock.now()):
+            await self.page(incident, event, policy, range(1, levels + 1), why="severity",
+                            timer_suffix=f":s{event.seq}")
 
     async def on_escalated(
         self, incident: Incident, event: Event, redelivered: bool = False
@@ -107,27 +138,28 @@ class Pager:
             await self.thread(incident, event, f"Escalation to level {level} stopped: "
                                                f"{incident.id} is already {state}.")
             return
-        await self.page(incident, event, found[1], [level], escalated=True)
+        await self.page(incident, event, found[1], [level], why="escalated")
 
     async def on_unsnoozed(
         self, incident: Incident, event: Event, redelivered: bool = False
     ) -> None:
-        found = self.config.policy_for(incident.service)
-        if incident.status is not Status.TRIGGERED or found is None:
+        policy = paging_policy(self.config, incident.service, incident.severity)
+        if incident.status is not Status.TRIGGERED or policy is None:
             if incident.assignee:
                 await self.snooze_over(incident, event)
             return
-        _, policy = found
         level = incident.esc_level or 1
-        step = Step(level, incident.esc_round)
-        due = self.clock.now() + delay_s(policy, level)
-        timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}",
-                                epoch=incident.epoch)
-        await self.timers.arm(incident.id, fields={}, timers=[timer])
+        if incident.esc_level and escalates(self.config, incident.severity):
+            step = Step(level, incident.esc_round)
+            due = self.clock.now() + delay_s(policy, level)
+            timer = self._esc_timer(incident.id, step, due, suffix=f":w{event.seq}",
+                                    epoch=incident.epoch)
+            await self.timers.arm(incident.id, fields={}, timers=[timer])
         if incident.assignee:
             await self.snooze_over(incident, event)
         else:
-            await self.page(incident, event, policy, [level], escalated=False, repage=True)
+            await self.page(incident, event, policy, [level], why="snooze_over",
+                            timer_suffix=f":w{event.seq}")
 
     async def snooze_over(self, incident: Incident, event: Event) -> None:
         """The assignee's DM when a snooze ends, in their own DM lane."""
@@ -151,7 +183,7 @@ class Pager:
         minutes = int(event.data.get("minutes", 0))
         verb = "acknowledged" if kind == "ack" else "resolved"
         text = (f"⚠️ SLA breached: {incident.id} was not {verb} within "
-                f"{duration(minutes * 60)}.")
+                f"{format_duration(minutes * 60)}.")
         METRICS.sla_breaches.labels(kind=kind, severity=incident.severity).inc()
         await self.thread(incident, event, text, always=True)
         ref, channel = await self.n.channel_for(incident)
@@ -165,16 +197,19 @@ class Pager:
             resp = await self.client.chat_postMessage(
                 channel=channel, unfurl_links=False, metadata=metadata(event),
                 text=f"⚠️ {link} ({incident.severity}, {escape(incident.title)}) missed its "
-                     f"time to be {verb} ({duration(minutes * 60)}).",
+                     f"time to be {verb} ({format_duration(minutes * 60)}).",
             )
             await self.messages.record_message(incident.id, role, resp["channel"], resp["ts"])
 
     # --- paging ----------------------------------------------------------------------------
     async def page(
         self, incident: Incident, event: Event, policy: EscalationPolicy,
-        levels: Iterable[int], *, escalated: bool, repage: bool = False,
-        reopened: bool = False,
+        levels: Iterable[int], *, why: str, timer_suffix: str = "",
     ) -> None:
+        """Page everyone at `levels` (each at their own level, the first one they are on),
+        say so in the card thread and record it in the timeline. `why`: what caused it
+        (triggered, escalated, reopened, severity, snooze_over); `timer_suffix`: the one the
+        escalation timer armed with these pages carries (a level with nobody moves it on)."""
         levels = list(levels)
         paged: dict[str, int] = {}  # user -> the level they are paged at (their own)
         skipped: list[str] = []
@@ -187,6 +222,7 @@ class Pager:
                         continue
                     paged.setdefault(user, level)
         last = max(levels)
+        reopened = why == "reopened"
         if await self.n.rollups.is_member(incident.id) and not reopened:
             # A storm: one DM per person lists everything they are paged for, kept current.
             for user, level in paged.items():
@@ -195,29 +231,26 @@ class Pager:
         else:
             for user, level in paged.items():  # counted in METRICS.pages once sent
                 await self.dm(incident, event, user, level, reopened=reopened)
-        who = ", ".join(f"<@{u}>" for u in paged)
+        if paged:
+            await self.incidents.record_pages(
+                incident.id, event.seq, list(paged.items()), why, self.clock.now())
         if skipped:
             gone = ", ".join(f"<@{u}>" for u in skipped)
             await self.thread(incident, event, f"Skipped {gone}: no longer in the workspace.",
                               role_suffix=":skipped")
         if not paged:
+            if not incident.esc_level:  # pages once, no escalation to move on to
+                await self.thread(incident, event, f"Level {last} has nobody to page.")
+                return
             nxt = next_step(policy, Step(last, incident.esc_round))
             note = f"Level {last} has nobody to page"
             note += ": escalating on at once." if nxt else "; nobody is left to escalate to."
             await self.thread(incident, event, note)
             timer = self._esc_timer(incident.id, Step(last, incident.esc_round), 0,
-                                    epoch=incident.epoch)
+                                    suffix=timer_suffix, epoch=incident.epoch)
             await self.timers.advance_timer(str(timer["id"]), self.clock.now())
             return
-        if escalated:
-            text = f"⬆️ Escalated to {who} (level {last})."
-        elif repage:
-            text = f"📟 Paged {who} again after the snooze (level {last})."
-        elif reopened:
-            text = f"📟 {incident.id} was reopened: paged {who} (level {last})."
-        else:
-            text = f"📟 Paged {who} (level {', '.join(str(x) for x in levels)})."
-        await self.thread(incident, event, text)
+        await self.thread(incident, event, oncall_views.paged_text(incident, paged, why))
 
     async def resolve(self, target: Target) -> list[str]:
         """Slack user ids behind a target, now."""
@@ -253,7 +286,7 @@ class Pager:
                 await self.messages.record_message(incident.id, role, *earlier)
                 METRICS.pages.labels(level=str(level)).inc()
                 return True  # Cards.refresh re-renders it with the reopened state
-        message = self.n.cards.dm_message(incident, page_lead(incident, role))
+        message = self.n.cards.page_message(incident, role)
 
         async def send() -> None:  # in the person's own DM lane
             await self.n.poster.post(

@@ -27,7 +27,7 @@ from app.notifier.poster import metadata
 from app.slack.channels import ChannelNotFound
 from views import runbooks as views
 from views.incident_channel import TOPIC_MAX
-from views.mrkdwn import truncate
+from views.mrkdwn import format_duration, truncate
 from views.templates import placeholder_values
 
 log = logging.getLogger("beacon.runbooks")
@@ -150,7 +150,7 @@ class RunbookRunner:
                 await self.channels.archive(incident, event)
                 return f"<#{channel}> archived", 0
             case "wait":
-                return f"waiting {opts.minutes:g} min", opts.minutes * 60
+                return f"waiting {format_duration(opts.minutes * 60)}", opts.minutes * 60
         raise StepProblem(f"unknown_step {step.type}")
 
     # --- the steps ---------------------------------------------------------------------------

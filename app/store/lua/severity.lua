@@ -1,5 +1,10 @@
--- KEYS: incident, timeline, events   ARGV: now, actor, severity, index prefix
+-- KEYS: incident, timeline, events
+-- ARGV: now, actor, severity, index prefix, esc_start, page_start, paging severities (',P1,P2,')
+-- Paging follows the new severity's urgency: escalation stops (its armed timer finds no level
+-- to move on from, so escalate.lua drops it as stale) or starts, and an unacknowledged incident
+-- whose old severity paged nobody gets its first levels paged (the event says so).
 local now, actor, sev, P = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local esc_start, page_start = tonumber(ARGV[5] or '0') or 0, tonumber(ARGV[6] or '0') or 0
 local inc = load_incident(KEYS[1])
 if not inc then return refuse('not_found') end
 if inc.status == 'RESOLVED' then return refuse('resolved', inc.resolved_by, inc.resolved_at) end
@@ -8,6 +13,19 @@ redis.call('HSET', KEYS[1], 'severity', sev)
 reindex(P, inc, KEYS[1])
 stats_add(P, inc, now, 'sev:' .. inc.severity, -1)
 stats_add(P, inc, now, 'sev:' .. sev, 1)
-local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.severity_changed', actor, now,
-  {severity = sev, previous = inc.severity})
+local data = {severity = sev, previous = inc.severity}
+local escalating = inc.esc_level and inc.esc_level ~= ''
+if esc_start == 0 and escalating then
+  redis.call('HDEL', KEYS[1], 'esc_level', 'esc_round')
+  data.escalation = 'stopped'
+elseif esc_start > 0 and not escalating and inc.status == 'TRIGGERED' then
+  redis.call('HSET', KEYS[1], 'esc_level', tostring(esc_start), 'esc_round', '0')
+  data.escalation = 'started'
+  data.esc_start = esc_start
+end
+local was_paging = string.find(ARGV[7] or '', ',' .. inc.severity .. ',', 1, true) ~= nil
+if page_start > 0 and not was_paging and inc.status == 'TRIGGERED' then
+  data.page = page_start
+end
+local ev = emit(KEYS[1], KEYS[2], KEYS[3], inc.id, 'incident.severity_changed', actor, now, data)
 return {'ok', ev}
