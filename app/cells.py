@@ -31,6 +31,7 @@ from app.clock import Clock
 from app.config import BeaconConfig
 from app.container import Beacon
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
+from app.ops.metrics import Metrics
 from app.settings import Settings
 from app.store.installations import InstallationStore, owner_of, split_owner
 from app.store.keys import Keys
@@ -78,8 +79,10 @@ class Cells:
         installations: InstallationStore,
         clock: Clock,
         session: aiohttp.ClientSession,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics  # the runtime's: a closed workspace's series are dropped
         self.config = config
         self.redis = redis
         self.installations = installations
@@ -159,6 +162,8 @@ class Cells:
         )
         beacon.slack_connected = self.slack_connected
         beacon.notifier.poster.team = beacon.channels.team = key  # named in their log lines
+        if beacon.retention is not None:
+            beacon.retention.workspace = key  # its outbox metrics carry the workspace label
         await beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
         await beacon.stores.migrations.run_pending(self.clock.now())
         beacon.workers.start()
@@ -178,6 +183,8 @@ class Cells:
         cell = self.cells.pop(key, None)
         if cell is not None:
             await cell.beacon.workers.stop()
+            if self.metrics is not None:
+                self.metrics.forget(key)
             log.info("stopped serving workspace %s (%s)", cell.bot.team_name, key)
 
     async def installed(self, installation: Installation) -> None:

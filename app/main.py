@@ -61,7 +61,9 @@ class Runtime:
         self.beacon: Beacon | None = None
         self.handler: AsyncSocketModeHandler | None = None
         self.http_runner: web.AppRunner | None = None
-        self.metrics = Metrics()  # this runtime's own registry (tests run several at once)
+        # This runtime's own registry (tests run several at once); outbox series per workspace
+        # when it serves several.
+        self.metrics = Metrics(workspace_label=settings.multi_workspace)
         self.ops: OpsServer | None = None
         self.api: ApiServer | None = None
         self.session: aiohttp.ClientSession | None = None
@@ -147,7 +149,7 @@ class Runtime:
             raise StartupError(str(exc)) from None
         self.cells = Cells(
             settings=s, config=config, redis=redis, installations=installations,
-            clock=self.clock, session=session,
+            clock=self.clock, session=session, metrics=self.metrics,
         )
         self.cells.slack_connected = self._socket_connected
         flow = build_flow(
@@ -168,9 +170,7 @@ class Runtime:
         self.api = await ApiServer.start_for(
             None, s, beacon_for=self._beacon_of_workspace, config=config
         )
-        if s.metrics_port:
-            log.warning("METRICS_PORT: /healthz and /metrics are not served in multi-workspace "
-                        "mode yet; use `python -m app doctor`")
+        self.ops = await OpsServer.start_for(self)
         log.info(
             "Beacon is up over Socket Mode for %d workspace(s); add one at %s",
             len(self.cells.all()), install_url,

@@ -65,6 +65,7 @@ class TokenRefused(Exception):
     order, never given up) while other workspaces, with their own notifiers, go on."""
 
     def __init__(self, code: str, team: str) -> None:
+        self.code = code
         super().__init__(
             f"Slack refuses workspace {team or '(this one)'}'s token ({code}): its "
             "notifications wait, pending, until Beacon is installed there again "

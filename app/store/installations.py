@@ -187,6 +187,10 @@ class InstallationStore(RedisStore, AsyncInstallationStore):
                     setattr(installation, name, getattr(bot, name))
         return installation
 
+    async def ping(self) -> None:
+        """Raises when Redis does not answer (health in multi-workspace mode)."""
+        await self.redis.ping()
+
     async def owners(self) -> list[str]:
         """Every owner with a bot installation (one SMEMBERS of the index; never a scan)."""
         return sorted(await self.redis.smembers(self.keys.installations()))

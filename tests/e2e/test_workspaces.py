@@ -3,6 +3,7 @@ served with its own token, ids, cards and config, nothing shared; uninstall, res
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -120,6 +121,7 @@ async def multi(
         beacon_posts_per_second=0,
         api_port=free_port(),
         beacon_api_token=f"ops-a:secret-a@{A},ops-b:secret-b@{B}",
+        metrics_port=free_port(),
     )
     assert settings.multi_workspace
     runtime = Runtime(settings, clock=clock)
@@ -297,3 +299,67 @@ async def test_a_workspace_whose_token_stops_working_waits_alone_and_doctor_says
                                "(token_revoked)") for line in lines), lines
     assert any(line.startswith("✓ workspace Beacon Test (T0BEACON): bot token is valid")
                for line in lines), lines
+
+
+async def test_health_and_metrics_have_a_line_per_workspace(multi: Multi) -> None:
+    from tests.e2e.test_ops import healthz, scrape, value, wait_health
+
+    emu, alice, bert = multi.emu, multi.alice, multi.bert
+    a_ws, b_ws = emu.team(A), emu.team(B)
+    port = multi.settings.metrics_port
+    status, body = await healthz(port)  # nothing installed yet: the process is fine
+    assert status == 200 and body["status"] == "ok" and body["workspaces"] == {}, body
+    assert value(await scrape(port), "beacon_redis_up") == 1
+
+    await browser_install(multi, A)
+    await browser_install(multi, B)
+    await alice.slash_command("/incident", "create Fine in A --sev P3",
+                              channel=a_ws.channel_by_name("incidents").id)
+    await bert.slash_command("/incident", "create Fine in B --sev P3",
+                             channel=b_ws.channel_by_name("b-incidents").id)
+    await multi.card(a_ws, "incidents", "INC-1")
+    await multi.card(b_ws, "b-incidents", "INC-1")
+    status, body = await healthz(port)
+    assert status == 200 and body["status"] == "ok", body
+    assert body["slack_socket"] == "connected" and body["redis"] == "ok"
+    assert body["workspaces"][A]["name"] == "Beacon Test"
+    assert body["workspaces"][B]["status"] == "ok"
+    assert body["workspaces"][B]["outbox"]["length"] >= 1
+    samples = await scrape(port)
+    for team in (A, B):  # each workspace's outbox and notifier, labelled
+        assert ("beacon_outbox_lag", (("workspace", team),)) in samples
+        assert value(samples, "beacon_outbox_lag", workspace=team) == 0
+        assert value(samples, "beacon_notifier_events_applied_total", workspace=team) >= 1
+        assert value(samples, "beacon_workspace_token_refused", workspace=team) == 0
+    assert ("beacon_outbox_lag", ()) not in samples  # no unlabelled series to confuse
+
+    # B's token is revoked without Beacon being told: reported, but the process stays up.
+    emu.oauth.uninstall(b_ws)
+    await bert.slash_command("/incident", "create Lost in B --sev P3",
+                             channel=b_ws.channel_by_name("b-incidents").id)
+    async with asyncio.timeout(10):
+        while (await healthz(port))[1]["workspaces"][B]["status"] != "token_refused":
+            await asyncio.sleep(0.02)
+    status, body = await healthz(port)
+    assert status == 200 and body["status"] == "degraded", body
+    assert body["workspaces"][A]["status"] == "ok"
+    assert any(r.startswith(f"workspace {B}: Slack refuses its token (token_revoked)")
+               for r in body["reasons"]), body
+    samples = await scrape(port)
+    assert value(samples, "beacon_workspace_token_refused", workspace=B) == 1
+    assert value(samples, "beacon_workspace_token_refused", workspace=A) == 0
+
+    # Slack told at last (uninstalled): B is no longer served, nor listed, nor exported.
+    await emu.uninstall(B)
+    cells = multi.runtime.cells
+    assert cells is not None
+    await b_ws.wait_for(lambda: B not in cells.cells, 10)
+    status, body = await healthz(port)
+    assert status == 200 and list(body["workspaces"]) == [A] and body["status"] == "ok", body
+    assert ("beacon_outbox_lag", (("workspace", B),)) not in await scrape(port)
+
+    # The one Socket Mode connection down: the process cannot serve anyone, 503.
+    assert multi.runtime.handler is not None
+    await multi.runtime.handler.close_async()
+    body = await wait_health(port, 503)
+    assert body["failing"] == ["slack_socket"] and body["status"] == "failing"
