@@ -74,9 +74,9 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        check_api_settings(s)  # fail before starting anything
-        bound = bind(self.metrics)  # every task started below counts into self.metrics
         config = load_config(s.beacon_config)
+        check_api_settings(s, config)  # fail before starting anything
+        bound = bind(self.metrics)  # every task started below counts into self.metrics
         url = s.redis_url
         if not url and not s.redis_sentinels:
             self.embedded = EmbeddedRedis(s.beacon_data_dir)

@@ -28,8 +28,13 @@ from tests.e2e.conftest import manifest_scopes
 from tests.redis_proc import RedisProcess
 
 A, B = "T0BEACON", "T0B"
-# Workspace B posts to its own default channel; A keeps the top level's.
-CONFIG = TEST_CONFIG + 'workspaces:\n  T0B:\n    default_channel: "#b-incidents"\n'
+# Workspace B posts to its own default channel (A keeps the top level's) and has an API token
+# of its own in the file, next to BEACON_API_TOKEN's.
+B_FILE_SECRET = "b-file-secret-0123456789"
+CONFIG = TEST_CONFIG + (
+    'workspaces:\n  T0B:\n    default_channel: "#b-incidents"\n'
+    f"    api_tokens: {{alerts: {B_FILE_SECRET}}}\n"
+)
 
 
 def free_port() -> int:
@@ -270,6 +275,11 @@ async def test_an_api_token_creates_incidents_in_its_own_workspace(multi: Multi)
     assert status == 201 and body["incident"]["id"] == "INC-1"  # A's own first incident
     assert "Queue stuck" in (await multi.card(a_ws, "incidents", "INC-1")).all_text()
     assert "Queue stuck" not in str(b_ws.channels)
+    # beacon.yml's workspaces.T0B.api_tokens: the second way, to the same workspace.
+    status, body = await create(B_FILE_SECRET, "Cert expiring")
+    assert status == 201 and body["incident"]["id"] == "INC-2", body
+    assert "Cert expiring" in (await multi.card(b_ws, "b-incidents", "INC-2")).all_text()
+    assert "Cert expiring" not in str(a_ws.channels)
 
 
 async def test_a_workspace_whose_token_stops_working_waits_alone_and_doctor_says_so(
@@ -338,7 +348,7 @@ async def test_health_and_metrics_have_a_line_per_workspace(multi: Multi) -> Non
     await bert.slash_command("/incident", "create Lost in B --sev P3",
                              channel=b_ws.channel_by_name("b-incidents").id)
     async with asyncio.timeout(10):
-        while (await healthz(port))[1]["workspaces"][B]["status"] != "token_refused":
+        while (await healthz(port))[1]["workspaces"][B]["status"] != "token_refused":  # noqa: ASYNC110
             await asyncio.sleep(0.02)
     status, body = await healthz(port)
     assert status == 200 and body["status"] == "degraded", body
