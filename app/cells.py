@@ -30,9 +30,11 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.container import Beacon
+from app.domain.retention import IncidentRetention
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
 from app.ops.metrics import Metrics
 from app.settings import Settings
+from app.store import Stores
 from app.store.installations import InstallationStore, owner_of, split_owner
 from app.store.keys import Keys
 
@@ -91,6 +93,8 @@ class Cells:
         self.cells: dict[str, Cell] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._retention: asyncio.Task[None] | None = None
+        self._retired: dict[str, IncidentRetention] = {}  # uninstalled workspaces' retention
         # Set by the runtime: whether the one Socket Mode connection is up.
         self.slack_connected: Callable[[], Awaitable[bool]] | None = None
 
@@ -106,12 +110,16 @@ class Cells:
             enterprise_id, team_id = split_owner(owner)
             if team_id:
                 await self.open(enterprise_id, team_id, org_wide=False)
+        self._retention = asyncio.create_task(
+            self._retain_uninstalled(), name="beacon-uninstalled-retention"
+        )
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        for task in (self._listener, self._retention):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for key in list(self.cells):
             await self.close(key)
 
@@ -175,6 +183,8 @@ class Cells:
             beacon=beacon,
         )
         self.cells[key] = cell
+        self._retired.pop(key, None)
+        await self.installations.remember_served(key, cell.owner, bot.team_name)
         log.info("serving workspace %s (%s)", bot.team_name or bot.enterprise_name, key)
         return cell
 
@@ -211,6 +221,46 @@ class Cells:
     async def _close_owner(self, owner: str) -> None:
         for key in [k for k, c in self.cells.items() if c.owner == owner]:
             await self.close(key)
+
+    # --- retention of uninstalled workspaces -----------------------------------------------
+
+    async def sweep_uninstalled(self) -> int:
+        """One retention pass over the data of workspaces no longer installed (an open cell
+        runs its own): what `retention:` (the workspace's section, else the top level) says is
+        due goes; open incidents stay. Returns how much was removed."""
+        served = await self.installations.served()
+        installed = set(await self.installations.owners())
+        removed = 0
+        for key, (owner, name) in served.items():
+            if owner in installed or key in self.cells:
+                continue
+            kept = self._retired.get(key)
+            if kept is None:
+                config = self.config.for_workspace(key, name or None)
+                stores = Stores(self.redis, Keys(self.settings.redis_prefix).for_workspace(key))
+                kept = IncidentRetention(stores.incidents, config.retention, self.clock,
+                                         (stores.approvals, stores.investigations))
+                self._retired[key] = kept
+            swept = await kept.sweep()
+            if swept:
+                log.info("retention removed %d items of uninstalled workspace %s (%s)",
+                         swept, name or "?", key)
+            removed += swept
+        return removed
+
+    async def _retain_uninstalled(self) -> None:
+        """sweep_uninstalled every retention.interval_minutes (the top level's)."""
+        interval = self.config.retention.interval_minutes * 60
+        while True:
+            try:
+                await self.sweep_uninstalled()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("retention of uninstalled workspaces failed; retried next time")
+            deadline = self.clock.now() + interval
+            while self.clock.now() < deadline:  # FakeClock.sleep may return early
+                await self.clock.sleep(deadline - self.clock.now())
 
     # --- Bolt --------------------------------------------------------------------------------
 
