@@ -167,6 +167,8 @@ class Cells:
             session=self.session,
             token=bot.bot_token or "",
             prefix=Keys(s.redis_prefix).for_workspace(key).prefix,
+            # the org's one token: each call names the workspace
+            team_id=key if bot.is_enterprise_install and key != bot.enterprise_id else None,
         )
         beacon.slack_connected = self.slack_connected
         beacon.notifier.poster.team = beacon.channels.team = key  # named in their log lines

@@ -373,3 +373,46 @@ async def test_health_and_metrics_have_a_line_per_workspace(multi: Multi) -> Non
     await multi.runtime.handler.close_async()
     body = await wait_health(port, 503)
     assert body["failing"] == ["slack_socket"] and body["status"] == "failing"
+
+
+async def test_an_org_wide_install_serves_each_workspace_of_the_org_apart(multi: Multi) -> None:
+    """Enterprise Grid: installed once for the org (is_enterprise_install), one token; each
+    workspace of the org is its own cell, its calls made with the org's token naming it."""
+    emu = multi.emu
+    org = "E0ORG"
+    one = emu.add_team("T0ORG1", "Org One", enterprise_id=org)
+    two = emu.add_team("T0ORG2", "Org Two", enterprise_id=org)
+    for ws, uid, name in ((one, "UOLGA", "olga"), (two, "UTOM", "tom")):
+        ws.add_user(uid, name, name.title(), f"{name}@org.example.com")
+        for channel in ("incidents", "incidents-critical", "payments-oncall"):
+            ws.add_channel(channel, members=[uid])
+    status, page, _ = await browser_install(multi, org)
+    assert status == 200 and f"Beacon is installed in {org}" in page, page
+    assert one.org_install and two.org_install and one.bot_token == two.bot_token
+
+    olga, tom = emu.user("olga", one.team_id), emu.user("tom", two.team_id)
+    await olga.slash_command("/incident", "create Org one down --sev P3",
+                             channel=one.channel_by_name("incidents").id)
+    await olga.slash_command("/incident", "create Org one again --sev P3",
+                             channel=one.channel_by_name("incidents").id)
+    await tom.slash_command("/incident", "create Org two down --sev P3",
+                            channel=two.channel_by_name("incidents").id)
+    first = await multi.card(one, "incidents", "INC-1")
+    await multi.card(one, "incidents", "INC-2")
+    theirs = await multi.card(two, "incidents", "INC-1")  # ids independent per workspace
+    assert "Org one down" in first.all_text() and "Org two down" in theirs.all_text()
+    assert "Org two down" not in str(one.channels) and "Org one" not in str(two.channels)
+    cells = multi.runtime.cells
+    assert cells is not None
+    a, b = cells.cells[one.team_id], cells.cells[two.team_id]
+    assert a.beacon is not b.beacon and a.token == b.token == one.bot_token
+    assert a.beacon.stores.keys.prefix == f"beacon:{one.team_id}"
+    # Every call went with the org's token; those Slack needs it for named the workspace.
+    org_calls = [c for c in emu.calls if c.token == one.bot_token]
+    assert {c.args.get("team_id") for c in org_calls} <= {one.team_id, two.team_id, None}
+    lists = [c for c in org_calls if c.method == "conversations.list"]
+    assert {c.args.get("team_id") for c in lists} == {one.team_id, two.team_id}
+    # A click in workspace two acts on its own INC-1 only.
+    await tom.click(theirs, "Acknowledge")
+    await two.wait_for(lambda: "Acknowledged" in multi_fresh(two, theirs).all_text(), 10)
+    assert "Acknowledged" not in multi_fresh(one, first).all_text()
