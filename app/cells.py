@@ -94,6 +94,7 @@ class Cells:
         self._locks: dict[str, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()  # a cancel can be lost in a sleep's timeout; this cannot
         self._retired: dict[str, IncidentRetention] = {}  # uninstalled workspaces' retention
         # Set by the runtime: whether the one Socket Mode connection is up.
         self.slack_connected: Callable[[], Awaitable[bool]] | None = None
@@ -110,11 +111,13 @@ class Cells:
             enterprise_id, team_id = split_owner(owner)
             if team_id:
                 await self.open(enterprise_id, team_id, org_wide=False)
-        self._retention = asyncio.create_task(
-            self._retain_uninstalled(), name="beacon-uninstalled-retention"
-        )
+        if self.config.keeps_history_bounded:  # else there is nothing a pass could remove
+            self._retention = asyncio.create_task(
+                self._retain_uninstalled(), name="beacon-uninstalled-retention"
+            )
 
     async def stop(self) -> None:
+        self._stop.set()
         for task in (self._listener, self._retention):
             if task is not None:
                 task.cancel()
@@ -253,7 +256,7 @@ class Cells:
     async def _retain_uninstalled(self) -> None:
         """sweep_uninstalled every retention.interval_minutes (the top level's)."""
         interval = self.config.retention.interval_minutes * 60
-        while True:
+        while not self._stop.is_set():
             try:
                 await self.sweep_uninstalled()
             except asyncio.CancelledError:
@@ -261,8 +264,9 @@ class Cells:
             except Exception:
                 log.exception("retention of uninstalled workspaces failed; retried next time")
             deadline = self.clock.now() + interval
-            while self.clock.now() < deadline:  # FakeClock.sleep may return early
-                await self.clock.sleep(deadline - self.clock.now())
+            # In slices to the deadline: FakeClock.sleep returns early, and a stop never waits.
+            while not self._stop.is_set() and self.clock.now() < deadline:
+                await self.clock.sleep(min(1.0, deadline - self.clock.now()))
 
     # --- Bolt --------------------------------------------------------------------------------
 

@@ -107,6 +107,11 @@ class BeaconConfig(Strict):
         return (name, self.escalation_policies[name]) if name else None
 
     @property
+    def keeps_history_bounded(self) -> bool:
+        """Whether retention removes anything, at the top level or in some workspace's section."""
+        return any(c.retention.resolved_days for c in (self, *self._workspaces.values()))
+
+    @property
     def api_tokens(self) -> tuple[WorkspaceToken, ...]:
         """The intake API tokens given per workspace in this file."""
         return self._api_tokens

@@ -158,19 +158,23 @@ class OpsServer:
         outbox: dict[str, Any] | None = None
         if checks["redis"] == "ok" and beacon is not None:
             delivery, reasons, outbox = await self._delivery(beacon)
-        # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
-        # A delivery backlog is "degraded" but 200: the process is alive, and restarting it
-        # would not fix a Slack outage; the events wait in the outbox until Slack answers.
-        status = "failing" if failing else (DEGRADED if delivery == DEGRADED else "ok")
-        body: dict[str, Any] = {
-            "status": status,
-            **checks,
-            "delivery": delivery,
+        extra: dict[str, Any] = {
             "mode": str(self.runtime.settings.beacon_mode),
             "instance": beacon.instance_id if beacon else None,
         }
         if outbox is not None:
-            body["outbox"] = outbox
+            extra["outbox"] = outbox
+        return self._answer(checks, failing, delivery, reasons, extra)
+
+    def _answer(
+        self, checks: dict[str, str], failing: list[str], delivery: str, reasons: list[str],
+        extra: dict[str, Any],
+    ) -> tuple[bool, dict[str, Any]]:
+        # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
+        # A delivery backlog is "degraded" but 200: the process is alive, and restarting it
+        # would not fix a Slack outage; the events wait in the outbox until Slack answers.
+        status = "failing" if failing else (DEGRADED if delivery == DEGRADED else "ok")
+        body: dict[str, Any] = {"status": status, **checks, "delivery": delivery, **extra}
         if reasons:
             body["reasons"] = reasons
         if failing:
@@ -195,21 +199,11 @@ class OpsServer:
             "unknown: redis is not ok" if checks["redis"] != "ok"
             else DEGRADED if any(line["status"] != OK for line in workspaces.values()) else OK
         )
-        status = "failing" if failing else delivery if delivery == DEGRADED else OK
-        body: dict[str, Any] = {
-            "status": status,
-            **checks,
-            "delivery": delivery,
+        return self._answer(checks, failing, delivery, reasons, {
             "mode": f"{self.runtime.settings.beacon_mode} (multi-workspace)",
             "instance": served[0].beacon.instance_id if served else None,
             "workspaces": workspaces,
-        }
-        if reasons:
-            body["reasons"] = reasons
-        if failing:
-            body["failing"] = failing
-        self._log_delivery(delivery, reasons)
-        return not failing, body
+        })
 
     async def _workspace(self, cell: Cell) -> dict[str, Any]:
         """One workspace's line: "ok", "degraded" (delivery behind) or "token_refused"."""
