@@ -9,7 +9,9 @@ incident, card or page can cross workspaces.
 Cells are opened at start-up for every installation in the store, on the first envelope of a
 workspace (an org-wide install serves each workspace of the org from its one token), and when
 another instance installs one (the store publishes every change); they are closed when the app
-is uninstalled or its token revoked. Bolt authorizes each envelope here, from memory: an ack
+is uninstalled or its token revoked; its data stays until `retention:` says otherwise, applied
+by a light pass over every workspace once served (a hash in Redis) but no longer installed.
+Bolt authorizes each envelope here, from memory: an ack
 never waits on Slack or on the store once the cell is open.
 """
 
@@ -104,6 +106,7 @@ class Cells:
     async def start(self) -> None:
         """A cell for every workspace installed (org-wide installs open per workspace, on
         their first envelope), then follow installs and removals by any instance."""
+        self._stop.clear()
         subscribed = asyncio.Event()
         self._listener = asyncio.create_task(self._follow(subscribed), name="beacon-workspaces")
         await subscribed.wait()  # nothing installed from here on is missed

@@ -416,3 +416,34 @@ async def test_an_org_wide_install_serves_each_workspace_of_the_org_apart(multi:
     await tom.click(theirs, "Acknowledge")
     await two.wait_for(lambda: "Acknowledged" in multi_fresh(two, theirs).all_text(), 10)
     assert "Acknowledged" not in multi_fresh(one, first).all_text()
+
+
+async def test_redis_down_makes_health_fail_with_several_workspaces(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from tests.e2e.test_ops import healthz, scrape, value, wait_health
+
+    server = RedisProcess().start()
+    emu = SlackEmulator(scopes=manifest_scopes())
+    await emu.start()
+    config = tmp_path / "beacon.yml"
+    config.write_text(CONFIG)
+    port = free_port()
+    runtime = Runtime(Settings(
+        slack_app_token=emu.app_token, slack_client_id=emu.oauth.client_id,
+        slack_client_secret=emu.oauth.client_secret, slack_api_url=emu.base_url,
+        redis_url=server.url, beacon_config=config, install_port=free_port(),
+        metrics_port=port,
+    ), clock=clock)
+    try:
+        await runtime.start()
+        await emu.wait_connected(1)
+        assert (await healthz(port))[0] == 200
+        server.stop()
+        body = await wait_health(port, 503)
+        assert body["failing"] == ["redis"] and body["redis"].startswith("error:"), body
+        assert value(await scrape(port), "beacon_redis_up") == 0  # /metrics still answers
+    finally:
+        await runtime.stop()
+        await emu.stop()
+        server.stop()
