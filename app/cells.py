@@ -9,7 +9,9 @@ incident, card or page can cross workspaces.
 Cells are opened at start-up for every installation in the store, on the first envelope of a
 workspace (an org-wide install serves each workspace of the org from its one token), and when
 another instance installs one (the store publishes every change); they are closed when the app
-is uninstalled or its token revoked. Bolt authorizes each envelope here, from memory: an ack
+is uninstalled or its token revoked; its data stays until `retention:` says otherwise, applied
+by a light pass over every workspace once served (a hash in Redis) but no longer installed.
+Bolt authorizes each envelope here, from memory: an ack
 never waits on Slack or on the store once the cell is open.
 """
 
@@ -30,8 +32,11 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from app.clock import Clock
 from app.config import BeaconConfig
 from app.container import Beacon
+from app.domain.retention import IncidentRetention
 from app.notifier.engine import GROUP as NOTIFIER_GROUP
+from app.ops.metrics import Metrics
 from app.settings import Settings
+from app.store import Stores
 from app.store.installations import InstallationStore, owner_of, split_owner
 from app.store.keys import Keys
 
@@ -78,8 +83,10 @@ class Cells:
         installations: InstallationStore,
         clock: Clock,
         session: aiohttp.ClientSession,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics  # the runtime's: a closed workspace's series are dropped
         self.config = config
         self.redis = redis
         self.installations = installations
@@ -88,6 +95,9 @@ class Cells:
         self.cells: dict[str, Cell] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._retention: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()  # a cancel can be lost in a sleep's timeout; this cannot
+        self._retired: dict[str, IncidentRetention] = {}  # uninstalled workspaces' retention
         # Set by the runtime: whether the one Socket Mode connection is up.
         self.slack_connected: Callable[[], Awaitable[bool]] | None = None
 
@@ -96,6 +106,7 @@ class Cells:
     async def start(self) -> None:
         """A cell for every workspace installed (org-wide installs open per workspace, on
         their first envelope), then follow installs and removals by any instance."""
+        self._stop.clear()
         subscribed = asyncio.Event()
         self._listener = asyncio.create_task(self._follow(subscribed), name="beacon-workspaces")
         await subscribed.wait()  # nothing installed from here on is missed
@@ -103,12 +114,18 @@ class Cells:
             enterprise_id, team_id = split_owner(owner)
             if team_id:
                 await self.open(enterprise_id, team_id, org_wide=False)
+        if self.config.keeps_history_bounded:  # else there is nothing a pass could remove
+            self._retention = asyncio.create_task(
+                self._retain_uninstalled(), name="beacon-uninstalled-retention"
+            )
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        self._stop.set()
+        for task in (self._listener, self._retention):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for key in list(self.cells):
             await self.close(key)
 
@@ -156,9 +173,13 @@ class Cells:
             session=self.session,
             token=bot.bot_token or "",
             prefix=Keys(s.redis_prefix).for_workspace(key).prefix,
+            # the org's one token: each call names the workspace
+            team_id=key if bot.is_enterprise_install and key != bot.enterprise_id else None,
         )
         beacon.slack_connected = self.slack_connected
         beacon.notifier.poster.team = beacon.channels.team = key  # named in their log lines
+        if beacon.retention is not None:
+            beacon.retention.workspace = key  # its outbox metrics carry the workspace label
         await beacon.stores.outbox.ensure_group(NOTIFIER_GROUP)
         await beacon.stores.migrations.run_pending(self.clock.now())
         beacon.workers.start()
@@ -170,6 +191,8 @@ class Cells:
             beacon=beacon,
         )
         self.cells[key] = cell
+        self._retired.pop(key, None)
+        await self.installations.remember_served(key, cell.owner, bot.team_name)
         log.info("serving workspace %s (%s)", bot.team_name or bot.enterprise_name, key)
         return cell
 
@@ -178,6 +201,8 @@ class Cells:
         cell = self.cells.pop(key, None)
         if cell is not None:
             await cell.beacon.workers.stop()
+            if self.metrics is not None:
+                self.metrics.forget(key)
             log.info("stopped serving workspace %s (%s)", cell.bot.team_name, key)
 
     async def installed(self, installation: Installation) -> None:
@@ -204,6 +229,47 @@ class Cells:
     async def _close_owner(self, owner: str) -> None:
         for key in [k for k, c in self.cells.items() if c.owner == owner]:
             await self.close(key)
+
+    # --- retention of uninstalled workspaces -----------------------------------------------
+
+    async def sweep_uninstalled(self) -> int:
+        """One retention pass over the data of workspaces no longer installed (an open cell
+        runs its own): what `retention:` (the workspace's section, else the top level) says is
+        due goes; open incidents stay. Returns how much was removed."""
+        served = await self.installations.served()
+        installed = set(await self.installations.owners())
+        removed = 0
+        for key, (owner, name) in served.items():
+            if owner in installed or key in self.cells:
+                continue
+            kept = self._retired.get(key)
+            if kept is None:
+                config = self.config.for_workspace(key, name or None)
+                stores = Stores(self.redis, Keys(self.settings.redis_prefix).for_workspace(key))
+                kept = IncidentRetention(stores.incidents, config.retention, self.clock,
+                                         (stores.approvals, stores.investigations))
+                self._retired[key] = kept
+            swept = await kept.sweep()
+            if swept:
+                log.info("retention removed %d items of uninstalled workspace %s (%s)",
+                         swept, name or "?", key)
+            removed += swept
+        return removed
+
+    async def _retain_uninstalled(self) -> None:
+        """sweep_uninstalled every retention.interval_minutes (the top level's)."""
+        interval = self.config.retention.interval_minutes * 60
+        while not self._stop.is_set():
+            try:
+                await self.sweep_uninstalled()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("retention of uninstalled workspaces failed; retried next time")
+            deadline = self.clock.now() + interval
+            # In slices to the deadline: FakeClock.sleep returns early, and a stop never waits.
+            while not self._stop.is_set() and self.clock.now() < deadline:
+                await self.clock.sleep(min(1.0, deadline - self.clock.now()))
 
     # --- Bolt --------------------------------------------------------------------------------
 

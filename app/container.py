@@ -87,21 +87,27 @@ class Beacon:
         session: aiohttp.ClientSession,
         token: str,
         prefix: str,
+        team_id: str | None = None,
     ) -> Beacon:
         """One Beacon as the environment sets it up: the whole process in single-workspace
-        mode, one workspace's (its token, its key prefix) in multi-workspace mode."""
+        mode, one workspace's (its token, its key prefix; the team id every call names when
+        the token is an org-wide install's) in multi-workspace mode."""
         s = settings
         return cls.build(
             config=config,
             redis=redis,
             clock=clock,
-            client=make_client(token, s.slack_api_url, clock=clock, session=session),
+            client=make_client(
+                token, s.slack_api_url, clock=clock, session=session, team_id=team_id
+            ),
             # The notifier's poster owns retries (one policy): its client retries nothing.
             delivery_client=make_client(
-                token, s.slack_api_url, max_retries=0, rate_limit_retries=False, session=session
+                token, s.slack_api_url, max_retries=0, rate_limit_retries=False, session=session,
+                team_id=team_id,
             ),
             listener_client=make_client(
-                token, s.slack_api_url, rate_limit_retries=False, session=session
+                token, s.slack_api_url, rate_limit_retries=False, session=session,
+                team_id=team_id,
             ),
             prefix=prefix,
             instance_id=s.beacon_instance_id,

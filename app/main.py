@@ -61,7 +61,9 @@ class Runtime:
         self.beacon: Beacon | None = None
         self.handler: AsyncSocketModeHandler | None = None
         self.http_runner: web.AppRunner | None = None
-        self.metrics = Metrics()  # this runtime's own registry (tests run several at once)
+        # This runtime's own registry (tests run several at once); outbox series per workspace
+        # when it serves several.
+        self.metrics = Metrics(workspace_label=settings.multi_workspace)
         self.ops: OpsServer | None = None
         self.api: ApiServer | None = None
         self.session: aiohttp.ClientSession | None = None
@@ -72,9 +74,9 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        check_api_settings(s)  # fail before starting anything
-        bound = bind(self.metrics)  # every task started below counts into self.metrics
         config = load_config(s.beacon_config)
+        check_api_settings(s, config)  # fail before starting anything
+        bound = bind(self.metrics)  # every task started below counts into self.metrics
         url = s.redis_url
         if not url and not s.redis_sentinels:
             self.embedded = EmbeddedRedis(s.beacon_data_dir)
@@ -147,7 +149,7 @@ class Runtime:
             raise StartupError(str(exc)) from None
         self.cells = Cells(
             settings=s, config=config, redis=redis, installations=installations,
-            clock=self.clock, session=session,
+            clock=self.clock, session=session, metrics=self.metrics,
         )
         self.cells.slack_connected = self._socket_connected
         flow = build_flow(
@@ -168,9 +170,7 @@ class Runtime:
         self.api = await ApiServer.start_for(
             None, s, beacon_for=self._beacon_of_workspace, config=config
         )
-        if s.metrics_port:
-            log.warning("METRICS_PORT: /healthz and /metrics are not served in multi-workspace "
-                        "mode yet; use `python -m app doctor`")
+        self.ops = await OpsServer.start_for(self)
         log.info(
             "Beacon is up over Socket Mode for %d workspace(s); add one at %s",
             len(self.cells.all()), install_url,

@@ -130,9 +130,14 @@ class SlackUser:
             "api_app_id": self.workspace.app_id,
             "token": "verification-token",
             "team": self._team(),
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": self._enterprise(),
+            "is_enterprise_install": self.workspace.org_install,
         }
+
+    def _enterprise(self) -> dict[str, Any] | None:
+        """The Enterprise Grid org of the workspace, as interaction payloads carry it."""
+        org = self.workspace.enterprise_id
+        return {"id": org, "name": org} if org else None
 
     def _channel_obj(self, channel_id: str) -> dict[str, Any]:
         ch = self.workspace.channels[channel_id]
@@ -179,7 +184,9 @@ class SlackUser:
             "command": command,
             "text": sent,
             "api_app_id": self.workspace.app_id,
-            "is_enterprise_install": "false",
+            **({"enterprise_id": ws.enterprise_id, "enterprise_name": ws.enterprise_id}
+               if ws.enterprise_id else {}),
+            "is_enterprise_install": "true" if ws.org_install else "false",
             "response_url": self.workspace.new_response_url(self.id, cid, None),
             "trigger_id": self.workspace.issue_trigger(self.id),
         }
@@ -539,13 +546,14 @@ class SlackUser:
             "type": "event_callback",
             "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
             "event_time": int(now),
+            "enterprise_id": self.workspace.enterprise_id,
             "authorizations": [
                 {
-                    "enterprise_id": None,
+                    "enterprise_id": self.workspace.enterprise_id,
                     "team_id": self.workspace.team_id,
                     "user_id": self.workspace.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.workspace.org_install,
                 }
             ],
             "is_ext_shared_channel": False,

@@ -51,6 +51,10 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# Methods that need `team_id` when the token is an org-wide install's (Enterprise Grid).
+ORG_TEAM_REQUIRED = frozenset({"conversations.list", "conversations.create", "users.list"})
+
+
 class Gateway:
     """The Web API's front: who may call, test faults, rate limits; records every call."""
 
@@ -147,6 +151,11 @@ class Gateway:
         if isinstance(found, str):
             return Answer({"ok": False, "error": found})
         ws, kind = found
+        if kind == "bot" and ws.org_install:  # one token for the whole org: which workspace?
+            picked = self._org_team(ws, name, args)
+            if isinstance(picked, str):
+                return Answer({"ok": False, "error": picked})
+            ws = picked
         injected = self._injected(name)
         if injected is not None:
             return injected
@@ -201,6 +210,20 @@ class Gateway:
         if failure.times <= 0:
             failures.pop(0)
         return Answer(dict(failure.body), failure.status, failure.headers)
+
+    def _org_team(self, ws: Workspace, method: str, args: dict[str, Any]) -> Workspace | str:
+        """The workspace an org-wide token's call acts in: its `team_id` argument (required
+        where Slack requires it), else the workspace of the conversation it names."""
+        org = [t for t in self.teams.values()
+               if t.enterprise_id == ws.enterprise_id and t.org_install and t.installed]
+        team_id = str(args.get("team_id") or "")
+        if team_id:
+            found = next((t for t in org if t.team_id == team_id), None)
+            return found or "team_access_not_granted"
+        if method in ORG_TEAM_REQUIRED:
+            return "missing_argument"  # Slack: team_id is required with an org-level token
+        raw = args.get("channel") if "channel" in args else args.get("channel_id")
+        return next((t for t in org if raw in t.channels or raw in t.users), ws)
 
     def _call_channel(self, method: str, args: dict[str, Any]) -> str | None:
         """The conversation a call is about: for chat.postMessage the id the method resolves the

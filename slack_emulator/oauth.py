@@ -85,6 +85,13 @@ class OAuth:
             f"Beacon in {html.escape(t.team_name)}</li>"
             for t in teams
         )
+        # An Enterprise Grid org: install once for all its workspaces (an org admin's choice).
+        links += "".join(
+            f'<li><a id="allow-{org}" href="/oauth/v2/authorize/approve?'
+            f'{html.escape(urlencode({**query, "team": org}))}">Allow</a> '
+            f"Beacon in every workspace of the org {html.escape(org)}</li>"
+            for org in self.orgs() if query.get("team") in (None, org)
+        )
         cancel = html.escape(urlencode({**query, "deny": "1"}))
         return Page(
             200,
@@ -95,7 +102,8 @@ class OAuth:
     def approve(self, query: dict[str, str]) -> Page:
         """The Allow (or Cancel) link: back to the app's redirect URL with a code, or an error."""
         error = self._check(query)
-        team = self.teams.get(query.get("team", ""))
+        org = self.org_teams(query.get("team", ""))
+        team = self.teams.get(query.get("team", "")) or (org[0] if org else None)
         if error or team is None:
             return Page(400, f"<p id=error>{error or 'team_not_found'}</p>")
         redirect = query.get("redirect_uri") or (self.redirect_urls or [""])[0]
@@ -106,9 +114,10 @@ class OAuth:
             installer = query.get("user") or next(
                 u.id for u in team.users.values() if not u.is_bot
             )
-            code = f"{team.team_id}.{secrets.token_hex(12)}"
+            grantee = query["team"] if org else team.team_id  # an org-wide install: the org
+            code = f"{grantee}.{secrets.token_hex(12)}"
             self.grants[code] = Grant(
-                code, team.team_id, installer, query["scope"].split(","),
+                code, grantee, installer, query["scope"].split(","),
                 query.get("redirect_uri", ""), time.monotonic(),
             )
             back["code"] = code
@@ -129,6 +138,9 @@ class OAuth:
         if (args.get("redirect_uri") or "") != grant.redirect_uri:
             return {"ok": False, "error": "bad_redirect_uri"}
         grant.used = True
+        org = self.org_teams(grant.team_id)
+        if org:
+            return self._access_org(grant, org)
         ws = self.teams[grant.team_id]
         self.install(ws, grant.scopes)
         return {
@@ -144,6 +156,49 @@ class OAuth:
             "is_enterprise_install": False,
             "authed_user": {"id": grant.user_id},
         }
+
+    # --- Enterprise Grid -------------------------------------------------------------------
+
+    def orgs(self) -> list[str]:
+        """The enterprise ids of the orgs some team belongs to."""
+        return sorted({t.enterprise_id for t in self.teams.values() if t.enterprise_id})
+
+    def org_teams(self, enterprise_id: str) -> list[Workspace]:
+        """The workspaces of an org (none when `enterprise_id` is not one)."""
+        return [t for t in self.teams.values()
+                if enterprise_id and t.enterprise_id == enterprise_id]
+
+    def _access_org(self, grant: Grant, teams: list[Workspace]) -> dict[str, Any]:
+        """An org-wide install: one bot token for every workspace of the org, as Slack answers
+        it (no team, the enterprise, is_enterprise_install)."""
+        self.install_org(grant.team_id, grant.scopes)
+        first = teams[0]
+        return {
+            "ok": True,
+            "access_token": first.bot_token,
+            "token_type": "bot",
+            "scope": ",".join(first.scopes),
+            "bot_user_id": first.bot_user_id,
+            "app_id": first.app_id,
+            "team": None,
+            "enterprise": {"id": grant.team_id, "name": grant.team_id},
+            "is_enterprise_install": True,
+            "authed_user": {"id": grant.user_id},
+        }
+
+    def install_org(self, enterprise_id: str, scopes: list[str]) -> str:
+        """The app installed org-wide: every workspace of the org shares one bot token (a
+        working one is kept on reinstall). Returns it."""
+        teams = self.org_teams(enterprise_id)
+        tokens = {t.bot_token for t in teams if t.installed and t.org_install}
+        token = next(iter(tokens)) if len(tokens) == 1 else ""
+        if not token or any(token in t.revoked_tokens for t in teams):
+            token = f"xoxb-{enterprise_id}-{next(self._tokens)}-{secrets.token_hex(6)}"
+        for ws in teams:
+            ws.bot_token, ws.installed, ws.org_install = token, True, True
+            ws.scopes = list(scopes)
+            ws.notify()
+        return token
 
     def install(self, ws: Workspace, scopes: list[str]) -> None:
         """The app is (again) installed in `ws`: a bot token that works, the scopes granted.

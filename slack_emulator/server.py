@@ -256,7 +256,7 @@ class SlackEmulator:
                         "team_id": ws.team_id,
                         "user_id": ws.bot_user_id,
                         "is_bot": True,
-                        "is_enterprise_install": False,
+                        "is_enterprise_install": ws.org_install,
                     }
                 ],
             }

@@ -128,6 +128,9 @@ class Workspace:
         # Whether the app is installed here: its bot token works only while it is.
         self.installed = installed
         self.enterprise_id = enterprise_id
+        # Installed org-wide (Enterprise Grid): one token for every workspace of the org, and
+        # envelopes say is_enterprise_install.
+        self.org_install = False
         self.revoked_tokens: set[str] = set()
         self.functions = Functions()  # custom workflow steps: declared and executed
 

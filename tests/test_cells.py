@@ -107,3 +107,45 @@ async def test_installs_and_removals_by_another_instance_are_followed(cells: Cel
     async with asyncio.timeout(5):
         while "T9" in cells.cells:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+async def test_an_uninstalled_workspaces_history_goes_when_retention_says(
+    redis: Redis, redis_server: RedisProcess, config: BeaconConfig, clock: FakeClock
+) -> None:
+    import asyncio
+
+    from app.config.retention import RetentionConfig
+    from app.domain.models import NewIncident
+
+    day = 86400
+    kept = config.model_copy(update={"retention": RetentionConfig(resolved_days=5)})
+    settings = Settings(slack_api_url="http://127.0.0.1:9/api/", redis_url=redis_server.url)
+    async with aiohttp.ClientSession() as session:
+        cells = Cells(settings=settings, config=kept, redis=redis, clock=clock, session=session,
+                      installations=InstallationStore(redis, Keys(), sealer=Sealer()))
+        await cells.start()
+        try:
+            nine = Installation(app_id="A1", team_id="T9", team_name="Nine", bot_token="xoxb-9",
+                                bot_id="B9", bot_user_id="U9BOT", user_id="UADMIN")
+            await cells.installations.async_save(nine)
+            await cells.installed(nine)
+            incidents = cells.cells["T9"].beacon.incidents
+            done = await incidents.declare(NewIncident(title="old", severity="P3", reporter="U1"))
+            still = await incidents.declare(NewIncident(title="open", severity="P3",
+                                                        reporter="U1"))
+            await incidents.resolve(done.id, "U1", "fixed")
+            await cells.removed(None, "T9", org_wide=False, bot=True)
+            assert "T9" not in cells.cells
+            k = Keys().for_workspace("T9")
+            # Its history stays while it is young…
+            assert await cells.sweep_uninstalled() == 0
+            assert await redis.exists(k.incident(done.id))
+            # …and goes once retention is due, by the pass that runs without a cell.
+            await clock.advance(6 * day)
+            async with asyncio.timeout(5):
+                while await redis.exists(k.incident(done.id)):  # noqa: ASYNC110 - its loop
+                    await asyncio.sleep(0.01)
+            assert await redis.exists(k.incident(still.id))  # open incidents are never retired
+            assert await redis.zscore(k.incidents_archived_at(), done.id) is not None
+        finally:
+            await cells.stop()

@@ -90,3 +90,71 @@ def test_half_the_oauth_credentials_stop_start_up_with_the_missing_one() -> None
         Settings(slack_client_id="1.2", slack_app_token="xapp-1-a").check_tokens()
     with pytest.raises(StartupError, match="SLACK_APP_TOKEN is not set"):
         Settings(slack_client_id="1.2", slack_client_secret="s").check_tokens()
+
+
+def test_api_tokens_per_workspace_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config.workspaces import WorkspaceToken
+    from app.intake.server import ApiToken, api_tokens, check_api_settings
+
+    monkeypatch.setenv("B_CI_TOKEN", "from-the-environment-42")
+    config = load_config(write(tmp_path, (
+        "workspaces:\n"
+        "  T0B:\n"
+        "    default_channel: '#b'\n"
+        "    api_tokens: {ci: '${B_CI_TOKEN}', cron: cron-secret-0123456789}\n"
+    )))
+    assert config.api_tokens == (
+        WorkspaceToken("T0B", "ci", "from-the-environment-42"),
+        WorkspaceToken("T0B", "cron", "cron-secret-0123456789"),
+    )
+    assert "api_tokens" not in config.for_workspace("T0B").workspaces  # not a Beacon setting
+    multi = Settings(slack_client_id="1.2", slack_client_secret="s", slack_app_token="xapp-1",
+                     api_port=8080, beacon_api_token="ops:s1@T0A")
+    assert api_tokens(multi, config) == [
+        ApiToken("ops", "s1", "T0A"),
+        ApiToken("ci", "from-the-environment-42", "T0B"),
+        ApiToken("cron", "cron-secret-0123456789", "T0B"),
+    ]
+    check_api_settings(multi, config)
+    # The file's tokens alone open the API.
+    check_api_settings(multi.model_copy(update={"beacon_api_token": ""}), config)
+    # The same secret twice would make a token's workspace a guess.
+    twice = multi.model_copy(update={"beacon_api_token": "ops:cron-secret-0123456789@T0A"})
+    with pytest.raises(StartupError, match="ops@T0A and cron@T0B have the same secret"):
+        check_api_settings(twice, config)
+    # One workspace (SLACK_BOT_TOKEN): per-workspace tokens have no place; said so.
+    single = Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1", api_port=8080,
+                      beacon_api_token="ops:s1", beacon_config=tmp_path / "beacon.yml")
+    with pytest.raises(StartupError, match=r"T0B\.api_tokens: per-workspace API tokens"):
+        check_api_settings(single, config)
+
+
+@pytest.mark.parametrize(("section", "problem"), [
+    ("  Team B:\n    api_tokens: {ci: abcdefghijklmnopq}\n",
+     "workspaces.Team B.api_tokens: an API token needs its workspace's team id"),
+    ("  T0B:\n    api_tokens: [abc]\n",
+     "workspaces.T0B.api_tokens: must be a mapping of token names to secrets"),
+    ("  T0B:\n    api_tokens: {ci: short}\n",
+     "workspaces.T0B.api_tokens.ci: a secret is at least 16 characters"),
+    ("  T0B:\n    api_tokens: {ci: 12345}\n",
+     "workspaces.T0B.api_tokens.ci: the secret must be a string"),
+    ("  T0B:\n    api_tokens: {'c i': abcdefghijklmnopq}\n",
+     "workspaces.T0B.api_tokens.c i: a token name is letters"),
+    ("  T0B:\n    api_tokens: {ci: '${BEACON_UNSET_FOR_TEST}'}\n",
+     "workspaces.T0B.api_tokens.ci: the environment variable BEACON_UNSET_FOR_TEST is not set"),
+])
+def test_a_bad_api_tokens_map_stops_start_up_with_one_line(
+    tmp_path: Path, section: str, problem: str
+) -> None:
+    with pytest.raises(StartupError) as info:
+        load_config(write(tmp_path, "workspaces:\n" + section))
+    lines = str(info.value).splitlines()
+    assert len(lines) == 1 and problem in lines[0], lines
+    assert lines[0].startswith(str(tmp_path / "beacon.yml"))
+
+
+def test_api_tokens_at_the_top_level_are_refused_with_where_they_go(tmp_path: Path) -> None:
+    with pytest.raises(StartupError, match=r"put them under workspaces\.<team id>\.api_tokens"):
+        load_config(write(tmp_path, "api_tokens: {ci: abcdefghijklmnopq}\n"))

@@ -30,6 +30,7 @@ from app.config.routing import (
     merge_urgency_paging,
 )
 from app.config.runbooks import Runbook, TemplatesConfig, attach
+from app.config.workspaces import WorkspaceToken, workspace_tokens
 from app.settings import StartupError
 
 
@@ -65,6 +66,8 @@ class BeaconConfig(Strict):
     # only; what a section leaves out comes from the top level. Checked when the file loads.
     workspaces: dict[str, dict[str, Any]] = Field(default_factory=dict)
     _workspaces: dict[str, BeaconConfig] = PrivateAttr(default_factory=dict)
+    # workspaces.<team id>.api_tokens (app/config/workspaces.py), all workspaces' together
+    _api_tokens: tuple[WorkspaceToken, ...] = PrivateAttr(default=())
 
     _roles = field_validator("roles")(classmethod(lambda cls, v: check_roles(v)))
     _emoji = field_validator("timeline_emoji")(classmethod(lambda cls, v: check_emoji(v)))
@@ -120,6 +123,16 @@ class BeaconConfig(Strict):
         return (name, self.escalation_policies[name]) if name else None
 
     @property
+    def keeps_history_bounded(self) -> bool:
+        """Whether retention removes anything, at the top level or in some workspace's section."""
+        return any(c.retention.resolved_days for c in (self, *self._workspaces.values()))
+
+    @property
+    def api_tokens(self) -> tuple[WorkspaceToken, ...]:
+        """The intake API tokens given per workspace in this file."""
+        return self._api_tokens
+
+    @property
     def runbooks(self) -> tuple[Runbook, ...]:
         return self._runbooks
 
@@ -165,15 +178,30 @@ def load_config(path: Path) -> BeaconConfig:
         raise StartupError(yaml_problem(path, exc)) from None
     if not isinstance(raw, dict):
         raise StartupError(f"{path}: the top level must be a mapping (key: value lines)")
+    if "api_tokens" in raw:
+        raise StartupError(
+            f"{path}: api_tokens: API tokens belong to one workspace: put them under "
+            "workspaces.<team id>.api_tokens, or set BEACON_API_TOKEN"
+        )
     config = _validate(raw, path, ())
+    tokens: list[WorkspaceToken] = []
+    problems: list[str] = []
     for key, section in config.workspaces.items():
         if not isinstance(section, dict) or "workspaces" in section:
             raise StartupError(
                 f"{path}: workspaces.{key}: must be a mapping of this file's settings for that "
                 "workspace (without another workspaces:)"
             )
+        section = dict(section)
+        if "api_tokens" in section:  # the workspace's own, never a setting of its Beacon
+            found, wrong = workspace_tokens(str(key), section.pop("api_tokens"))
+            tokens += found
+            problems += [f"{path}: {line}" for line in wrong]
         top = {k: v for k, v in raw.items() if k != "workspaces"}
         config._workspaces[key] = _validate({**top, **section}, path, ("workspaces", key))
+    if problems:
+        raise StartupError("\n".join(problems))
+    config._api_tokens = tuple(tokens)
     return config
 
 

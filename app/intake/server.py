@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from app.config import BeaconConfig
+from app.config.workspaces import TEAM_ID
 from app.domain.errors import BeaconError
 from app.domain.refusals import RefusalCode
 from app.intake.connections import ApiLimits, ApiRunner, drop_after_response
@@ -101,23 +102,53 @@ def parse_tokens(raw: str) -> list[ApiToken]:
     return [t for t in tokens if t.secret]
 
 
-_WORKSPACE = re.compile(r"@([TE][A-Z0-9]{2,})$")
+_WORKSPACE = re.compile(rf"@({TEAM_ID.pattern})$")
 
 
-def check_api_settings(settings: Settings) -> None:
+def api_tokens(settings: Settings, config: BeaconConfig | None = None) -> list[ApiToken]:
+    """Every API token: BEACON_API_TOKEN's, then beacon.yml's workspaces.<team>.api_tokens."""
+    tokens = parse_tokens(settings.beacon_api_token)
+    if config is not None:
+        tokens += [ApiToken(t.name, t.secret, t.workspace) for t in config.api_tokens]
+    return tokens
+
+
+def check_api_settings(settings: Settings, config: BeaconConfig | None = None) -> None:
     """API_PORT without a token would be an open door: refuse to start."""
-    if settings.api_port and not parse_tokens(settings.beacon_api_token):
+    if not settings.api_port:
+        return
+    tokens = api_tokens(settings, config)
+    if not tokens:
+        also = " (or workspaces.<team id>.api_tokens in beacon.yml)" if (
+            settings.multi_workspace) else ""
         raise StartupError(
             f"API_PORT is {settings.api_port} but BEACON_API_TOKEN is not set: set it to one or "
-            "more tokens (name:secret, comma-separated), or set API_PORT=0 to turn the API off"
+            f"more tokens (name:secret, comma-separated){also}, or set API_PORT=0 to turn the "
+            "API off"
         )
-    unplaced = [t.name or "(unnamed)" for t in parse_tokens(settings.beacon_api_token)
-                if not t.workspace]
-    if settings.api_port and settings.multi_workspace and unplaced:
+    unplaced = [t.name or "(unnamed)" for t in tokens if not t.workspace]
+    if settings.multi_workspace and unplaced:
         raise StartupError(
             f"BEACON_API_TOKEN: {', '.join(unplaced)} names no workspace: in multi-workspace "
             "mode each token ends with its workspace's team id, e.g. name:secret@T0123"
         )
+    if not settings.multi_workspace and config is not None and config.api_tokens:
+        where = ", ".join(sorted({f"workspaces.{t.workspace}.api_tokens"
+                                  for t in config.api_tokens}))
+        raise StartupError(
+            f"{settings.beacon_config}: {where}: per-workspace API tokens are for serving "
+            "several workspaces; with SLACK_BOT_TOKEN put them in BEACON_API_TOKEN instead"
+        )
+    seen: dict[str, str] = {}
+    for token in tokens:
+        label = f"{token.name or '(unnamed)'}@{token.workspace}" if token.workspace else (
+            token.name or "(unnamed)")
+        if token.secret in seen:
+            raise StartupError(
+                f"API tokens {seen[token.secret]} and {label} have the same secret: give "
+                "each token its own (a secret picks the workspace and the name)"
+            )
+        seen[token.secret] = label
 
 
 def _match(tokens: list[ApiToken], given: str) -> ApiToken | None:
@@ -333,7 +364,7 @@ def build_api(
 ) -> web.Application:
     """The API application; route modules find the Beacon with http.beacon_of(request): the
     process's, or in multi-workspace mode (`beacon_for`) the one of the token's workspace."""
-    tokens = parse_tokens(settings.beacon_api_token)
+    tokens = api_tokens(settings, config or (beacon.config if beacon else None))
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[_errors, _size, _auth_middleware(tokens, beacon_for)],
@@ -375,7 +406,7 @@ class ApiServer:
     ) -> ApiServer | None:
         if not settings.api_port:
             return None
-        check_api_settings(settings)
+        check_api_settings(settings, multi.get("config") or (beacon.config if beacon else None))
         server = cls(beacon, settings, **multi)
         await server.start()
         return server

@@ -115,6 +115,7 @@ class Poster:
         self.transient_attempts = transient_attempts
         self.max_backoff_s = max_backoff_s
         self.team = ""  # multi-workspace mode: the workspace's team id, for its log lines
+        self.refused = ""  # Slack's error while it refuses the token (/healthz reports it)
         self.api = PostedClient(self)
 
     async def call(self, name: str, /, **kwargs: Any) -> AsyncSlackResponse:
@@ -152,10 +153,11 @@ class Poster:
         while True:
             await self.pacer.wait(method, channel)
             try:
-                return await once()
+                resp = await once()
             except Exception as exc:
                 refused = token_refused(exc, self.team)
                 if refused is not None:
+                    self.refused = refused.code
                     raise refused from exc
                 if not is_transient(exc):
                     raise
@@ -171,6 +173,9 @@ class Poster:
                 backoff = min(self.max_backoff_s, 0.5 * 2 ** (failures - 1))
                 log.warning("%s failed (%s); retry %d in %.1fs", method, exc, failures, backoff)
                 await self.clock.sleep(backoff)
+            else:
+                self.refused = ""  # the token works (again)
+                return resp
 
     async def find(self, event_id: str, channel: str, thread_ts: str | None) -> str | None:
         """The ts of a message already posted for this event (crash recovery only: Slack's

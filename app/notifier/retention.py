@@ -81,6 +81,7 @@ class StreamRetention:
         self.passes = 0  # passes that reached Redis
         self._status: tuple[str, list[str]] = (OK, [])
         self._over_backlog = False
+        self.workspace = ""  # multi-workspace mode: the team id its metrics are labelled with
 
     def status(self) -> tuple[str, list[str]]:
         """("ok" | "degraded", reasons) as of the last pass; "ok" before the first."""
@@ -107,7 +108,7 @@ class StreamRetention:
         removed = await self.store.trim_acknowledged()
         if removed:
             self.trimmed += removed
-            METRICS.outbox_trimmed.inc(removed)
+            METRICS.outbox(self.workspace).trimmed.inc(removed)
         backlog = await self.store.backlog(self.clock.now())
         self.passes += 1
         self.last = backlog
@@ -117,13 +118,14 @@ class StreamRetention:
         return backlog
 
     def _set_metrics(self, backlog: Backlog) -> None:
-        METRICS.outbox_stream_length.set(backlog.length)
+        gauges = METRICS.outbox(self.workspace)
+        gauges.stream_length.set(backlog.length)
         notifier = backlog.group(NOTIFIER_GROUP)
         if notifier is not None:
-            METRICS.outbox_lag.set(notifier.lag)
-            METRICS.outbox_pending.set(notifier.pending)
-        METRICS.outbox_oldest_pending_seconds.set(backlog.oldest_pending_age_s or 0)
-        METRICS.outbox_oldest_undelivered_seconds.set(backlog.oldest_undelivered_age_s or 0)
+            gauges.lag.set(notifier.lag)
+            gauges.pending.set(notifier.pending)
+        gauges.oldest_pending_seconds.set(backlog.oldest_pending_age_s or 0)
+        gauges.oldest_undelivered_seconds.set(backlog.oldest_undelivered_age_s or 0)
 
     def _alert(self, backlog: Backlog) -> None:
         """One ERROR when the backlog passes max_backlog, one line when it is back under."""

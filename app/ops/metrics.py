@@ -18,10 +18,12 @@ outbox consumer group) are read at scrape time instead of being counted twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -40,8 +42,15 @@ if TYPE_CHECKING:
     from app.store import Stores
 
 
+class _Poster(Protocol):
+    refused: str
+
+
 class _Applied(Protocol):
     applied: int
+
+    @property
+    def poster(self) -> _Poster: ...
 
 
 class _Fired(Protocol):
@@ -71,7 +80,7 @@ NOTIFIER_GROUP = "notifier"
 class Metrics:
     """Every metric of one runtime, registered on its own registry."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, workspace_label: bool = False) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.envelopes = Counter(
@@ -137,37 +146,56 @@ class Metrics:
             ["worker"],
             registry=r,
         )
-        # Set at scrape time by refresh().
+        # The outbox's gauges: set at scrape time by refresh() and by each pass of
+        # app/notifier/retention.py (StreamRetention). Per workspace in multi-workspace mode
+        # (label `workspace`): each workspace has its own outbox.
+        self.workspace_label = workspace_label
+        ws: list[str] = ["workspace"] if workspace_label else []
         self.outbox_lag = Gauge(
             "beacon_outbox_lag",
             "Events in the stream the notifier group has not read yet (XINFO GROUPS lag)",
+            ws,
             registry=r,
         )
         self.outbox_pending = Gauge(
             "beacon_outbox_pending",
             "Events read by a notifier but not acknowledged yet (XINFO GROUPS pending)",
+            ws,
             registry=r,
         )
-        # Set by each pass of app/notifier/retention.py (StreamRetention), which also sets
-        # outbox_lag and outbox_pending above between scrapes.
         self.outbox_stream_length = Gauge(
             "beacon_outbox_stream_length",
             "Entries in the outbox stream (acknowledged ones are trimmed but the newest few)",
+            ws,
             registry=r,
         )
         self.outbox_oldest_pending_seconds = Gauge(
             "beacon_outbox_oldest_pending_seconds",
             "Age of the oldest event read by a notifier but not acknowledged (0 when none)",
+            ws,
             registry=r,
         )
         self.outbox_oldest_undelivered_seconds = Gauge(
             "beacon_outbox_oldest_undelivered_seconds",
             "Age of the oldest event no notifier has read yet (0 when none)",
+            ws,
             registry=r,
         )
         self.outbox_trimmed = Counter(
             "beacon_outbox_trimmed",
             "Outbox entries trimmed after every consumer group acknowledged them",
+            ws,
+            registry=r,
+        )
+        self._outbox = OutboxGauges(
+            self.outbox_lag, self.outbox_pending, self.outbox_stream_length,
+            self.outbox_oldest_pending_seconds, self.outbox_oldest_undelivered_seconds,
+            self.outbox_trimmed,
+        )
+        self.workspace_token_refused = Gauge(
+            "beacon_workspace_token_refused",
+            "1 while Slack refuses the workspace's token (reinstall Beacon there)",
+            ["workspace"],
             registry=r,
         )
         self.redis_up = Gauge("beacon_redis_up", "1 when Redis answered PING", registry=r)
@@ -181,6 +209,8 @@ class Metrics:
         # Per-envelope metrics by label values, looked up once: labels() validates and takes a
         # lock on every call, and every envelope updates two of them.
         self._envelope_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        # Multi-workspace mode with no workspace yet: how refresh() reaches Redis.
+        self.ping: Callable[[], Awaitable[Any]] | None = None
 
     def envelope_metrics(
         self, envelope_type: str, payload_type: str
@@ -196,58 +226,110 @@ class Metrics:
             self._envelope_children[key] = found
         return found
 
-    def watch(self, beacon: Beacon) -> None:
-        """Export the counters that live on the runtime's notifier and scheduler."""
-        self._objects.beacon = beacon
+    def watch(self, beacons: Callable[[], Iterable[tuple[str, Beacon]]]) -> None:
+        """Export the counters that live on the notifiers and schedulers of `beacons()`:
+        (workspace, Beacon) pairs, the workspace "" in single-workspace mode."""
+        self._objects.beacons = beacons
 
-    async def refresh(self, beacon: Beacon, *, socket_connected: bool) -> None:
-        """Set the gauges read from Redis; a Redis failure shows as beacon_redis_up 0."""
+    def outbox(self, workspace: str = "") -> OutboxGauges:
+        """The outbox gauges of one workspace (of the process when there is no label)."""
+        gauges = self._outbox
+        if not self.workspace_label:
+            return gauges
+        return OutboxGauges(*(m.labels(workspace=workspace) for m in gauges.all()))  # type: ignore[arg-type]
+
+    def forget(self, workspace: str) -> None:
+        """A workspace no longer served here: its series leave the exposition."""
+        per_workspace: list[Gauge | Counter] = [self.workspace_token_refused]
+        if self.workspace_label:
+            per_workspace += self._outbox.all()
+        for metric in per_workspace:
+            with contextlib.suppress(KeyError):
+                metric.remove(workspace)
+
+    async def refresh(
+        self, beacons: Iterable[tuple[str, Beacon]], *, socket_connected: bool
+    ) -> None:
+        """Set the gauges read from Redis (one XINFO GROUPS per workspace, at once); a Redis
+        failure shows as beacon_redis_up 0."""
         self.slack_socket_connected.set(1 if socket_connected else 0)
+        pairs = list(beacons)
         try:
-            await beacon.stores.ping()
-            groups = await beacon.stores.outbox.groups()
+            found = await asyncio.gather(*(b.stores.outbox.groups() for _, b in pairs))
+            if not pairs:
+                await self._ping()
         except Exception:
             self.redis_up.set(0)
             return
         self.redis_up.set(1)
-        if not groups:  # no stream yet: nothing waits
-            self.outbox_lag.set(0)
-            self.outbox_pending.set(0)
-            return
-        for group in groups:
-            if group.get("name") == NOTIFIER_GROUP:
-                self.outbox_pending.set(int(group.get("pending") or 0))
-                # lag is nil when Redis cannot tell (entries deleted); report it as unknown.
-                lag = group.get("lag")
-                self.outbox_lag.set(float("nan") if lag is None else int(lag))
+        for (workspace, beacon), groups in zip(pairs, found, strict=True):
+            gauges = self.outbox(workspace)
+            if workspace:
+                refused = beacon.notifier.poster.refused
+                self.workspace_token_refused.labels(workspace=workspace).set(1 if refused else 0)
+            gauges.lag.set(0)  # no stream or no group yet: nothing waits
+            gauges.pending.set(0)
+            for group in groups:
+                if group.get("name") == NOTIFIER_GROUP:
+                    gauges.pending.set(int(group.get("pending") or 0))
+                    # lag is nil when Redis cannot tell (entries deleted); report it as unknown.
+                    lag = group.get("lag")
+                    gauges.lag.set(float("nan") if lag is None else int(lag))
+
+    async def _ping(self) -> None:
+        if self.ping is not None:
+            await self.ping()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+@dataclass
+class OutboxGauges:
+    """One workspace's outbox series (StreamRetention sets them on each pass)."""
+
+    lag: Gauge
+    pending: Gauge
+    stream_length: Gauge
+    oldest_pending_seconds: Gauge
+    oldest_undelivered_seconds: Gauge
+    trimmed: Counter
+
+    def all(self) -> list[Gauge | Counter]:
+        return [self.lag, self.pending, self.stream_length, self.oldest_pending_seconds,
+                self.oldest_undelivered_seconds, self.trimmed]
 
 
 class _ObjectCounters:
     """A collector for the plain int counters on Notifier and Scheduler."""
 
     def __init__(self) -> None:
-        self.beacon: Beacon | None = None
+        self.beacons: Callable[[], Iterable[tuple[str, Beacon]]] = lambda: ()
 
     def describe(self) -> list:
         return []
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        beacon = self.beacon
-        applied = getattr(beacon.notifier, "applied", 0) if beacon else 0
-        fired = getattr(beacon.scheduler, "fired", 0) if beacon else 0
-        yield CounterMetricFamily(
+        pairs = list(self.beacons())
+        labelled = any(workspace for workspace, _ in pairs)
+        labels = ["workspace"] if labelled else []
+        applied = CounterMetricFamily(
             "beacon_notifier_events_applied",
             "Outbox events this instance's notifier applied",
-            value=applied,
+            labels=labels,
         )
-        yield CounterMetricFamily(
-            "beacon_scheduler_timers_fired",
-            "Timers this instance's scheduler fired",
-            value=fired,
+        fired = CounterMetricFamily(
+            "beacon_scheduler_timers_fired", "Timers this instance's scheduler fired",
+            labels=labels,
         )
+        if not pairs:
+            pairs = [("", None)]  # type: ignore[list-item]
+        for workspace, beacon in pairs:
+            key = [workspace] if labelled else []
+            applied.add_metric(key, getattr(beacon.notifier, "applied", 0) if beacon else 0)
+            fired.add_metric(key, getattr(beacon.scheduler, "fired", 0) if beacon else 0)
+        yield applied
+        yield fired
 
 
 # --- which runtime's metrics ---------------------------------------------------------------

@@ -7,6 +7,11 @@ port is 0). It reads the runtime; it never changes it.
 connection is down. Delivery to Slack falling behind (the outbox backlog, see
 app/notifier/retention.py) makes it "degraded" with the reasons, still 200: the process is
 alive, and restarting it would not help a Slack outage (events wait in Redis meanwhile).
+
+In multi-workspace mode the body has a line per served workspace (`workspaces`: its delivery,
+outbox and whether Slack refuses its token). A workspace falling behind, or whose token Slack
+refuses (the app was removed there without Beacon being told), makes the process "degraded",
+never 503: the other workspaces are served, and a restart would not bring that token back.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from app.settings import Mode, StartupError
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from app.cells import Cell, Cells
     from app.container import Beacon
     from app.ops.metrics import Metrics
     from app.settings import Settings
+    from app.store.installations import InstallationStore
 
 
 class Runtime(Protocol):
@@ -36,6 +43,8 @@ class Runtime(Protocol):
     beacon: Beacon | None
     handler: AsyncSocketModeHandler | None
     metrics: Metrics
+    cells: Cells | None  # multi-workspace mode: a Beacon per workspace, no `beacon`
+    installations: InstallationStore | None
 
 log = logging.getLogger("beacon.ops")
 
@@ -60,9 +69,19 @@ class OpsServer:
         await server.start()
         return server
 
+    def beacons(self) -> list[tuple[str, Beacon]]:
+        """(workspace, Beacon) for each Beacon served: ("", the one) in single-workspace mode."""
+        cells = self.runtime.cells
+        if cells is not None:
+            return [(cell.key, cell.beacon) for cell in cells.all()]
+        return [("", self.runtime.beacon)] if self.runtime.beacon is not None else []
+
     async def start(self) -> None:
-        assert self.runtime.beacon is not None
-        self.runtime.metrics.watch(self.runtime.beacon)
+        runtime = self.runtime
+        assert runtime.beacon is not None or runtime.cells is not None
+        runtime.metrics.watch(self.beacons)
+        if runtime.installations is not None:  # no workspace yet: refresh() pings through it
+            runtime.metrics.ping = runtime.installations.ping
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
@@ -86,12 +105,12 @@ class OpsServer:
 
     # --- checks ----------------------------------------------------------------------------
     async def _redis(self) -> str:
-        beacon = self.runtime.beacon
-        if beacon is None:
+        beacon, installations = self.runtime.beacon, self.runtime.installations
+        if beacon is None and installations is None:
             return "not started"
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
-                await beacon.stores.ping()
+                await (beacon.stores.ping() if beacon else installations.ping())  # type: ignore[union-attr]
         except TimeoutError:
             return f"error: no answer to PING within {PING_TIMEOUT_S:g} s"
         except Exception as exc:
@@ -106,10 +125,8 @@ class OpsServer:
             return "not started"
         return "connected" if await handler.client.is_connected() else "disconnected"
 
-    async def _delivery(self) -> tuple[str, list[str], dict[str, Any] | None]:
+    async def _delivery(self, beacon: Beacon) -> tuple[str, list[str], dict[str, Any] | None]:
         """Whether the outbox is being delivered to Slack: the rule StreamRetention uses."""
-        beacon = self.runtime.beacon
-        assert beacon is not None
         thresholds = DeliveryThresholds.from_settings(self.runtime.settings)
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
@@ -133,31 +150,76 @@ class OpsServer:
         failing = [
             name for name, value in checks.items() if value not in ("ok", "connected", "n/a")
         ]
+        if self.runtime.cells is not None:
+            return await self._health_of_workspaces(self.runtime.cells, checks, failing)
         beacon = self.runtime.beacon
         delivery: str = "unknown: redis is not ok"
         reasons: list[str] = []
         outbox: dict[str, Any] | None = None
-        if checks["redis"] == "ok":
-            delivery, reasons, outbox = await self._delivery()
-        # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
-        # A delivery backlog is "degraded" but 200: the process is alive, and restarting it
-        # would not fix a Slack outage; the events wait in the outbox until Slack answers.
-        status = "failing" if failing else (DEGRADED if delivery == DEGRADED else "ok")
-        body: dict[str, Any] = {
-            "status": status,
-            **checks,
-            "delivery": delivery,
+        if checks["redis"] == "ok" and beacon is not None:
+            delivery, reasons, outbox = await self._delivery(beacon)
+        extra: dict[str, Any] = {
             "mode": str(self.runtime.settings.beacon_mode),
             "instance": beacon.instance_id if beacon else None,
         }
         if outbox is not None:
-            body["outbox"] = outbox
+            extra["outbox"] = outbox
+        return self._answer(checks, failing, delivery, reasons, extra)
+
+    def _answer(
+        self, checks: dict[str, str], failing: list[str], delivery: str, reasons: list[str],
+        extra: dict[str, Any],
+    ) -> tuple[bool, dict[str, Any]]:
+        # 503 only for what a restart or the orchestrator can act on (Redis, the socket).
+        # A delivery backlog is "degraded" but 200: the process is alive, and restarting it
+        # would not fix a Slack outage; the events wait in the outbox until Slack answers.
+        status = "failing" if failing else (DEGRADED if delivery == DEGRADED else "ok")
+        body: dict[str, Any] = {"status": status, **checks, "delivery": delivery, **extra}
         if reasons:
             body["reasons"] = reasons
         if failing:
             body["failing"] = failing
         self._log_delivery(delivery, reasons)
         return not failing, body
+
+    async def _health_of_workspaces(
+        self, cells: Cells, checks: dict[str, str], failing: list[str]
+    ) -> tuple[bool, dict[str, Any]]:
+        """Multi-workspace mode: the process's checks and a line per workspace served."""
+        served = cells.all()
+        workspaces: dict[str, dict[str, Any]] = {}
+        if checks["redis"] == "ok":  # every workspace at once: one probe waits PING_TIMEOUT_S
+            lines = await asyncio.gather(*(self._workspace(cell) for cell in served))
+            workspaces = {cell.key: line for cell, line in zip(served, lines, strict=True)}
+        reasons = [
+            f"workspace {key}: {reason}"
+            for key, line in workspaces.items() for reason in line.get("reasons", [])
+        ]
+        delivery = (
+            "unknown: redis is not ok" if checks["redis"] != "ok"
+            else DEGRADED if any(line["status"] != OK for line in workspaces.values()) else OK
+        )
+        return self._answer(checks, failing, delivery, reasons, {
+            "mode": f"{self.runtime.settings.beacon_mode} (multi-workspace)",
+            "instance": served[0].beacon.instance_id if served else None,
+            "workspaces": workspaces,
+        })
+
+    async def _workspace(self, cell: Cell) -> dict[str, Any]:
+        """One workspace's line: "ok", "degraded" (delivery behind) or "token_refused"."""
+        delivery, reasons, outbox = await self._delivery(cell.beacon)
+        line: dict[str, Any] = {"name": cell.bot.team_name or cell.bot.enterprise_name}
+        refused = cell.beacon.notifier.poster.refused
+        if refused:
+            reasons = [f"Slack refuses its token ({refused}): install Beacon there again",
+                       *reasons]
+        line["status"] = "token_refused" if refused else delivery
+        line["delivery"] = delivery
+        if outbox is not None:
+            line["outbox"] = outbox
+        if reasons:
+            line["reasons"] = reasons
+        return line
 
     def _log_delivery(self, delivery: str, reasons: list[str]) -> None:
         state = DEGRADED if delivery == DEGRADED else OK
@@ -178,9 +240,9 @@ class OpsServer:
 
     async def metrics(self, request: web.Request) -> web.Response:
         runtime = self.runtime
-        if runtime.beacon is not None:
+        if runtime.beacon is not None or runtime.cells is not None:
             connected = await self._socket() == "connected"
-            await runtime.metrics.refresh(runtime.beacon, socket_connected=connected)
+            await runtime.metrics.refresh(self.beacons(), socket_connected=connected)
         return web.Response(
             body=runtime.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

@@ -65,6 +65,7 @@ class TokenRefused(Exception):
     order, never given up) while other workspaces, with their own notifiers, go on."""
 
     def __init__(self, code: str, team: str) -> None:
+        self.code = code
         super().__init__(
             f"Slack refuses workspace {team or '(this one)'}'s token ({code}): its "
             "notifications wait, pending, until Beacon is installed there again "
@@ -87,6 +88,7 @@ def make_client(
     max_retries: int = 3,
     rate_limit_retries: bool = True,
     session: aiohttp.ClientSession | None = None,
+    team_id: str | None = None,
 ) -> AsyncWebClient:
     """5xx and dropped connections back off and retry; 429s wait Retry-After when asked to.
 
@@ -101,6 +103,9 @@ def make_client(
         handlers.append(RateLimitRetry(clock or SystemClock(), max_retry_count=max_retries))
     # Counted, timed and logged per call; the observer sees (and counts) every 429 first.
     handlers.insert(0, RateLimitObserver())
+    # team_id: an org-wide install's token serves every workspace of the org; each call says
+    # which (Slack requires it for some methods).
     return InstrumentedWebClient(
-        token=token, base_url=base_url, timeout=15, retry_handlers=handlers, session=session
+        token=token, base_url=base_url, timeout=15, retry_handlers=handlers, session=session,
+        team_id=team_id,
     )

@@ -187,6 +187,21 @@ class InstallationStore(RedisStore, AsyncInstallationStore):
                     setattr(installation, name, getattr(bot, name))
         return installation
 
+    async def remember_served(self, key: str, owner: str, name: str | None) -> None:
+        """A workspace is being served (its data exists from now on, under its cell key)."""
+        value = json.dumps({"owner": owner, "name": name or ""})
+        await self.redis.hset(self.keys.workspaces_served(), key, value)
+
+    async def served(self) -> dict[str, tuple[str, str]]:
+        """Every workspace ever served: cell key -> (owner, name). One HGETALL."""
+        raw = await self.redis.hgetall(self.keys.workspaces_served())
+        found = {key: json.loads(value) for key, value in raw.items()}
+        return {key: (str(v.get("owner", "")), str(v.get("name", ""))) for key, v in found.items()}
+
+    async def ping(self) -> None:
+        """Raises when Redis does not answer (health in multi-workspace mode)."""
+        await self.redis.ping()
+
     async def owners(self) -> list[str]:
         """Every owner with a bot installation (one SMEMBERS of the index; never a scan)."""
         return sorted(await self.redis.smembers(self.keys.installations()))

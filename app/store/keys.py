@@ -313,6 +313,11 @@ class Keys:
         """pub/sub channel: '+owner' installed, '-owner' removed (every instance listens)."""
         return self._k("installations", "changed", "channel")
 
+    def workspaces_served(self) -> str:
+        """hash: cell key (team id) -> JSON {owner, name} of every workspace ever served, so
+        retention still reaches its data once it is uninstalled (app/cells.py)."""
+        return self._k("workspaces", "served", "hash")
+
     def oauth_state(self, state: str) -> str:
         """string with a TTL: one OAuth state issued for an install, consumed once."""
         return self._k("oauth", "state", state, "string")

@@ -3,6 +3,7 @@ served with its own token, ids, cards and config, nothing shared; uninstall, res
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -27,8 +28,13 @@ from tests.e2e.conftest import manifest_scopes
 from tests.redis_proc import RedisProcess
 
 A, B = "T0BEACON", "T0B"
-# Workspace B posts to its own default channel; A keeps the top level's.
-CONFIG = TEST_CONFIG + 'workspaces:\n  T0B:\n    default_channel: "#b-incidents"\n'
+# Workspace B posts to its own default channel (A keeps the top level's) and has an API token
+# of its own in the file, next to BEACON_API_TOKEN's.
+B_FILE_SECRET = "b-file-secret-0123456789"
+CONFIG = TEST_CONFIG + (
+    'workspaces:\n  T0B:\n    default_channel: "#b-incidents"\n'
+    f"    api_tokens: {{alerts: {B_FILE_SECRET}}}\n"
+)
 
 
 def free_port() -> int:
@@ -120,6 +126,7 @@ async def multi(
         beacon_posts_per_second=0,
         api_port=free_port(),
         beacon_api_token=f"ops-a:secret-a@{A},ops-b:secret-b@{B}",
+        metrics_port=free_port(),
     )
     assert settings.multi_workspace
     runtime = Runtime(settings, clock=clock)
@@ -268,6 +275,11 @@ async def test_an_api_token_creates_incidents_in_its_own_workspace(multi: Multi)
     assert status == 201 and body["incident"]["id"] == "INC-1"  # A's own first incident
     assert "Queue stuck" in (await multi.card(a_ws, "incidents", "INC-1")).all_text()
     assert "Queue stuck" not in str(b_ws.channels)
+    # beacon.yml's workspaces.T0B.api_tokens: the second way, to the same workspace.
+    status, body = await create(B_FILE_SECRET, "Cert expiring")
+    assert status == 201 and body["incident"]["id"] == "INC-2", body
+    assert "Cert expiring" in (await multi.card(b_ws, "b-incidents", "INC-2")).all_text()
+    assert "Cert expiring" not in str(a_ws.channels)
 
 
 async def test_a_workspace_whose_token_stops_working_waits_alone_and_doctor_says_so(
@@ -297,3 +309,141 @@ async def test_a_workspace_whose_token_stops_working_waits_alone_and_doctor_says
                                "(token_revoked)") for line in lines), lines
     assert any(line.startswith("✓ workspace Beacon Test (T0BEACON): bot token is valid")
                for line in lines), lines
+
+
+async def test_health_and_metrics_have_a_line_per_workspace(multi: Multi) -> None:
+    from tests.e2e.test_ops import healthz, scrape, value, wait_health
+
+    emu, alice, bert = multi.emu, multi.alice, multi.bert
+    a_ws, b_ws = emu.team(A), emu.team(B)
+    port = multi.settings.metrics_port
+    status, body = await healthz(port)  # nothing installed yet: the process is fine
+    assert status == 200 and body["status"] == "ok" and body["workspaces"] == {}, body
+    assert value(await scrape(port), "beacon_redis_up") == 1
+
+    await browser_install(multi, A)
+    await browser_install(multi, B)
+    await alice.slash_command("/incident", "create Fine in A --sev P3",
+                              channel=a_ws.channel_by_name("incidents").id)
+    await bert.slash_command("/incident", "create Fine in B --sev P3",
+                             channel=b_ws.channel_by_name("b-incidents").id)
+    await multi.card(a_ws, "incidents", "INC-1")
+    await multi.card(b_ws, "b-incidents", "INC-1")
+    status, body = await healthz(port)
+    assert status == 200 and body["status"] == "ok", body
+    assert body["slack_socket"] == "connected" and body["redis"] == "ok"
+    assert body["workspaces"][A]["name"] == "Beacon Test"
+    assert body["workspaces"][B]["status"] == "ok"
+    assert body["workspaces"][B]["outbox"]["length"] >= 1
+    samples = await scrape(port)
+    for team in (A, B):  # each workspace's outbox and notifier, labelled
+        assert ("beacon_outbox_lag", (("workspace", team),)) in samples
+        assert value(samples, "beacon_outbox_lag", workspace=team) == 0
+        assert value(samples, "beacon_notifier_events_applied_total", workspace=team) >= 1
+        assert value(samples, "beacon_workspace_token_refused", workspace=team) == 0
+    assert ("beacon_outbox_lag", ()) not in samples  # no unlabelled series to confuse
+
+    # B's token is revoked without Beacon being told: reported, but the process stays up.
+    emu.oauth.uninstall(b_ws)
+    await bert.slash_command("/incident", "create Lost in B --sev P3",
+                             channel=b_ws.channel_by_name("b-incidents").id)
+    async with asyncio.timeout(10):
+        while (await healthz(port))[1]["workspaces"][B]["status"] != "token_refused":  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    status, body = await healthz(port)
+    assert status == 200 and body["status"] == "degraded", body
+    assert body["workspaces"][A]["status"] == "ok"
+    assert any(r.startswith(f"workspace {B}: Slack refuses its token (token_revoked)")
+               for r in body["reasons"]), body
+    samples = await scrape(port)
+    assert value(samples, "beacon_workspace_token_refused", workspace=B) == 1
+    assert value(samples, "beacon_workspace_token_refused", workspace=A) == 0
+
+    # Slack told at last (uninstalled): B is no longer served, nor listed, nor exported.
+    await emu.uninstall(B)
+    cells = multi.runtime.cells
+    assert cells is not None
+    await b_ws.wait_for(lambda: B not in cells.cells, 10)
+    status, body = await healthz(port)
+    assert status == 200 and list(body["workspaces"]) == [A] and body["status"] == "ok", body
+    assert ("beacon_outbox_lag", (("workspace", B),)) not in await scrape(port)
+
+    # The one Socket Mode connection down: the process cannot serve anyone, 503.
+    assert multi.runtime.handler is not None
+    await multi.runtime.handler.close_async()
+    body = await wait_health(port, 503)
+    assert body["failing"] == ["slack_socket"] and body["status"] == "failing"
+
+
+async def test_an_org_wide_install_serves_each_workspace_of_the_org_apart(multi: Multi) -> None:
+    """Enterprise Grid: installed once for the org (is_enterprise_install), one token; each
+    workspace of the org is its own cell, its calls made with the org's token naming it."""
+    emu = multi.emu
+    org = "E0ORG"
+    one = emu.add_team("T0ORG1", "Org One", enterprise_id=org)
+    two = emu.add_team("T0ORG2", "Org Two", enterprise_id=org)
+    for ws, uid, name in ((one, "UOLGA", "olga"), (two, "UTOM", "tom")):
+        ws.add_user(uid, name, name.title(), f"{name}@org.example.com")
+        for channel in ("incidents", "incidents-critical", "payments-oncall"):
+            ws.add_channel(channel, members=[uid])
+    status, page, _ = await browser_install(multi, org)
+    assert status == 200 and f"Beacon is installed in {org}" in page, page
+    assert one.org_install and two.org_install and one.bot_token == two.bot_token
+
+    olga, tom = emu.user("olga", one.team_id), emu.user("tom", two.team_id)
+    await olga.slash_command("/incident", "create Org one down --sev P3",
+                             channel=one.channel_by_name("incidents").id)
+    await olga.slash_command("/incident", "create Org one again --sev P3",
+                             channel=one.channel_by_name("incidents").id)
+    await tom.slash_command("/incident", "create Org two down --sev P3",
+                            channel=two.channel_by_name("incidents").id)
+    first = await multi.card(one, "incidents", "INC-1")
+    await multi.card(one, "incidents", "INC-2")
+    theirs = await multi.card(two, "incidents", "INC-1")  # ids independent per workspace
+    assert "Org one down" in first.all_text() and "Org two down" in theirs.all_text()
+    assert "Org two down" not in str(one.channels) and "Org one" not in str(two.channels)
+    cells = multi.runtime.cells
+    assert cells is not None
+    a, b = cells.cells[one.team_id], cells.cells[two.team_id]
+    assert a.beacon is not b.beacon and a.token == b.token == one.bot_token
+    assert a.beacon.stores.keys.prefix == f"beacon:{one.team_id}"
+    # Every call went with the org's token; those Slack needs it for named the workspace.
+    org_calls = [c for c in emu.calls if c.token == one.bot_token]
+    assert {c.args.get("team_id") for c in org_calls} <= {one.team_id, two.team_id, None}
+    lists = [c for c in org_calls if c.method == "conversations.list"]
+    assert {c.args.get("team_id") for c in lists} == {one.team_id, two.team_id}
+    # A click in workspace two acts on its own INC-1 only.
+    await tom.click(theirs, "Acknowledge")
+    await two.wait_for(lambda: "Acknowledged" in multi_fresh(two, theirs).all_text(), 10)
+    assert "Acknowledged" not in multi_fresh(one, first).all_text()
+
+
+async def test_redis_down_makes_health_fail_with_several_workspaces(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from tests.e2e.test_ops import healthz, scrape, value, wait_health
+
+    server = RedisProcess().start()
+    emu = SlackEmulator(scopes=manifest_scopes())
+    await emu.start()
+    config = tmp_path / "beacon.yml"
+    config.write_text(CONFIG)
+    port = free_port()
+    runtime = Runtime(Settings(
+        slack_app_token=emu.app_token, slack_client_id=emu.oauth.client_id,
+        slack_client_secret=emu.oauth.client_secret, slack_api_url=emu.base_url,
+        redis_url=server.url, beacon_config=config, install_port=free_port(),
+        metrics_port=port,
+    ), clock=clock)
+    try:
+        await runtime.start()
+        await emu.wait_connected(1)
+        assert (await healthz(port))[0] == 200
+        server.stop()
+        body = await wait_health(port, 503)
+        assert body["failing"] == ["redis"] and body["redis"].startswith("error:"), body
+        assert value(await scrape(port), "beacon_redis_up") == 0  # /metrics still answers
+    finally:
+        await runtime.stop()
+        await emu.stop()
+        server.stop()
