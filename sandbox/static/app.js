@@ -543,6 +543,8 @@ const MENUS = {
     {id: "fire-alert", label: "🚨 Fire a test alert", run: fireAlert,
       enabled: (snap) => snap.alert.enabled,
       title: (snap) => (snap.alert.enabled ? "Post a sample Alertmanager alert to Beacon's intake API" : snap.alert.reason)},
+    {id: "steps-button", label: "⚙ Run workflow step", title: () => "Run one of Beacon's workflow steps",
+      menu: () => STEPS.map((step) => [step.title, () => stepForm(step)]), menuTitle: "Workflow steps"},
   ],
   // The app's global shortcuts (manifest.yml).
   global: () => (S.snap.shortcuts.global || []).map((sc) => [sc.name,
@@ -910,14 +912,9 @@ function stepForm(step) {
   root.replaceChildren(h("div", {className: "overlay"}, form));
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  const button = h("button", {type: "button", id: "steps-button",
-    title: "Run one of Beacon's workflow steps"}, "⚙ Run workflow step");
-  $("#fire-alert").after(button);
-  button.addEventListener("click", async (e) => {
-    e.stopPropagation();
-    const anchor = e.currentTarget;
-    const res = await fetch("/api/steps").then((r) => r.json());
-    openMenu(anchor, (res.steps || []).map((s) => [s.title, () => stepForm(s)]), "Workflow steps");
-  });
+// The steps manifest.yml declares, read once for the toolbar's menu (MENUS.toolbar).
+let STEPS = [];
+document.addEventListener("DOMContentLoaded", async () => {
+  const res = await fetch("/api/steps").then((r) => r.json()).catch(() => ({}));
+  STEPS = res.steps || [];
 });

@@ -286,3 +286,22 @@ async def test_add_a_second_workspace_and_switch_to_it(
     assert await browser.eval("document.querySelector('#user-picker').value") == "alice"
     assert not await browser.eval(channel_link("globex-launch"))
     assert not await browser.eval(card_js("Triggered"))
+
+
+async def test_a_workflow_step_runs_from_the_toolbar(sandbox: Sandbox, browser: Browser):
+    await open_channel(browser, sandbox.url, "incidents")
+    await browser.click_at("document.querySelector('#steps-button')")
+    await browser.click_at(button("Declare an incident", "document.querySelector('.menu')"))
+    form = "document.querySelector('.step-form')"
+    await browser.wait(form)
+    await browser.type_into(f"{form}.elements['title']", "Queue backlog")
+    await browser.type_into(f"{form}.elements['severity']", "P2")
+    await browser.click_at(button("Run step", form))
+    said = await browser.wait(
+        f"!{TOAST}.hidden && {TOAST}.textContent.includes('✓') && {TOAST}.textContent",
+        timeout=20,
+    )
+    assert '"incident_id":"INC-1"' in said
+    await browser.wait(card_js("Triggered"), timeout=15)
+    incident = await sandbox.runtime.beacon.incidents.get("INC-1")
+    assert incident.title == "Queue backlog" and incident.severity == "P2"
