@@ -45,3 +45,32 @@ def test_context_is_bolts_own_with_one_counted_client_per_team():
     assert again.context.client is client  # no client built per envelope
     assert other.context.client is not client
     assert other.context.client.default_params["team_id"] == "T2"
+
+
+async def test_listener_errors_reach_the_one_error_path_with_what_it_asks_for():
+    """The direct handler passes handle_error exactly its arguments, and its answer (a modal's
+    field errors) becomes the ack, as Bolt's own handler would."""
+    import inspect
+    import json
+
+    from slack_bolt.response import BoltResponse
+
+    from listeners.errors import handle_error
+
+    assert list(inspect.signature(handle_error).parameters) == [
+        "error", "body", "client", "response", "context"]
+    seen: dict[str, object] = {}
+
+    async def path(**kwargs: object) -> BoltResponse:
+        seen.update(kwargs)
+        return BoltResponse(status=200, body=json.dumps({"response_action": "errors"}))
+
+    app = app_of(BeaconApp)
+    app.error(path)
+    req = request("T1")
+    response = BoltResponse(status=200, body="")
+    await app._async_listener_runner.listener_error_handler.handle(
+        error=ValueError("x"), request=req, response=response)
+    assert set(seen) == {"error", "body", "client", "response", "context"}
+    assert seen["body"] is req.body and seen["context"] is req.context
+    assert json.loads(response.body) == {"response_action": "errors"}
