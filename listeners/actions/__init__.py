@@ -20,10 +20,12 @@ from views.ids import ActionId
 
 
 def register(app: AsyncApp) -> None:
+    # Acknowledge first: Bolt tries listeners in order and builds every listener argument for
+    # each matcher it asks, so a storm of clicks pays for each listener registered before it.
+    app.action(ActionId.ACK)(handle_acknowledge)
     app.action(ActionId.HOME_PAGE)(handle_home_page)
     app.action(ActionId.HOME_NEXT)(handle_home_page)
     app.action(ActionId.LIST_NEXT)(handle_list_next)
-    app.action(ActionId.ACK)(handle_acknowledge)
     app.action(ActionId.RESOLVE)(handle_resolve_click)
     app.action(ActionId.SNOOZE)(handle_snooze_choice)
     app.action(ActionId.VIEW)(handle_open_link)
