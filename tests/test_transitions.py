@@ -16,6 +16,7 @@ from app.domain.incidents import IncidentService, normalise_id
 from app.domain.models import EventType, NewIncident, Status
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import REPEATED, Refused, Transition
+from app.domain.timers import sla_rearm
 from app.scheduler import Scheduler, TimerWork
 from app.store import Stores
 from app.store.cache import ENVELOPE_TTL_S
@@ -417,3 +418,74 @@ async def test_pages_are_recorded_once_per_cause(store, service, clock):
                                "cause": 1, "why": "triggered"}
     types = [f["type"] for _, f in await events(store)]
     assert types.count(EventType.PAGED) == 1  # in the outbox too: the seq stays gapless
+
+
+async def test_severity_change_moves_the_sla_timers_to_its_deadlines(service, store, clock,
+                                                                     stores):
+    """P3 → P1: the armed SLA timers move to P1's deadlines in the same script, so the ack
+    breach fires at P1's (what the card shows), not P3's an hour later."""
+    inc = await service.declare(new(severity="P3"))  # P3: ack within 60 min, resolve 3 d
+    start = inc.created_at
+    await stores.timers.arm("INC-1", fields={}, timers=sla_rearm("INC-1", 60, 3 * 1440, start))
+    scheduler = scheduler_for(stores, clock)
+    await clock.advance(3 * 60)
+    await service.set_severity("INC-1", "UALICE", "P1")  # P1: ack within 5 min, resolve 4 h
+    due = dict(await store.redis.zrange(stores.keys.timers(), 0, -1, withscores=True))
+    assert due == {"sla:INC-1:ack": start + 5 * 60, "sla:INC-1:resolve": start + 240 * 60}
+    assert (await stores.timers.timer("sla:INC-1:ack"))["minutes"] == "5"
+    await clock.advance(60)
+    assert await scheduler.tick() == 0  # 4 min in: not yet
+    await clock.advance(61)
+    assert await scheduler.tick() == 1  # 5 min in: P1's ack deadline
+    breach = (await service.timeline("INC-1"))[-1]
+    assert (breach.type, breach.data) == (EventType.SLA_BREACHED, {"kind": "ack", "minutes": 5})
+    # Lowered to P3 while its ack deadline is still ahead: the breach is lifted and the timer
+    # armed again at P3's deadline; the resolve SLA moves too.
+    await service.set_severity("INC-1", "UALICE", "P3")
+    assert not (await service.get("INC-1")).sla_ack_breached
+    due = dict(await store.redis.zrange(stores.keys.timers(), 0, -1, withscores=True))
+    assert due == {"sla:INC-1:ack": start + 60 * 60, "sla:INC-1:resolve": start + 3 * 86400}
+    # Acknowledged: a change moves only the resolve SLA (the ack SLA is met).
+    await service.acknowledge("INC-1", "UBOB")
+    await service.set_severity("INC-1", "UALICE", "P2")
+    due = dict(await store.redis.zrange(stores.keys.timers(), 0, -1, withscores=True))
+    assert due == {"sla:INC-1:resolve": start + 480 * 60}
+
+
+async def test_a_claimed_sla_timer_moved_by_a_severity_change_does_not_fire(
+    service, store, clock, stores
+):
+    inc = await service.declare(new(severity="P3"))
+    await stores.timers.arm("INC-1", fields={},
+                            timers=sla_rearm("INC-1", 60, 3 * 1440, inc.created_at))
+    await clock.advance(61 * 60)
+    claimed = await stores.timers.claim_timers(clock.now(), 60)
+    assert "sla:INC-1:ack" in claimed
+    fields = await stores.timers.timer("sla:INC-1:ack")  # read by the claimer, as P3's
+    await service.set_severity("INC-1", "UALICE", "P4")  # P4: 4 h, still ahead
+    fired = await stores.oncall.sla_breach("INC-1", "sla:INC-1:ack", "ack",
+                                           int(fields["minutes"]), clock.now())
+    assert isinstance(fired, Refused) and fired.details == ("moved",)
+    assert await store.redis.zscore(stores.keys.timers(), "sla:INC-1:ack") == \
+        inc.created_at + 240 * 60  # the moved timer stays armed
+
+
+async def test_severity_change_after_a_reopen_rebuilds_its_round_timers(service, store, clock,
+                                                                      stores):
+    await service.declare(new(severity="P3"))
+    await service.resolve("INC-1", "UBOB", "")
+    await clock.advance(600)
+    await stores.channels.reopen("INC-1", "UBOB", clock.now(), 1)  # back to TRIGGERED
+    reopened = await service.get("INC-1")
+    assert reopened.epoch
+    await service.set_severity("INC-1", "UALICE", "P1")
+    ids = set(await store.redis.zrange(stores.keys.timers(), 0, -1))
+    tail = f":o{reopened.epoch}"
+    assert ids == {"sla:INC-1:ack" + tail, "sla:INC-1:resolve" + tail}
+    assert await store.redis.zscore(stores.keys.timers(), "sla:INC-1:ack" + tail) == \
+        reopened.reopened_at + 5 * 60  # from the reopen, as the card says
+    # Ids built for an earlier round are refused: the service builds them again.
+    stale = sla_rearm("INC-1", 5, 240, reopened.created_at)
+    refused = await store.set_severity("INC-1", "U1", "P2", clock.now(), sla=stale, epoch="")
+    assert isinstance(refused, Refused) and refused.code == "moved"
+    assert (await service.get("INC-1")).severity == "P1"

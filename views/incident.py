@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.config import BeaconConfig
+from app.domain import timers
 from app.domain.listing import IncidentPage
 from app.domain.models import Event, EventType, Incident, Status
 from views import alerts, templates
@@ -79,10 +80,12 @@ def status_text(incident: Incident, now: float) -> str:
 def sla_start(incident: Incident) -> float:
     """Where the SLA timers Beacon enforces started: the trigger, or the last reopen (which
     re-arms them; see Pager.on_reopened and app/domain/timers.sla_timer)."""
-    return incident.reopened_at or incident.created_at
+    return timers.sla_start(incident.created_at, incident.reopened_at)
 
 
 def sla_deadline(incident: Incident, config: BeaconConfig, kind: str) -> float:
+    """The deadline the armed SLA timer enforces: a severity change moves the timers to the
+    new severity's minutes (severity.lua), so the current severity's apply."""
     sev = config.severity(incident.severity)
     minutes = sev.sla_ack_minutes if kind == "ack" else sev.sla_resolve_minutes
     return sla_start(incident) + minutes * 60
@@ -191,14 +194,17 @@ def _card_body(incident: Incident, config: BeaconConfig, *, now: float) -> list[
 
 def card_actions(incident: Incident, *, reopen: bool = True) -> Block | None:
     """The card's buttons: open incidents are acted on, a resolved one can be reopened (from
-    the channel's card; a page DM's work ends with the resolve)."""
+    the channel's card; a page DM's work ends with the resolve). Snooze shows once someone has
+    acknowledged (snoozed included): snooze.lua refuses it before, and a stale card's click
+    is told why."""
     ref = IncidentRef(incident_id=incident.id).dump()
     elements: list[dict[str, Any]] = []
     if incident.status is Status.TRIGGERED:
         elements.append(button("Acknowledge", ActionId.ACK, ref, style="primary", emoji=True))
     if incident.is_open:
         elements.append(button("Resolve", ActionId.RESOLVE, ref, style="danger", emoji=True))
-        elements.append(snooze_select(incident.id))
+        if incident.status is Status.ACKNOWLEDGED:
+            elements.append(snooze_select(incident.id))
     elif reopen:
         elements.append(button("Reopen", ActionId.REOPEN, ref, emoji=True))
     if incident.permalink:
@@ -296,22 +302,25 @@ def thread_text(event: Event, incident: Incident) -> str | None:
 
 
 def page_push(incident: Incident, level: int | None) -> str:
-    """A page DM's notification text: what it is about, at a glance on a lock screen."""
+    """A page DM's notification text: what it is about, at a glance on a lock screen. Slack
+    shows it only in the notification (the DM has top-level blocks), so it can name the title
+    the card below shows."""
+    what = f"{incident.severity} {incident.id}: {escape(incident.title)}"
     if incident.status is Status.TRIGGERED:
-        return f"📟 {incident.severity} {incident.id}: {escape(incident.title)}"
-    return page_lead(incident, level)
+        return f"📟 {what}"
+    return f"{page_lead(incident, level)} · {what}"
 
 
 def page_lead(incident: Incident, level: int | None) -> str:
-    """The first line of a page DM, from the incident's state now; `level`: the one this
-    person was paged at (their own, not the highest paged)."""
-    what = f"{incident.severity} · {escape(incident.title)}"
+    """The line above a page DM's card, from the incident's state now; `level`: the one this
+    person was paged at (their own, not the highest paged). No title: the card's header right
+    below has it (and the severity)."""
     if not incident.is_open:
-        return f"✅ {incident.id} was resolved by {user(incident.resolved_by)}: {what}"
+        return f"✅ {incident.id} was resolved by {user(incident.resolved_by)}"
     if incident.status is Status.ACKNOWLEDGED:
-        return f"✓ {incident.id} was acknowledged by {user(incident.acknowledged_by)}: {what}"
+        return f"✓ {incident.id} was acknowledged by {user(incident.acknowledged_by)}"
     at = f" at level {level}" if level else ""
-    return f"📟 You are paged{at} for {incident.id}: {what}"
+    return f"📟 You are paged{at} for {incident.id}"
 
 
 def lead_blocks(lead: str) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from app.domain.models import (
 from app.domain.ports import IncidentRepository
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
 from app.domain.results import REPEATED, Refused, Transition
+from app.domain.timers import sla_rearm, sla_start
 
 
 def ascii_digits(text: str) -> bool:
@@ -69,7 +70,8 @@ def check(incident_id: str, outcome: Transition | Refused, actor: str | None = N
 
 def resolve_deadline(incident: Incident, config: BeaconConfig) -> float:
     """When the resolve SLA runs out (as the card's SLA field shows it)."""
-    return incident.created_at + config.severity(incident.severity).sla_resolve_minutes * 60
+    start = sla_start(incident.created_at, incident.reopened_at)
+    return start + config.severity(incident.severity).sla_resolve_minutes * 60
 
 
 class IncidentService:
@@ -204,11 +206,20 @@ class IncidentService:
         severity = severity.upper()
         if severity not in self.config.severities:
             raise InvalidInput(f"`{severity}` is not a severity. Use P1, P2, P3 or P4.")
-        # The new severity's urgency decides paging: escalation stops or starts with it.
-        current = await self.get(incident_id)
-        paging = severity_paging(self.config, current.service, severity)
-        outcome = await self.store.set_severity(
-            incident_id, actor, severity, self.clock.now(), paging)
+        sev = self.config.severity(severity)
+        for _ in range(3):  # a reopen in between starts a new round: build its timers again
+            # The new severity's urgency decides paging (escalation stops or starts with it)
+            # and its SLA minutes the deadlines: the armed SLA timers move to them.
+            current = await self.get(incident_id)
+            paging = severity_paging(self.config, current.service, severity)
+            start = sla_start(current.created_at, current.reopened_at)
+            sla = sla_rearm(incident_id, sev.sla_ack_minutes, sev.sla_resolve_minutes, start,
+                            epoch=current.epoch)
+            outcome = await self.store.set_severity(
+                incident_id, actor, severity, self.clock.now(), paging,
+                sla=sla, epoch=current.epoch)
+            if not (isinstance(outcome, Refused) and outcome.code == "moved"):
+                break
         check(incident_id, outcome, actor)
         return await self.get(incident_id)
 

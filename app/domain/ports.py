@@ -15,6 +15,7 @@ from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import FollowUp, Incident, NewIncident, TimelineEntry
 from app.domain.results import Outcome
+from app.domain.timers import TimerSpec
 
 
 class IncidentRepository(Protocol):
@@ -62,7 +63,8 @@ class IncidentRepository(Protocol):
     ) -> Outcome: ...
     async def set_severity(
         self, incident_id: str, actor: str, severity: str, now: float,
-        paging: SeverityPaging | None = None,
+        paging: SeverityPaging | None = None, *, sla: list[TimerSpec] | None = None,
+        epoch: str = "",
     ) -> Outcome: ...
     async def add_note(self, incident_id: str, actor: str, text: str, now: float) -> Outcome: ...
 

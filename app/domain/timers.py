@@ -112,6 +112,21 @@ def sla_timer(
     return _spec(timer_id, start + minutes * 60, TimerKind.SLA, **fields)
 
 
+def sla_start(created_at: float, reopened_at: float | None) -> float:
+    """Where an incident's SLA clocks start: the trigger, or the last reopen (on_reopened
+    re-arms them from there). The card's deadlines are computed from the same start."""
+    return reopened_at or created_at
+
+
+def sla_rearm(
+    incident_id: str, ack_minutes: int, resolve_minutes: int, start: float, *, epoch: str = ""
+) -> list[TimerSpec]:
+    """Both SLA timers for a severity, from `start`; severity.lua moves the armed ones to these
+    (same ids, new deadlines) so the deadline the card shows is the one enforced."""
+    return [sla_timer(incident_id, "ack", ack_minutes, start, epoch=epoch),
+            sla_timer(incident_id, "resolve", resolve_minutes, start, epoch=epoch)]
+
+
 def update_reminder_timer(incident_id: str, since: float, minutes: int) -> TimerSpec:
     return _spec(
         update_reminder_id(incident_id, since),

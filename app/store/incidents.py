@@ -15,7 +15,7 @@ from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
 from app.domain.results import Refused, Transition
-from app.domain.timers import snooze_id
+from app.domain.timers import TimerSpec, snooze_id
 from app.store.base import RedisStore
 from app.store.cache import ENVELOPE_TTL_S
 from app.store.scripts import outcome_of
@@ -203,12 +203,18 @@ class IncidentStore(RedisStore):
 
     async def set_severity(
         self, incident_id: str, actor: str, severity: str, now: float,
-        paging: SeverityPaging | None = None,
+        paging: SeverityPaging | None = None, *, sla: list[TimerSpec] | None = None,
+        epoch: str = "",
     ) -> Transition | Refused:
+        """`sla`: the new severity's SLA timers, built for the round `epoch` (the script
+        refuses `moved` when the incident was reopened since)."""
         paging = paging or SeverityPaging()
+        sla = sla or []
+        keys = [*self._inc3(incident_id), self.keys.timers(),
+                *(self.keys.timer(str(t["id"])) for t in sla)]
         args = [now, actor, severity, self._p, paging.esc_start, paging.page_start,
-                "," + ",".join(paging.paging) + ","]
-        return outcome_of(await self._run("severity", self._inc3(incident_id), args))
+                "," + ",".join(paging.paging) + ",", epoch, json.dumps(sla) if sla else ""]
+        return outcome_of(await self._run("severity", keys, args))
 
     async def add_note(
         self, incident_id: str, actor: str, text: str, now: float

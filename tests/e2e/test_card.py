@@ -42,9 +42,16 @@ def overflow(card: Message) -> dict:
     return next(e for e in acts["elements"] if e["type"] == "overflow")
 
 
+def selects(message: Message) -> list[str]:
+    """The select menus of a message's actions blocks, by placeholder."""
+    return [e["placeholder"]["text"] for _p, b in message.all_blocks() if b["type"] == "actions"
+            for e in b["elements"] if e["type"] == "static_select"]
+
+
 async def test_colour_and_emoji_follow_the_status(world: World):
     card = await create(world, "Search is slow")
     assert look(card) == STATUS_LOOK["triggered"]
+    assert selects(card) == []  # no Snooze until someone acknowledges (a snooze needs an owner)
     # The title shows once: in the header; the top-level text is only the notification.
     assert sum("Search is slow" in b["text"]["text"] for _p, b in card.all_blocks()
                if isinstance(b.get("text"), dict)) == 1
@@ -52,9 +59,11 @@ async def test_colour_and_emoji_follow_the_status(world: World):
     await world.alice.click(card, "Acknowledge")
     card = await changed(world, card, "Acknowledged ✓")
     assert look(card) == STATUS_LOOK["acknowledged"]
+    assert selects(card) == ["Snooze"]
     await world.alice.select(card, "15 minutes", placeholder="Snooze")
     card = await changed(world, card, "Snoozed until")
     assert look(card) == STATUS_LOOK["snoozed"]
+    assert selects(card) == ["Snooze"]  # snoozed: can be snoozed again
     await world.alice.click(card, "Resolve")
     await world.alice.submit()
     card = await changed(world, card, "Resolved ✓")
@@ -88,6 +97,29 @@ async def test_overdue_marker_when_the_ack_sla_passes(world: World):
     await world.alice.click(card, "Acknowledge")
     card = await changed(world, card, "Resolve by")  # the next deadline, not yet passed
     assert "overdue" not in card.all_text()
+
+
+async def test_severity_change_moves_the_enforced_deadline(world: World):
+    """P3 → P1: the card's "Ack by" and the SLA timer that fires move to P1's deadline."""
+    card = await create(world, "Cache cold")  # P3: acknowledge within 60 minutes
+    start = world.clock.now()
+    assert f"*SLA*\nAck by <!date^{int(start + 3600)}^" in card.all_text()
+    await world.settle()  # the SLA timers are armed with the triggered event
+    await world.clock.advance(60)
+    await world.alice.slash_command("/incident", "severity INC-1 P1",
+                                    channel=world.channel("incidents"))
+    card = await changed(world, card, f"*SLA*\nAck by <!date^{int(start + 300)}^")
+    await world.clock.advance(3 * 60)
+    await world.settle()
+    assert "overdue" not in world.fresh(card).all_text()
+    await world.clock.advance(60 + 1)  # P1's 5 minutes are up: the moved timer fires
+    await world.reply("incidents", card,
+                      "⚠️ SLA breached: INC-1 was not acknowledged within 5 min.")
+    await changed(world, card, f"⚠️ Ack overdue since <!date^{int(start + 300)}^")
+    await world.clock.advance(60 * 60)  # past P3's old deadline: nothing fires again
+    await world.settle()
+    breaches = [m for m in world.emu.thread(card.channel, card.ts) if "SLA breached" in m.text]
+    assert len(breaches) == 1
 
 
 async def test_reopen_from_the_card_restarts_the_deadline(world: World):
@@ -214,7 +246,20 @@ async def test_page_dm_offers_the_card_actions(ow: World):
     dm = (await ow.emu.wait_for(
         lambda: [m for m in ow.emu.dms("UBOB") if "You are paged" in m.all_text()], timeout=10))[0]
     assert "Acknowledge" in dm.buttons() and overflow(dm)["action_id"] == ActionId.MORE
+    assert selects(dm) == []  # not acknowledged yet: no Snooze
+    # The title shows once: the push text is only the notification (the DM has top-level
+    # blocks), the lead line above the card names the level, the card's header the title.
+    assert dm.text == "📟 P3 INC-1: Refunds failing"
+    assert dm.blocks[0]["text"]["text"] == "📟 You are paged at level 1 for INC-1"
+    shown = [t for _p, b in dm.all_blocks() if isinstance(b.get("text"), dict)
+             for t in [b["text"]["text"]] if "Refunds failing" in t]
+    assert shown == ["🔴 P3 · Refunds failing"]
     await ow.bob.select(dm, "Add note…", block_id=BlockId.ACTIONS)
     await ow.bob.fill({"Note": "looking from my phone"})
     assert (await ow.bob.submit()).errors == {}
     await ow.reply("payments-oncall", card, "📝 Note from <@UBOB>")
+    await ow.bob.click(ow.fresh(dm), "Acknowledge")
+    dm = await ow.emu.wait_for(
+        lambda: (m := ow.fresh(dm)) and "was acknowledged" in m.all_text() and m, timeout=10)
+    assert dm.blocks[0]["text"]["text"] == "✓ INC-1 was acknowledged by <@UBOB>"
+    assert selects(dm) == ["Snooze"]  # now it can work, on the page DM too

@@ -7,6 +7,7 @@ import re
 
 from app.domain.models import NewIncident
 from tests.e2e.conftest import World
+from tests.e2e.test_oncall import acked  # the card offers Snooze once re-rendered as acked
 from views.ids import CallbackId
 
 SEV = {
@@ -148,7 +149,7 @@ async def test_snooze_from_the_card_and_wake_up(world: World):
     card = await world.card("incidents")
     await world.alice.click(card, "Acknowledge")  # a snooze needs someone to own it
     await world.reply("incidents", card, "Acknowledged by")
-    await world.alice.select(world.fresh(card), "15 minutes", placeholder="Snooze")
+    await world.alice.select(await acked(world, card), "15 minutes", placeholder="Snooze")
     reply = await world.reply("incidents", card, "Snoozed by")
     assert "💤 Snoozed by <@UALICE> for 15 min, until <!date^" in reply.text
     await world.settle()
@@ -169,7 +170,7 @@ async def test_custom_snooze_modal_validates(world: World):
     card = await world.card("incidents")
     await world.alice.click(card, "Acknowledge")
     await world.reply("incidents", card, "Acknowledged by")
-    await world.alice.select(world.fresh(card), "Custom…", placeholder="Snooze")
+    await world.alice.select(await acked(world, card), "Custom…", placeholder="Snooze")
     assert world.alice.current_view().title == "Snooze INC-1"
     await world.alice.fill({"Snooze for": "later"})
     result = await world.alice.submit()

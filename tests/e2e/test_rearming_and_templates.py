@@ -126,7 +126,7 @@ async def run_minutes(world: World, minutes: int) -> None:
 async def test_pages_use_the_dm_template(lw: World):
     await declare(lw, "Pay <!here> down", service="payments")
     page = (await lw.emu.wait_for(lambda: pages(lw, "UBOB") or None, timeout=10))[0]
-    lead = "📟 You are paged at level 1 for INC-1: P3 · Pay &lt;!here&gt; down"
+    lead = "📟 You are paged at level 1 for INC-1"
     assert page.text == "📟 P3 INC-1: Pay &lt;!here&gt; down"  # the push says what it is
     assert page.blocks[0]["text"]["text"] == f"DM · {lead} · Pay &lt;!here&gt; down"
     assert page.attachments == []  # the template replaces the card

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import partial
 
 from slack_sdk.errors import SlackApiError
@@ -350,10 +349,6 @@ class Pager:
     ) -> dict[str, object]:
         return escalation_timer(incident_id, step, due, suffix=suffix, epoch=epoch)
 
-
-
-def sla_deadline(incident: Incident, minutes: int) -> datetime:
-    return datetime.fromtimestamp(incident.created_at + minutes * 60, UTC)
 
 
 __all__ = ["EventType", "Pager"]

@@ -2,6 +2,9 @@
 -- ARGV: now, timer_id, kind (ack|resolve), minutes, epoch (the reopen it was armed for, or '')
 local now, timer_id, kind, epoch = ARGV[1], ARGV[2], ARGV[3], ARGV[5] or ''
 
+-- claimed before a severity change moved it to other minutes: the re-armed timer stays
+local armed = redis.call('HGET', KEYS[5], 'minutes')
+if armed and armed ~= ARGV[4] then return refuse('stale', 'moved') end
 redis.call('ZREM', KEYS[4], timer_id)
 redis.call('DEL', KEYS[5])
 local inc = load_incident(KEYS[1])
