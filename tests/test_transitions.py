@@ -123,6 +123,45 @@ async def test_acknowledge_with_a_fingerprint_is_its_own_redelivery_guard(servic
     assert types.count(EventType.ACKNOWLEDGED) == 2
 
 
+async def test_a_refused_click_is_told_by_the_script_in_the_same_round_trip(
+    service, store, stores, clock
+):
+    """acknowledge.lua with `tell`: whoever was not first gets the refusal as an answer the
+    script added itself (one round trip, nothing raised); a redelivery adds none; the words
+    are the error path's, found at delivery."""
+    from app.domain.answers import Answer
+    from app.domain.results import TOLD
+    from app.notifier.answers import words
+
+    await service.declare(new())
+    await clock.advance(60)
+    where = Answer(user="UCAROL", text="", response_url="https://hooks/x", channel="C1")
+    await service.acknowledge_click("INC-1", "UBOB", once="fp-1", tell=where)  # first: no answer
+    assert await stores.answers.waiting() == 0
+    told = await store.acknowledge("INC-1", "UCAROL", 2.0, once="fp-2", tell=where)
+    assert told == TOLD
+    assert await store.acknowledge("INC-1", "UCAROL", 3.0, once="fp-2", tell=where) == REPEATED
+    await service.acknowledge_click("INC-1", "UDAVE", once="fp-3",
+                                    tell=Answer(user="UDAVE", text="", channel="C1"))
+    await service.acknowledge_click("INC-9", "UDAVE", once="fp-4",
+                                    tell=Answer(user="UDAVE", text="", channel="C1"))
+    await stores.answers.ensure_group()
+    entries = [a for _, a in await stores.answers.read("me", 10, 0)]
+    assert [(a.user, a.channel, a.response_url) for a in entries] == [
+        ("UCAROL", "C1", "https://hooks/x"), ("UDAVE", "C1", None), ("UDAVE", "C1", None)]
+    carol = entries[0]
+    assert carol.refused is not None and carol.refused.subject == "INC-1"
+    assert carol.refused.outcome.by == "UBOB" and carol.refused.outcome.at == clock.now()
+    assert words(carol).startswith("INC-1 was already acknowledged by <@UBOB> at <!date^")
+    dave = entries[1]
+    assert dave.at == clock.now()  # the response_url's clock starts at the click
+    assert "already acknowledged by <@UBOB>" in words(dave)
+    assert words(entries[2]) == IncidentNotFound("INC-9").user_message
+    # Nothing else changed: one acknowledgement, by the first.
+    types = [f["type"] for _, f in await events(store)]
+    assert types.count(EventType.ACKNOWLEDGED) == 1
+
+
 async def test_resolve_with_a_fingerprint_is_its_own_redelivery_guard(service, store):
     await service.declare(new(dedup_key="disk-1"))
     await service.declare(new("Search slow"))

@@ -13,9 +13,19 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from app.clock import Clock
+from app.domain.results import Refused
 
 # Slack takes a response_url for 30 minutes (and 5 uses); a little margin for the delivery.
 RESPONSE_URL_TTL_S = 30 * 60 - 60
+
+
+@dataclass(frozen=True)
+class ToldRefusal:
+    """A refusal a transition script recorded itself as an answer (a refused click costs one
+    round trip): the script's outcome, worded when the answer is delivered."""
+
+    subject: str  # the incident the person asked about
+    outcome: Refused
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,20 @@ class Answer:
     channel: str | None = None
     replace_original: bool = False
     at: float = 0.0  # when the person acted: the response_url's clock starts then
+    # Set when a script recorded a refusal as this answer (`text` is then empty); never dumped:
+    # the script writes it beside the answer (app/store/answers.py reads it back).
+    refused: ToldRefusal | None = None
 
     def dump(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, False)})
+        data = {k: v for k, v in asdict(self).items() if v not in (None, False)}
+        data.pop("refused", None)
+        return json.dumps(data)
 
     @classmethod
     def load(cls, raw: str) -> Answer:
         data = json.loads(raw)
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        return cls(**{k: v for k, v in data.items()
+                      if k in cls.__dataclass_fields__ and k != "refused"})
 
     def url_alive(self, now: float) -> bool:
         return bool(self.response_url) and now - self.at < RESPONSE_URL_TTL_S

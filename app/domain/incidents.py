@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from app.clock import Clock
 from app.config import BeaconConfig
-from app.domain.errors import AlreadyDone, IncidentNotFound, InvalidFields, InvalidInput
+from app.domain.answers import Answer
+from app.domain.errors import (
+    AlreadyDone,
+    BeaconError,
+    IncidentNotFound,
+    InvalidFields,
+    InvalidInput,
+)
 from app.domain.escalation import severity_paging
 from app.domain.listing import (
     IncidentPage,
@@ -25,7 +33,7 @@ from app.domain.models import (
 )
 from app.domain.ports import IncidentRepository
 from app.domain.refusals import Refusal, RefusalCode, RefusalError
-from app.domain.results import REPEATED, Refused, Transition
+from app.domain.results import REPEATED, TOLD, Refused, Transition
 from app.domain.timers import sla_rearm, sla_start
 
 
@@ -48,24 +56,29 @@ def check(incident_id: str, outcome: Transition | Refused, actor: str | None = N
     """The transition, or the error that says why the incident's state refused it."""
     if isinstance(outcome, Transition):
         return outcome
+    raise refusal_error(incident_id, outcome, actor)
+
+
+def refusal_error(incident_id: str, outcome: Refused, actor: str | None = None) -> BeaconError:
+    """The error that says why the incident's state refused a transition."""
     by, at = outcome.by, outcome.at
     match outcome.code:
         case "not_found":
-            raise IncidentNotFound(incident_id)
+            return IncidentNotFound(incident_id)
         case "acknowledged":
             code = RefusalCode.ALREADY_ACKNOWLEDGED
-            raise RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
+            return RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
         case "resolved":
             code = RefusalCode.ALREADY_RESOLVED
-            raise RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
+            return RefusalError(Refusal(code, incident_id, actor, by=by, at=at))
         case "unchanged":  # the script reports the value it already has
             value = outcome.details[0] if outcome.details else None
-            raise RefusalError(Refusal(RefusalCode.UNCHANGED, incident_id, actor, value=value))
+            return RefusalError(Refusal(RefusalCode.UNCHANGED, incident_id, actor, value=value))
         case "past":
-            raise InvalidInput("That time has already passed: pick a time in the future.")
+            return InvalidInput("That time has already passed: pick a time in the future.")
         case "not_acknowledged":
-            raise RefusalError(Refusal(RefusalCode.NOT_ACKNOWLEDGED, incident_id, actor))
-    raise RefusalError(Refusal(RefusalCode.REFUSED, incident_id, actor, value=outcome.code))
+            return RefusalError(Refusal(RefusalCode.NOT_ACKNOWLEDGED, incident_id, actor))
+    return RefusalError(Refusal(RefusalCode.REFUSED, incident_id, actor, value=outcome.code))
 
 
 def resolve_deadline(incident: Incident, config: BeaconConfig) -> float:
@@ -152,6 +165,19 @@ class IncidentService:
         if outcome != REPEATED:
             check(incident_id, outcome, actor)
         return await self.get(incident_id)
+
+    async def acknowledge_click(
+        self, incident_id: str, actor: str, *, once: str, tell: Answer
+    ) -> None:
+        """An Acknowledge click, in one Redis round trip: when the state refuses it (someone
+        was first), the script itself records the refusal as the answer to `tell` (where the
+        person clicked; its words are found when it is delivered), so nothing is raised and
+        no second write follows. `once`: as in `acknowledge`."""
+        now = self.clock.now()
+        tell = replace(tell, at=tell.at or now)
+        outcome = await self.store.acknowledge(incident_id, actor, now, once=once, tell=tell)
+        if outcome not in (REPEATED, TOLD):
+            check(incident_id, outcome, actor)
 
     async def acknowledge_all(self, rollup_id: str, actor: str) -> tuple[list[str], list[str]]:
         """Acknowledge every unacknowledged incident a storm rollup lists, each through the same

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from app.domain.alerts import AlertNotification, AlertsApplied
+from app.domain.answers import Answer
 from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import FollowUp, Incident, NewIncident, TimelineEntry
@@ -43,6 +44,7 @@ class IncidentRepository(Protocol):
         batch: str = ...,
         of: int = ...,
         once: str = ...,
+        tell: Answer | None = ...,
     ) -> Outcome: ...
     async def resolve(
         self,

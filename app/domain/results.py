@@ -36,3 +36,8 @@ Outcome = Transition | Refused
 # A request handled before (a Slack redelivery of the same envelope): nothing was changed, and
 # nobody is told anything new. Transitions that take a `once` key answer it.
 REPEATED = Refused("repeated")
+
+
+# A refusal the script recorded itself as the answer to whoever asked (the transition's `tell`
+# argument, lua/_prelude.lua `refuse_to`): nothing is raised and nobody else tells them.
+TOLD = Refused("told")

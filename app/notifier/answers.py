@@ -19,10 +19,12 @@ from slack_sdk.errors import SlackApiError
 
 from app.clock import Clock
 from app.domain.answers import Answer
+from app.domain.incidents import refusal_error
 from app.notifier.lanes import Job, Lanes
 from app.notifier.poster import Poster, ResponseUrlRefused, count_refusal, error_code, retryable
 from app.ops.metrics import METRICS
 from app.store.answers import AnswerStore, Entry
+from views.errors import error_text
 
 log = logging.getLogger("beacon.answers")
 
@@ -38,6 +40,15 @@ def refusal(exc: Exception) -> str | None:
     if isinstance(exc, ResponseUrlRefused):
         return exc.code
     return None
+
+
+def words(answer: Answer) -> str:
+    """The answer's text; a refusal a transition script told is worded here, as the error
+    path words the same refusal raised (listeners/errors.py)."""
+    if answer.refused is None:
+        return answer.text
+    told = answer.refused
+    return error_text(refusal_error(told.subject, told.outcome, answer.user))
 
 
 class AnswerDesk:
@@ -123,7 +134,7 @@ class AnswerDesk:
             log.warning("could not set aside answer %s: %s", stream_id, exc)
 
     async def deliver(self, answer: Answer) -> None:
-        message: dict[str, Any] = {"text": answer.text}
+        message: dict[str, Any] = {"text": words(answer)}
         if answer.blocks:
             message["blocks"] = answer.blocks
         if answer.response_url and answer.url_alive(self.clock.now()):

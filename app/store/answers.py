@@ -6,12 +6,27 @@ ever holds answers not delivered yet.
 
 from __future__ import annotations
 
-from app.domain.answers import Answer
+import json
+from dataclasses import replace
+
+from app.domain.answers import Answer, ToldRefusal
+from app.domain.results import Refused
 from app.store.base import RedisStore
 
 GROUP = "answers"
 
 Entry = tuple[str, Answer]
+
+
+def _answer(fields: dict[str, str]) -> Answer:
+    """An entry's answer; with the refusal a transition script told beside it (lua/_prelude.lua
+    `refuse_to`), worded when it is delivered."""
+    answer = Answer.load(fields["answer"])
+    if "refused" not in fields:
+        return answer
+    told = json.loads(fields["refused"])
+    outcome = Refused(str(told["code"]), (str(told.get("by") or ""), str(told.get("at") or "")))
+    return replace(answer, refused=ToldRefusal(str(told["subject"]), outcome))
 
 
 class AnswerStore(RedisStore):
@@ -34,7 +49,7 @@ class AnswerStore(RedisStore):
 
     @staticmethod
     def _entries(entries: list[tuple[str, dict[str, str]]]) -> list[Entry]:
-        return [(sid, Answer.load(fields["answer"])) for sid, fields in entries
+        return [(sid, _answer(fields)) for sid, fields in entries
                 if fields and fields.get("answer")]
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]:

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from app.domain.alert_list import CARD_ALERTS
 from app.domain.alerts import AlertAction, AlertNotification, AlertsApplied
+from app.domain.answers import Answer
 from app.domain.escalation import SeverityPaging
 from app.domain.listing import IncidentState, OpenCounts
 from app.domain.models import Incident, NewIncident, TimelineEntry
@@ -151,11 +152,16 @@ class IncidentStore(RedisStore):
         batch: str = "",
         of: int = 0,
         once: str = "",
+        tell: Answer | None = None,
     ) -> Transition | Refused:
         """`once`: a Slack envelope's fingerprint; its redelivery answers REPEATED (the
-        redelivery guard in the same round trip as the transition)."""
-        keys = self._inc3(incident_id) + ([self.keys.envelope(once)] if once else [])
+        redelivery guard in the same round trip as the transition). `tell`: whoever asked,
+        told a refusal by the script itself (answers TOLD)."""
+        keys = [*self._inc3(incident_id), self.keys.envelope(once) if once else ""]
         args: list[Any] = [now, actor, self._p, batch, of, ENVELOPE_TTL_S]
+        if tell is not None:
+            keys.append(self.keys.answers())
+            args += [tell.dump(), incident_id]
         return outcome_of(await self._run("acknowledge", keys, args))
 
     async def resolve(

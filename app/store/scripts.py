@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from app.domain.results import REPEATED, Refused, Transition
+from app.domain.results import REPEATED, TOLD, Refused, Transition
 
 LUA = Path(__file__).with_name("lua")
 PRELUDE = "_prelude"
@@ -31,12 +31,15 @@ def names() -> list[str]:
 
 
 def outcome_of(raw: list[Any]) -> Transition | Refused:
-    """A transition script's answer: {'ok', event id}, {'err', code, details…} or
-    {'repeated'} (a redelivered envelope, lua/_prelude.lua `repeated`)."""
+    """A transition script's answer: {'ok', event id}, {'err', code, details…},
+    {'repeated'} (a redelivered envelope, lua/_prelude.lua `repeated`) or {'told', code} (a
+    refusal recorded as the asker's answer, `refuse_to`)."""
     if raw[0] == "ok":
         return Transition(event_id=raw[1])
     if raw[0] == "repeated":
         return REPEATED
+    if raw[0] == "told":
+        return TOLD
     return Refused(code=raw[1], details=tuple(raw[2:]))
 
 

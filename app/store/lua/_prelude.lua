@@ -29,6 +29,17 @@ local function refuse(code, ...)
   return {'err', code, ...}
 end
 
+-- A refusal told by the script itself to whoever asked, so a refused click costs one round
+-- trip: `answer` is their Answer without words (app/domain/answers.py, JSON), added to the
+-- answers stream with the refusal beside it; the notifier words it when it delivers
+-- (app/notifier/answers.py). No answer given: refused to the caller as usual.
+local function refuse_to(stream, answer, subject, code, by, at)
+  if not answer or answer == '' then return refuse(code, by, at) end
+  redis.call('XADD', stream, '*', 'answer', answer, 'refused',
+    cjson.encode({subject = subject, code = code, by = by or '', at = at or ''}))
+  return {'told', code}
+end
+
 -- The redelivery guard, folded into a transition so a click is one round trip: `key` (a Slack
 -- envelope's fingerprint key, keys.envelope) is set NX for `ttl` s; already set, the envelope
 -- was handled before and the script must answer {'repeated'} and change nothing. Set before

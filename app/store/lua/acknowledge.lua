@@ -1,12 +1,14 @@
--- KEYS: incident, timeline, events, [envelope fingerprint]
--- ARGV: now, actor, index prefix, bulk batch id ('' when one click), size, fingerprint TTL s
+-- KEYS: incident, timeline, events, [envelope fingerprint ('' for none), [answers stream]]
+-- ARGV: now, actor, index prefix, bulk batch id ('' when one click), size, fingerprint TTL s,
+--       [the asker's answer (JSON) to tell a refusal to, incident id]
 local now, actor, P = ARGV[1], ARGV[2], ARGV[3]
 if repeated(KEYS[4], ARGV[6]) then return {'repeated'} end
+local function refused(code, by, at) return refuse_to(KEYS[5], ARGV[7], ARGV[8], code, by, at) end
 local inc = load_incident(KEYS[1])
-if not inc then return refuse('not_found') end
-if inc.status == 'RESOLVED' then return refuse('resolved', inc.resolved_by, inc.resolved_at) end
+if not inc then return refused('not_found') end
+if inc.status == 'RESOLVED' then return refused('resolved', inc.resolved_by, inc.resolved_at) end
 if inc.status == 'ACKNOWLEDGED' then
-  return refuse('acknowledged', inc.acknowledged_by, inc.acknowledged_at)
+  return refused('acknowledged', inc.acknowledged_by, inc.acknowledged_at)
 end
 redis.call('HSET', KEYS[1], 'status', 'ACKNOWLEDGED', 'acknowledged_by', actor,
   'acknowledged_at', now)
